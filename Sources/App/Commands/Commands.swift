@@ -1,0 +1,219 @@
+import ConsoleKit
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// `thidua serve [--hostname H] [--port P] [--demo]`: Vapor's server, with the demo loaded first when asked.
+struct DemoServeCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "hostname", short: "H", help: "The address to listen on (default 127.0.0.1).")
+        var hostname: String?
+        @Option(name: "port", short: "p", help: "The port to listen on (default 8080).")
+        var port: Int?
+        @Flag(name: "demo", help: "Migrate, load the Uông Bí demo movement when the database has none, and print the demo sign-in.")
+        var demo: Bool
+    }
+
+    var help: String { "Serves ThiĐua over HTTP. With --demo, first prepares the demo movement and prints how to sign in." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        var demoSummary: DemoLoader.Summary?
+        if signature.demo {
+            try await app.autoMigrate()
+            let password = app.config.demoPassword ?? DemoLoader.randomPassword()
+            demoSummary = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
+        }
+        var arguments = ["serve"]
+        if let h = signature.hostname { arguments += ["--hostname", h] }
+        if let p = signature.port { arguments += ["--port", String(p)] }
+        var inner = context
+        inner.input = CommandInput(arguments: arguments)
+        try await app.servers.asyncCommand.run(using: &inner)
+        let host = signature.hostname ?? app.http.server.configuration.hostname
+        let port = signature.port ?? app.http.server.configuration.port
+        context.say("ThiĐua: http://\(host):\(port)/")
+        if let demo = demoSummary {
+            context.say("Demo sign-in: \(demo.accounts.map(\.username).joined(separator: ", ")) — password: \(demo.password)")
+        }
+    }
+}
+
+/// `thidua migrate [--revert --yes]`: brings the schema up to date (or takes it all down) without questions.
+struct MigrateCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "revert", help: "Revert every migration (deletes all data). Needs --yes.")
+        var revert: Bool
+        @Flag(name: "yes", help: "Confirm --revert.")
+        var yes: Bool
+    }
+
+    var help: String { "Creates or updates the database tables. --revert --yes removes them all." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        if signature.revert {
+            guard signature.yes else {
+                context.complain("migrate --revert deletes every table and all data; add --yes to confirm.")
+                throw ExitCode.failure
+            }
+            try await context.application.autoRevert()
+            context.say("All migrations reverted.")
+        } else {
+            try await context.application.autoMigrate()
+            context.say("The database is up to date.")
+        }
+    }
+}
+
+/// `thidua demo`: the seed plan and the Uông Bí demo; safe to run again.
+struct DemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String {
+        "Loads the Uông Bí plan, units (with the 1 July 2025 merger), sample teams and members, and demo accounts. Running it again adds nothing; it sets a new demo password and prints it."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        try await app.autoMigrate()
+        let password = app.config.demoPassword ?? DemoLoader.randomPassword()
+        let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
+        context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members.")
+        context.say("Demo accounts: \(s.accounts.map { "\($0.username) (\($0.role))" }.joined(separator: ", "))")
+        context.say("Demo password: \(s.password)")
+    }
+}
+
+/// `thidua import-plan FILE`: checks a plan file whole and stores it only when it has no problem.
+struct ImportPlanCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "file", help: "The plan file (YAML); see docs/plan-format.md.")
+        var file: String
+    }
+
+    var help: String { "Checks a plan file and loads it. Prints every problem with its line; exits 1 on any." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        guard let data = FileManager.default.contents(atPath: signature.file) else {
+            context.complain(app.localizer.text("cli.fileUnreadable", lang, ["file": signature.file]))
+            throw ExitCode.failure
+        }
+        guard let yaml = String(data: data, encoding: .utf8) else {
+            context.complain(app.localizer.text("cli.notUTF8", lang, ["file": signature.file]))
+            throw ExitCode.failure
+        }
+        try await app.autoMigrate()
+        do {
+            let (plan, outcome) = try await PlanService.importPlan(yaml: yaml, actor: "cli", on: app.db)
+            context.say(app.localizer.text("cli.planLoaded", lang, [
+                "id": plan.id, "outcome": app.localizer.text("cli.outcome.\(outcome)", lang),
+                "phases": String(plan.phases.count), "contents": String(plan.contents.count),
+                "targets": String(plan.targets.count)]))
+        } catch let error as PlanValidationError {
+            for problem in error.problems {
+                context.complain("\(signature.file):\(problem.line):\(problem.column): "
+                                      + app.localizer.text(problem.key, lang, problem.arguments))
+            }
+            context.complain(app.localizer.text("cli.planRejected", lang, ["count": String(error.problems.count)]))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `thidua create-user --username NAME --role ROLE [--unit CODE]`: the password comes from standard input.
+struct CreateUserCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username", help: "Sign-in name: 3–64 letters, digits, '.', '-' or '_'.")
+        var username: String?
+        @Option(name: "role", help: "admin, secretariat, communeOfficer, teamLeader or viewer.")
+        var role: String?
+        @Option(name: "unit", help: "The unit the account works in: a national code or a unit id. Required for communeOfficer and teamLeader.")
+        var unit: String?
+        @Option(name: "display-name", help: "The name shown in the application (default: the username).")
+        var displayName: String?
+    }
+
+    var help: String {
+        "Creates an account. Reads the password from standard input (one line, at least \(PasswordPolicy.minimumLength) characters), never from the command line."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        func fail(_ key: String, _ args: [String: String] = [:]) -> ExitCode {
+            context.complain(app.localizer.text(key, lang, args))
+            return ExitCode.failure
+        }
+        guard let username = signature.username, Self.validUsername(username) else { throw fail("cli.user.badUsername") }
+        guard let roleName = signature.role, let role = Role(rawValue: roleName) else {
+            throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")])
+        }
+        try await app.autoMigrate()
+        var unitID: UUID?
+        if let key = signature.unit {
+            let graph = try await UnitService.graph(on: app.db)
+            guard let unit = UnitService.find(key, on: VietnamTime.localDate(of: Date()), in: graph) else {
+                throw fail("cli.user.unknownUnit", ["unit": key])
+            }
+            unitID = unit.id
+        } else if role.needsUnit {
+            throw fail("cli.user.unitRequired", ["role": role.rawValue])
+        }
+        guard let password = readLine(strippingNewline: true), password.count >= PasswordPolicy.minimumLength,
+              password.count <= 200 else {
+            throw fail("cli.user.badPassword", ["min": String(PasswordPolicy.minimumLength)])
+        }
+        if try await User.query(on: app.db).filter(\.$username == username).first() != nil {
+            throw fail("cli.user.exists", ["username": username])
+        }
+        let user = User(username: username, displayName: signature.displayName ?? username,
+                        passwordHash: try Bcrypt.hash(password), role: role, unitID: unitID)
+        try await app.db.transaction { tx in
+            try await user.create(on: tx)
+            try await AuditLog.record(on: tx, actor: "cli", action: "user.create", entity: "user",
+                                      entityID: user.id?.uuidString,
+                                      after: "{\"username\":\"\(username)\",\"role\":\"\(role.rawValue)\"}")
+        }
+        context.say(app.localizer.text("cli.user.created", lang, ["username": username, "role": role.rawValue]))
+    }
+
+    static func validUsername(_ s: String) -> Bool {
+        (3...64).contains(s.count) && s.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "." || $0 == "-" || $0 == "_"
+        }
+    }
+}
+
+/// `thidua verify-audit`: walks the hash chain; exits 1 at the first entry that was edited or removed.
+struct VerifyAuditCommand: AsyncCommand {
+    struct Signature: CommandSignature {}
+
+    var help: String { "Checks that no audit entry was edited or deleted. Exits 1 and names the first broken entry if one was." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        switch try await AuditLog.verify(on: app.db) {
+        case .intact(let n):
+            context.say(app.localizer.text("cli.audit.intact", lang, ["count": String(n)]))
+        case let .broken(seq, reason):
+            context.complain(app.localizer.text("cli.audit.broken", lang, ["seq": String(seq), "reason": reason]))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Ends the process with a status, after the command has said why.
+struct ExitCode: Error, CustomStringConvertible {
+    let code: Int32
+    static let failure = ExitCode(code: 1)
+    var description: String { "exit \(code)" }
+}
+
+extension CommandContext {
+    func say(_ text: String) { console.output(text.consoleText()) }
+    func complain(_ text: String) { console.error(text) }
+}

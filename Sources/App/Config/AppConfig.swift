@@ -1,0 +1,112 @@
+import Foundation
+import ThiDuaCore
+
+/// Settings read once from the environment. Anything unset gets a sensible default; anything wrong stops start-up
+/// with every problem listed at once.
+public struct AppConfig: Sendable {
+    public enum Database: Sendable, Equatable {
+        /// A SQLite file (the embedded default). `nil` path: an in-memory database, for tests.
+        case sqlite(path: String?)
+        /// PostgreSQL at a URL; `schema` keeps a test run inside its own schema.
+        case postgres(url: String, schema: String?)
+    }
+
+    public var database: Database
+    public var dataDirectory: String
+    public var resourcesDirectory: String
+    public var defaultLanguage: Language
+    /// A fixed demo password (for scripted demos and browser tests); random when unset.
+    public var demoPassword: String?
+    public var tokenLifetime: TimeInterval
+    public var secureCookies: Bool
+
+    public init(database: Database, dataDirectory: String, resourcesDirectory: String,
+                defaultLanguage: Language = .vi, demoPassword: String? = nil,
+                tokenLifetime: TimeInterval = 12 * 3600, secureCookies: Bool = false) {
+        self.database = database
+        self.dataDirectory = dataDirectory
+        self.resourcesDirectory = resourcesDirectory
+        self.defaultLanguage = defaultLanguage
+        self.demoPassword = demoPassword
+        self.tokenLifetime = tokenLifetime
+        self.secureCookies = secureCookies
+    }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment)
+        throws(StartupError) -> AppConfig {
+        var problems: [String] = []
+        let dataDirectory = env["THIDUA_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data"
+        let database: Database
+        if let url = env["DATABASE_URL"], !url.isEmpty {
+            if !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) || URL(string: url)?.host == nil {
+                problems.append("DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@localhost:5432/thidua")
+            }
+            database = .postgres(url: url, schema: nil)
+        } else {
+            database = .sqlite(path: (dataDirectory as NSString).appendingPathComponent("thidua.sqlite"))
+        }
+        var resources = env["THIDUA_RESOURCES"].flatMap { $0.isEmpty ? nil : $0 } ?? ""
+        if resources.isEmpty {
+            if let found = locateResources() { resources = found } else {
+                problems.append("THIDUA_RESOURCES is unset and no Resources folder was found beside the working directory or the executable; set it to the folder that holds Plans/, Views/ and Localization/")
+            }
+        } else if !FileManager.default.fileExists(atPath: (resources as NSString).appendingPathComponent("Localization")) {
+            problems.append("THIDUA_RESOURCES=\(resources) has no Localization folder")
+        }
+        var language = Language.vi
+        if let raw = env["THIDUA_LANG"], !raw.isEmpty {
+            if let l = Language(rawValue: raw) { language = l } else { problems.append("THIDUA_LANG must be vi or en, not \(raw)") }
+        }
+        let demoPassword = env["THIDUA_DEMO_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+        if let p = demoPassword, p.count < PasswordPolicy.minimumLength {
+            problems.append("THIDUA_DEMO_PASSWORD must have at least \(PasswordPolicy.minimumLength) characters")
+        }
+        var lifetime: TimeInterval = 12 * 3600
+        if let raw = env["THIDUA_TOKEN_HOURS"], !raw.isEmpty {
+            if let hours = Double(raw), hours > 0, hours <= 24 * 90 { lifetime = hours * 3600 } else {
+                problems.append("THIDUA_TOKEN_HOURS must be a number of hours between 0 and 2160, not \(raw)")
+            }
+        }
+        var secure = false
+        if let raw = env["THIDUA_SECURE_COOKIES"], !raw.isEmpty {
+            switch raw.lowercased() {
+            case "1", "true", "yes": secure = true
+            case "0", "false", "no": secure = false
+            default: problems.append("THIDUA_SECURE_COOKIES must be true or false, not \(raw)")
+            }
+        }
+        if !problems.isEmpty { throw StartupError(lines: problems) }
+        return AppConfig(database: database, dataDirectory: dataDirectory, resourcesDirectory: resources,
+                         defaultLanguage: language, demoPassword: demoPassword, tokenLifetime: lifetime,
+                         secureCookies: secure)
+    }
+
+    /// Looks for Resources/ in the working directory, then above the executable (a `swift run` build lives in .build/).
+    static func locateResources() -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(dir.path)
+            dir.deleteLastPathComponent()
+        }
+        for base in candidates {
+            let path = (base as NSString).appendingPathComponent("Resources")
+            if FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("Localization/vi.json")) {
+                return path
+            }
+        }
+        return nil
+    }
+}
+
+/// Why ThiĐua could not start: one short line each, for a person to act on.
+public struct StartupError: Error, Sendable, CustomStringConvertible {
+    public let lines: [String]
+    public init(lines: [String]) { self.lines = lines }
+    public init(_ line: String) { self.lines = [line] }
+    public var description: String { lines.joined(separator: "\n") }
+}
+
+public enum PasswordPolicy {
+    public static let minimumLength = 10
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Vapor
+
+public enum Language: String, Sendable, Codable, CaseIterable {
+    case vi, en
+}
+
+/// Every user-facing string, read from Resources/Localization/<language>.json. Placeholders are `{name}`.
+public struct Localizer: Sendable {
+    private let tables: [Language: [String: String]]
+
+    public init(directory: String) throws {
+        var tables: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            let path = (directory as NSString).appendingPathComponent("\(language.rawValue).json")
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StartupError("Missing localization file \(path)")
+            }
+            do {
+                tables[language] = try JSONDecoder().decode([String: String].self, from: data)
+            } catch {
+                throw StartupError("Localization file \(path) is not a JSON object of strings: \(error)")
+            }
+        }
+        self.tables = tables
+    }
+
+    public func keys(_ language: Language) -> Set<String> { Set(tables[language]?.keys.map { $0 } ?? []) }
+
+    /// The string for a key; falls back to Vietnamese, then to the key itself so a gap is visible, never a crash.
+    public func text(_ key: String, _ language: Language, _ arguments: [String: String] = [:]) -> String {
+        var text = tables[language]?[key] ?? tables[.vi]?[key] ?? key
+        for (name, value) in arguments {
+            text = text.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        return text
+    }
+}
+
+extension Application {
+    private struct LocalizerKey: StorageKey { typealias Value = Localizer }
+
+    public var localizer: Localizer {
+        get {
+            guard let l = storage[LocalizerKey.self] else { fatalError("configure(_:) sets the localizer") }
+            return l
+        }
+        set { storage[LocalizerKey.self] = newValue }
+    }
+
+    private struct ConfigKey: StorageKey { typealias Value = AppConfig }
+
+    public var config: AppConfig {
+        get {
+            guard let c = storage[ConfigKey.self] else { fatalError("configure(_:) sets the config") }
+            return c
+        }
+        set { storage[ConfigKey.self] = newValue }
+    }
+}
+
+extension Request {
+    private struct LanguageKey: StorageKey { typealias Value = Language }
+
+    public static let languageCookie = "thidua_lang"
+
+    /// The language this request is answered in: the user's choice (a cookie), else the server's default.
+    public var language: Language {
+        if let cached = storage[LanguageKey.self] { return cached }
+        let chosen = cookies[Request.languageCookie].flatMap { Language(rawValue: $0.string) }
+            ?? application.config.defaultLanguage
+        storage[LanguageKey.self] = chosen
+        return chosen
+    }
+
+    public func t(_ key: String, _ arguments: [String: String] = [:]) -> String {
+        application.localizer.text(key, language, arguments)
+    }
+}

@@ -1,0 +1,106 @@
+import Fluent
+import Vapor
+
+/// Signing in and out of the web application. Sessions live in the database.
+struct AuthController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("sign-in", use: form)
+        routes.post("sign-in", use: signIn)
+        routes.post("sign-out", use: signOut)
+        routes.post("language", use: language)
+    }
+
+    struct SignInPage: Encodable {
+        var page: PageChrome
+        var username: String
+        var error: String?
+        var next: String
+    }
+
+    @Sendable func form(req: Request) async throws -> View {
+        let next = safeNext(try? req.query.get(String.self, at: "next"))
+        return try await req.view.render("auth/sign-in", SignInPage(page: .init(request: req, title: req.t("signIn.title")),
+                                                                    username: "", error: nil, next: next))
+    }
+
+    struct SignInForm: Content {
+        var username: String?
+        var password: String?
+        var next: String?
+    }
+
+    @Sendable func signIn(req: Request) async throws -> Response {
+        let form = try req.content.decode(SignInForm.self)
+        let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
+        let next = safeNext(form.next)
+        guard let user = try await Accounts.verify(username: username, password: form.password ?? "", on: req.db) else {
+            let page = SignInPage(page: .init(request: req, title: req.t("signIn.title")), username: username,
+                                  error: req.t("signIn.wrong"), next: next)
+            return try await req.view.render("auth/sign-in", page).encodeResponse(status: .unauthorized, for: req)
+        }
+        // A new session id on every sign-in, so a session id planted before it is worth nothing after.
+        if let old = req.session.id {
+            try await SessionRecord.query(on: req.db).filter(\.$key == old).delete()
+            req.session.id = nil
+        }
+        req.auth.login(user)
+        req.session.authenticate(user)
+        return req.redirect(to: next, redirectType: .normal)
+    }
+
+    @Sendable func signOut(req: Request) async throws -> Response {
+        req.auth.logout(User.self)
+        req.session.unauthenticate(User.self)
+        req.session.destroy()
+        return req.redirect(to: "/sign-in")
+    }
+
+    struct LanguageForm: Content {
+        var lang: String?
+        var back: String?
+    }
+
+    /// Remembers the language in a cookie: a preference of this browser, nothing stored on the server.
+    @Sendable func language(req: Request) async throws -> Response {
+        let form = try req.content.decode(LanguageForm.self)
+        guard let lang = form.lang.flatMap(Language.init(rawValue:)) else { throw AppError.badRequest("error.language") }
+        let response = req.redirect(to: safeNext(form.back))
+        response.cookies[Request.languageCookie] = HTTPCookies.Value(
+            string: lang.rawValue, maxAge: 365 * 86400, path: "/", isSecure: req.application.config.secureCookies,
+            isHTTPOnly: true, sameSite: .lax)
+        return response
+    }
+
+    /// Only paths on this site, so a link cannot send a signed-in user elsewhere.
+    func safeNext(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 512 else { return "/" }
+        return next
+    }
+}
+
+enum Accounts {
+    /// The account for a username and password, or nil. Takes about as long either way, so timing does not tell
+    /// which usernames exist.
+    static func verify(username: String, password: String, on db: any Database) async throws -> User? {
+        guard !username.isEmpty, username.count <= 64, password.count <= 200 else { return nil }
+        let user = try await User.query(on: db).filter(\.$username == username).first()
+        let hash = user?.passwordHash ?? dummyHash
+        let ok = (try? Bcrypt.verify(password, created: hash)) ?? false
+        guard let user, ok, user.active else { return nil }
+        return user
+    }
+
+    static let dummyHash = try! Bcrypt.hash("thidua-no-such-user-password")
+}
+
+/// Sends people who are not signed in to the sign-in page, and back afterwards.
+struct RequireSignIn: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard request.auth.has(User.self) else {
+            let target = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
+            let encoded = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
+            return request.redirect(to: "/sign-in?next=\(encoded)")
+        }
+        return try await next.respond(to: request)
+    }
+}

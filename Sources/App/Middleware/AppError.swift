@@ -1,0 +1,90 @@
+import Vapor
+
+/// A mistake a client can fix, with its message in the user's language (a key of the localization files).
+struct AppError: AbortError {
+    let status: HTTPResponseStatus
+    let key: String
+    let arguments: [String: String]
+    /// Messages per form field, for pages that show them beside the field.
+    let fields: [String: String]
+
+    init(_ status: HTTPResponseStatus, _ key: String, _ arguments: [String: String] = [:], fields: [String: String] = [:]) {
+        self.status = status
+        self.key = key
+        self.arguments = arguments
+        self.fields = fields
+    }
+
+    var reason: String { key }
+
+    static func badRequest(_ key: String, _ arguments: [String: String] = [:]) -> AppError {
+        AppError(.badRequest, key, arguments)
+    }
+    static func notFound(_ key: String = "error.notFound") -> AppError { AppError(.notFound, key) }
+    static let unauthorized = AppError(.unauthorized, "error.unauthorized")
+    static let forbidden = AppError(.forbidden, "error.forbidden")
+}
+
+/// One place that turns every error into an answer: a JSON problem for the API, a page for people.
+/// Client mistakes keep their 4xx status and a message they can act on; anything else is a logged 500.
+struct ErrorRenderer: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            return await render(error, for: request)
+        }
+    }
+
+    func render(_ error: any Error, for request: Request) async -> Response {
+        let (status, message) = classify(error, request)
+        if status.code >= 500 {
+            request.logger.error("\(String(reflecting: error))", metadata: ["component": "http"])
+        } else {
+            request.logger.debug("client error \(status.code): \(error)")
+        }
+        if request.url.path.hasPrefix("/api/") || request.url.path == "/healthz" || !acceptsHTML(request) {
+            let problem = Problem(type: "about:blank", title: status.reasonPhrase, status: Int(status.code), detail: message)
+            let response = Response(status: status)
+            try? response.content.encode(problem, using: JSONEncoder())
+            response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
+            if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            return response
+        }
+        let context = ErrorPage(status: Int(status.code), message: message, page: .init(request: request, title: message))
+        do {
+            let view = try await request.view.render("error", context)
+            let response = try await view.encodeResponse(status: status, for: request)
+            return response
+        } catch {
+            return Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: message))
+        }
+    }
+
+    private func acceptsHTML(_ request: Request) -> Bool {
+        request.headers.accept.contains { $0.mediaType == .html } || request.headers.accept.isEmpty
+    }
+
+    private func classify(_ error: any Error, _ request: Request) -> (HTTPResponseStatus, String) {
+        switch error {
+        case let e as AppError:
+            return (e.status, request.t(e.key, e.arguments))
+        case is DecodingError:
+            return (.badRequest, request.t("error.badInput"))
+        case let e as any AbortError where e.status.code < 500:
+            let key = "error.\(e.status.code)"
+            let text = request.t(key)
+            return (e.status, text == key ? request.t("error.badInput") : text)
+        default:
+            return (.internalServerError, request.t("error.500"))
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+struct Problem: Content {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String
+}

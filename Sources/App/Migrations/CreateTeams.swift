@@ -1,0 +1,19 @@
+import Fluent
+
+struct CreateTeams: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Team.schema)
+            .id()
+            .field("village_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("name", .string, .required)
+            .field("established_on", .string, .required)
+            .field("dissolved_on", .string)
+            .field("sample", .bool, .required)
+            .create()
+        try await Index.create("teams_village", on: Team.schema, columns: ["village_id"], in: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Team.schema).delete()
+    }
+}

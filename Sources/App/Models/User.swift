@@ -1,0 +1,73 @@
+import Fluent
+import Foundation
+import Vapor
+
+/// What an account may do; `unit` limits where.
+enum Role: String, Codable, CaseIterable, Sendable {
+    /// Keeps accounts and the system; sees everything.
+    case admin
+    /// The steering committee's secretariat: plans, units, approvals, reviews, awards.
+    case secretariat
+    /// Commune police in charge of the force: the commune's teams, tips, records and reports.
+    case communeOfficer
+    /// A team leader: the team's own records.
+    case teamLeader
+    /// Reads dashboards and reports in its unit, nothing more.
+    case viewer
+
+    /// Roles tied to a unit must name one when created.
+    var needsUnit: Bool { self == .communeOfficer || self == .teamLeader }
+}
+
+final class User: Model, @unchecked Sendable {
+    static let schema = "users"
+
+    // Managed
+    @ID(key: .id) var id: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+
+    // Data
+    @Field(key: "username") var username: String
+    @Field(key: "display_name") var displayName: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Enum(key: "role") var role: Role
+    @Field(key: "active") var active: Bool
+
+    // Relationships
+    /// The unit whose subtree the account works in; none for the whole system.
+    @OptionalParent(key: "unit_id") var unit: Unit?
+
+    init() {}
+
+    init(id: UUID? = nil, username: String, displayName: String, passwordHash: String, role: Role, unitID: UUID?) {
+        self.id = id
+        self.username = username
+        self.displayName = displayName
+        self.passwordHash = passwordHash
+        self.role = role
+        self.active = true
+        self.$unit.id = unitID
+    }
+}
+
+extension User: ModelSessionAuthenticatable {}
+
+/// A bearer token for the API. Only its SHA-256 is stored; the token itself is shown once.
+final class APIToken: Model, @unchecked Sendable {
+    static let schema = "api_tokens"
+
+    @ID(key: .id) var id: UUID?
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Parent(key: "user_id") var user: User
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "expires_at") var expiresAt: Date
+    @OptionalField(key: "revoked_at") var revokedAt: Date?
+
+    init() {}
+
+    init(userID: UUID, tokenHash: String, expiresAt: Date) {
+        self.$user.id = userID
+        self.tokenHash = tokenHash
+        self.expiresAt = expiresAt
+    }
+}

@@ -1,0 +1,301 @@
+import Crypto
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+import Yams
+
+/// Loads the seed plan and the Uông Bí demo: units with their 2025 merger, villages, teams, members and accounts.
+///
+/// Every row has an id derived from what it is, so loading again inserts nothing new.
+enum DemoLoader {
+    struct Summary: Sendable {
+        var plan: PlanService.Outcome
+        var unitsAdded: Int
+        var teamsAdded: Int
+        var membersAdded: Int
+        var accounts: [(username: String, role: String)]
+        var password: String
+    }
+
+    static let planFile = "Plans/uong-bi-2024-2025.yaml"
+    static let demoFile = "Demo/uong-bi.yaml"
+
+    static func load(resources: String, password: String, on db: any Database) async throws -> Summary {
+        let planYAML = try read(resources, planFile)
+        let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
+        let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
+        let built = try build(spec)
+        let hash = try Bcrypt.hash(password)
+
+        return try await db.transaction { tx in
+            let existingUnits = Set(try await Unit.query(on: tx).all(\.$id))
+            let newUnits = built.units.filter { !existingUnits.contains($0.id) }
+            try await newUnits.map { Unit($0, sample: built.sampleUnits.contains($0.id)) }.create(on: tx)
+            let existingLinks = try await UnitParentLink.query(on: tx).all()
+                .map { "\($0.$unit.id)|\($0.$parent.id)|\($0.validFrom)" }
+            let newLinks = built.links.filter { !existingLinks.contains("\($0.unitID)|\($0.parentID)|\($0.validFrom.iso)") }
+            try await newLinks.map(UnitParentLink.init).create(on: tx)
+            let existingSuccessions = try await UnitSuccession.query(on: tx).all()
+                .map { "\($0.$predecessor.id)|\($0.$successor.id)" }
+            try await built.successions.filter { !existingSuccessions.contains("\($0.predecessorID)|\($0.successorID)") }
+                .map(UnitSuccession.init).create(on: tx)
+
+            let existingTeams = Set(try await Team.query(on: tx).all(\.$id))
+            let newTeams = built.teams.filter { !existingTeams.contains($0.id!) }
+            try await newTeams.create(on: tx)
+            let existingMembers = Set(try await Member.query(on: tx).all(\.$id))
+            let newMembers = built.members.filter { !existingMembers.contains($0.id!) }
+            try await newMembers.create(on: tx)
+
+            var accounts: [(String, String)] = []
+            for account in spec.accounts {
+                guard let role = Role(rawValue: account.role) else {
+                    throw StartupError("\(demoFile): unknown role \(account.role)")
+                }
+                let unitID = try account.unit.map { code in
+                    guard let id = built.unitsByCode[code] else { throw StartupError("\(demoFile): no unit with code \(code)") }
+                    return id
+                }
+                if let user = try await User.query(on: tx).filter(\.$username == account.username).first() {
+                    user.passwordHash = hash
+                    user.active = true
+                    try await user.update(on: tx)
+                } else {
+                    let user = User(id: stableID("user", account.username), username: account.username,
+                                    displayName: account.displayName, passwordHash: hash, role: role, unitID: unitID)
+                    try await user.create(on: tx)
+                }
+                accounts.append((account.username, role.rawValue))
+            }
+            let added = newUnits.count + newTeams.count + newMembers.count
+            try await AuditLog.record(on: tx, actor: "demo", action: "demo.load", entity: "demo", entityID: nil,
+                                      after: "{\"units\":\(newUnits.count),\"teams\":\(newTeams.count),\"members\":\(newMembers.count),\"added\":\(added)}")
+            return Summary(plan: planOutcome, unitsAdded: newUnits.count, teamsAdded: newTeams.count,
+                           membersAdded: newMembers.count, accounts: accounts, password: password)
+        }
+    }
+
+    static func read(_ resources: String, _ file: String) throws -> String {
+        let path = (resources as NSString).appendingPathComponent(file)
+        guard let data = FileManager.default.contents(atPath: path) else { throw StartupError("Missing file \(path)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A UUID that is the same every time for the same thing (name-based, from SHA-256).
+    static func stableID(_ parts: String...) -> UUID {
+        var bytes = Array(SHA256.hash(data: Data(("thidua-demo:" + parts.joined(separator: "/")).utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x50
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+    }
+
+    /// A new random password: 16 letters and digits, with no look-alike characters.
+    static func randomPassword() -> String {
+        let alphabet = Array("abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<16).map { _ in alphabet.randomElement(using: &rng)! })
+    }
+
+    // MARK: Building the rows
+
+    struct Built {
+        var units: [UnitInfo] = []
+        var sampleUnits: Set<UUID> = []
+        var unitsByCode: [String: UUID] = [:]
+        var links: [ParentLink] = []
+        var successions: [Succession] = []
+        var teams: [Team] = []
+        var members: [Member] = []
+    }
+
+    static func build(_ spec: DemoSpec) throws -> Built {
+        guard let from = LocalDate(iso: spec.structureFrom), let effective = LocalDate(iso: spec.merger.effective),
+              let districtEnd = spec.district.validTo.flatMap(LocalDate.init(iso:)),
+              let teamsFrom = LocalDate(iso: spec.teams.established) else {
+            throw StartupError("\(demoFile): a date is not YYYY-MM-DD")
+        }
+        var b = Built()
+        func add(_ unit: UnitInfo, parent: UUID?, sample: Bool = false) {
+            b.units.append(unit)
+            if let code = unit.code { b.unitsByCode[code] = unit.id }
+            if sample { b.sampleUnits.insert(unit.id) }
+            if let parent {
+                b.links.append(ParentLink(unitID: unit.id, parentID: parent, validFrom: unit.validFrom, validTo: unit.validTo))
+            }
+        }
+        let province = UnitInfo(id: stableID("unit", spec.province.code), code: spec.province.code, level: .province,
+                                kind: spec.province.kind, name: spec.province.name, validFrom: from)
+        add(province, parent: nil)
+        let district = UnitInfo(id: stableID("unit", spec.district.code), code: spec.district.code, level: .district,
+                                kind: spec.district.kind, name: spec.district.name, validFrom: from, validTo: districtEnd)
+        add(district, parent: province.id)
+
+        var communeByName: [String: UnitInfo] = [:]
+        var villagesByCommune: [String: [UnitInfo]] = [:]
+        for c in spec.communes {
+            let commune = UnitInfo(id: stableID("unit", c.code), code: c.code, level: .commune, kind: c.kind, name: c.name,
+                                   population: c.population, validFrom: from, validTo: districtEnd)
+            add(commune, parent: district.id)
+            communeByName[c.name] = commune
+            let named = c.namedVillages ?? []
+            // Numbered after their commune, so that names stay distinct inside the merged wards of 2025.
+            let numbered = (0..<max(0, c.villages - named.count)).map { "\(c.name) \($0 + 1)" }
+            let kind = c.villageKind ?? "khu"
+            for name in named + numbered {
+                let village = UnitInfo(id: stableID("village", c.code, name), level: .village, kind: kind, name: name,
+                                       validFrom: from)
+                // The village keeps its identity across the merger; only its parent changes.
+                b.units.append(village)
+                b.sampleUnits.insert(village.id)
+                b.links.append(ParentLink(unitID: village.id, parentID: commune.id, validFrom: from, validTo: districtEnd))
+                villagesByCommune[c.name, default: []].append(village)
+            }
+        }
+
+        var taken: [String: Set<String>] = [:]
+        for ward in spec.merger.wards {
+            for (communeName, villageNames) in ward.part ?? [:] {
+                taken[communeName, default: []].formUnion(villageNames)
+            }
+        }
+        for ward in spec.merger.wards {
+            let unit = UnitInfo(id: stableID("unit", "2025", ward.name), level: .commune, kind: ward.kind,
+                                name: ward.name, validFrom: effective)
+            add(unit, parent: province.id)
+            func move(_ villages: [UnitInfo], from commune: String, whole: Bool) throws {
+                guard let old = communeByName[commune] else { throw StartupError("\(demoFile): no commune \(commune)") }
+                for v in villages {
+                    b.links.append(ParentLink(unitID: v.id, parentID: unit.id, validFrom: effective))
+                }
+                b.successions.append(Succession(predecessorID: old.id, successorID: unit.id, effective: effective,
+                                                whole: whole, note: spec.merger.note))
+            }
+            for name in ward.whole ?? [] {
+                try move(villagesByCommune[name] ?? [], from: name, whole: true)
+            }
+            for (name, villageNames) in ward.part ?? [:] {
+                let set = Set(villageNames)
+                let moving = (villagesByCommune[name] ?? []).filter { set.contains($0.name) }
+                guard moving.count == set.count else { throw StartupError("\(demoFile): \(name) lacks a named village") }
+                try move(moving, from: name, whole: false)
+            }
+            for name in ward.restOf ?? [] {
+                let moving = (villagesByCommune[name] ?? []).filter { !(taken[name] ?? []).contains($0.name) }
+                try move(moving, from: name, whole: false)
+            }
+        }
+
+        let (minMembers, maxMembers) = (spec.teams.membersPerTeam.first ?? 3, spec.teams.membersPerTeam.last ?? 5)
+        for c in spec.communes {
+            for village in villagesByCommune[c.name] ?? [] {
+                let teamID = stableID("team", c.code, village.name)
+                b.teams.append(Team(id: teamID, villageID: village.id,
+                                    name: "Tổ bảo vệ ANTT \(village.kind) \(village.name)",
+                                    establishedOn: teamsFrom.iso, sample: true))
+                var rng = SeededGenerator(seed: teamID)
+                let size = minMembers + Int(rng.next() % UInt64(max(1, maxMembers - minMembers + 1)))
+                for i in 0..<size {
+                    let role: Member.Role = i == 0 ? .leader : (i == 1 ? .deputy : .member)
+                    b.members.append(Member(id: stableID("member", c.code, village.name, String(i)), teamID: teamID,
+                                            fullName: SampleNames.fullName(&rng), role: role,
+                                            phone: String(format: "0900 000 %03d", Int(rng.next() % 1000)),
+                                            recognisedOn: teamsFrom.iso, sample: true))
+                }
+            }
+        }
+        return b
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so the same demo comes out every time.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UUID) {
+        let u = seed.uuid
+        state = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7].reduce(0) { ($0 << 8) | UInt64($1) }
+    }
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Generated Vietnamese names for sample members: common family, middle and given names, combined at random.
+enum SampleNames {
+    static let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý"]
+    static let middle = ["Văn", "Thị", "Đức", "Minh", "Quang", "Thanh", "Ngọc", "Hữu", "Xuân", "Công"]
+    static let given = ["An", "Bình", "Cường", "Dũng", "Hà", "Hải", "Hùng", "Lan", "Long", "Mai", "Nam", "Phương",
+                        "Sơn", "Thảo", "Trung", "Tuấn", "Hạnh", "Khánh", "Thắng", "Yến"]
+
+    static func fullName(_ rng: inout SeededGenerator) -> String {
+        "\(family.randomElement(using: &rng)!) \(middle.randomElement(using: &rng)!) \(given.randomElement(using: &rng)!)"
+    }
+}
+
+struct DemoSpec: Decodable {
+    struct UnitSpec: Decodable {
+        var code: String
+        var kind: String
+        var name: String
+        var validTo: String?
+        enum CodingKeys: String, CodingKey { case code, kind, name, validTo = "valid_to" }
+    }
+    struct CommuneSpec: Decodable {
+        var code: String
+        var kind: String
+        var name: String
+        var population: Int?
+        var villages: Int
+        var namedVillages: [String]?
+        var villageKind: String?
+        enum CodingKeys: String, CodingKey {
+            case code, kind, name, population, villages, namedVillages = "named_villages", villageKind = "village_kind"
+        }
+    }
+    struct WardSpec: Decodable {
+        var name: String
+        var kind: String
+        var whole: [String]?
+        var part: [String: [String]]?
+        var restOf: [String]?
+        enum CodingKeys: String, CodingKey { case name, kind, whole, part, restOf = "rest_of" }
+    }
+    struct MergerSpec: Decodable {
+        var effective: String
+        var note: String?
+        var wards: [WardSpec]
+    }
+    struct TeamSpec: Decodable {
+        var established: String
+        var membersPerTeam: [Int]
+        enum CodingKeys: String, CodingKey { case established, membersPerTeam = "members_per_team" }
+    }
+    struct AccountSpec: Decodable {
+        var username: String
+        var displayName: String
+        var role: String
+        var unit: String?
+        enum CodingKeys: String, CodingKey { case username, displayName = "display_name", role, unit }
+    }
+
+    var structureFrom: String
+    var province: UnitSpec
+    var district: UnitSpec
+    var communes: [CommuneSpec]
+    var merger: MergerSpec
+    var teams: TeamSpec
+    var accounts: [AccountSpec]
+
+    enum CodingKeys: String, CodingKey {
+        case structureFrom = "structure_from", province, district, communes, merger, teams, accounts
+    }
+}

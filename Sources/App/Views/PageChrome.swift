@@ -1,0 +1,40 @@
+import Vapor
+
+/// What every page shows around its content: language, the signed-in account, the CSRF token for its forms.
+struct PageChrome: Encodable {
+    struct Account: Encodable {
+        var displayName: String
+        var username: String
+        var role: String
+    }
+
+    var lang: String
+    var title: String
+    var csrf: String
+    var path: String
+    var account: Account?
+    var otherLanguage: String
+    var otherLanguageName: String
+}
+
+extension PageChrome {
+    init(request: Request, title: String) {
+        lang = request.language.rawValue
+        self.title = title
+        csrf = CSRF.token(for: request)
+        path = request.url.path
+        if let user = request.auth.get(User.self) {
+            account = Account(displayName: user.displayName, username: user.username,
+                              role: request.t("role.\(user.role.rawValue)"))
+        }
+        let other: Language = request.language == .vi ? .en : .vi
+        otherLanguage = other.rawValue
+        otherLanguageName = other == .vi ? "Tiếng Việt" : "English"
+    }
+}
+
+struct ErrorPage: Encodable {
+    var status: Int
+    var message: String
+    var page: PageChrome
+}

@@ -1,0 +1,155 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Leaf
+import LeafKit
+import Prometheus
+import SQLKit
+import ThiDuaCore
+import Vapor
+
+/// Sets the application up from a typed config. Fails with a `StartupError` (one line per problem) on anything
+/// it cannot use: a missing resource, an unreachable database.
+public func configure(_ app: Application, config: AppConfig) async throws {
+    app.config = config
+    app.localizer = try Localizer(directory: (config.resourcesDirectory as NSString).appendingPathComponent("Localization"))
+    app.metrics = PrometheusCollectorRegistry()
+
+    try useDatabase(app, config.database, dataDirectory: config.dataDirectory)
+    registerMigrations(app.migrations)
+    try await checkDatabase(app, config.database)
+
+    app.sessions.use(.fluent)
+    app.sessions.configuration.cookieName = "thidua_session"
+    let secure = config.secureCookies
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(12 * 3600), maxAge: 12 * 3600,
+                          path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
+
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = (config.resourcesDirectory as NSString).appendingPathComponent("Views") + "/"
+    app.leaf.tags["t"] = TranslateTag()
+    app.leaf.cache.isEnabled = app.environment.isRelease
+
+    // The error renderer goes first so that it sees every error, including those of the other middleware.
+    app.middleware = Middlewares()
+    app.middleware.use(ErrorRenderer())
+    app.middleware.use(RequestMetrics())
+    app.middleware.use(SecurityHeaders())
+    let publicDirectory = ((config.resourcesDirectory as NSString).deletingLastPathComponent as NSString)
+        .appendingPathComponent("Public") + "/"
+    app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
+    app.routes.defaultMaxBodySize = "1mb"
+
+    app.asyncCommands.use(DemoServeCommand(), as: "serve", isDefault: true)
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(ImportPlanCommand(), as: "import-plan")
+    app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+
+    try routes(app)
+}
+
+private func useDatabase(_ app: Application, _ database: AppConfig.Database, dataDirectory: String) throws {
+    switch database {
+    case .sqlite(let path):
+        guard let path else {
+            app.databases.use(.sqlite(.memory, sqlLogLevel: .debug), as: .sqlite)
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StartupError("Cannot create the data folder \(directory) (THIDUA_DATA_DIR): \(error.localizedDescription)")
+        }
+        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+    case .postgres(let url, let schema):
+        var configuration: SQLPostgresConfiguration
+        do {
+            configuration = try SQLPostgresConfiguration(url: url)
+        } catch {
+            throw StartupError("DATABASE_URL is not a PostgreSQL URL this server can use (postgres://user:password@host:5432/database)")
+        }
+        if let schema { configuration.searchPath = [schema] }
+        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .debug), as: .psql)
+    }
+}
+
+/// Answers one query, so that a wrong address or password stops start-up with one line, not a stack of errors.
+/// On SQLite it also turns on write-ahead logging; commits stay durable (synchronous FULL, SQLite's default).
+private func checkDatabase(_ app: Application, _ database: AppConfig.Database) async throws {
+    guard let sql = app.db as? any SQLDatabase else { return }
+    do {
+        switch database {
+        case .sqlite(let path):
+            if path != nil { try await sql.raw("PRAGMA journal_mode=WAL").run() }
+            try await sql.raw("PRAGMA synchronous=FULL").run()
+        case .postgres(_, let schema):
+            if let schema { try await sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run() }
+            try await sql.raw("SELECT 1").run()
+        }
+    } catch {
+        throw StartupError(DatabaseErrors.describe(error, database))
+    }
+}
+
+enum DatabaseErrors {
+    static func describe(_ error: any Error, _ database: AppConfig.Database) -> String {
+        switch database {
+        case .sqlite(let path):
+            return "Cannot open the SQLite database \(path ?? ":memory:"): \(error)"
+        case .postgres(let url, _):
+            let target = URL(string: url).map { "\($0.host ?? "?"):\($0.port ?? 5432)\($0.path)" } ?? "?"
+            var reason = "\(error)"
+            if let e = error as? PSQLError {
+                switch e.code {
+                case .server: reason = e.serverInfo?[.message] ?? "the server refused"
+                case .connectionError: reason = e.underlying.map { "\($0)" } ?? "connection failed"
+                default: reason = e.underlying.map { "\($0)" } ?? "\(e.code)"
+                }
+            }
+            return "Cannot connect to PostgreSQL at \(target): \(reason). Check DATABASE_URL and that the server is running."
+        }
+    }
+}
+
+/// `#t(KEY)` in a template: the string in the request's language.
+struct TranslateTag: LeafTag {
+    func render(_ ctx: LeafContext) throws -> LeafData {
+        guard let key = ctx.parameters.first?.string else { throw "#t needs a key" }
+        guard let request = ctx.request else { return .string(key) }
+        var arguments: [String: String] = [:]
+        for (i, p) in ctx.parameters.dropFirst().enumerated() { arguments[String(i)] = p.string ?? "" }
+        return .string(request.t(key, arguments))
+    }
+}
+
+extension Application {
+    private struct MetricsKey: StorageKey { typealias Value = PrometheusCollectorRegistry }
+
+    var metrics: PrometheusCollectorRegistry {
+        get { storage[MetricsKey.self]! }
+        set { storage[MetricsKey.self] = newValue }
+    }
+}
+
+/// Counts requests and their durations for /metrics, labelled by method and status (not by path, to keep the
+/// number of series bounded).
+struct RequestMetrics: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let start = ContinuousClock.now
+        let response = try await next.respond(to: request)
+        let elapsed = ContinuousClock.now - start
+        let labels = [("method", request.method.rawValue), ("status", String(response.status.code))]
+        request.application.metrics.makeCounter(name: "thidua_http_requests_total", labels: labels).increment()
+        request.application.metrics.makeDurationHistogram(
+            name: "thidua_http_request_duration_seconds", labels: [("method", request.method.rawValue)],
+            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2)]
+        ).record(elapsed)
+        return response
+    }
+}

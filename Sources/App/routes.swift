@@ -1,0 +1,45 @@
+import Fluent
+import Foundation
+import SQLKit
+import Vapor
+
+func routes(_ app: Application) throws {
+    // Operations
+    app.get("healthz") { req async -> Response in
+        do {
+            if let sql = req.db as? any SQLDatabase {
+                try await sql.raw("SELECT 1").run()
+            } else {
+                _ = try await Movement.query(on: req.db).count()
+            }
+            return Response(status: .ok, headers: ["Content-Type": "application/json"],
+                            body: .init(string: #"{"status":"ok","database":"ok"}"#))
+        } catch {
+            req.logger.error("health check: database unreachable: \(String(reflecting: error))")
+            return Response(status: .serviceUnavailable, headers: ["Content-Type": "application/json"],
+                            body: .init(string: #"{"status":"unavailable","database":"unreachable"}"#))
+        }
+    }
+    app.get("metrics") { req async -> Response in
+        Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(string: req.application.metrics.emitToString()))
+    }
+
+    // JSON API
+    let api = app.grouped("api", "v1")
+    api.get("openapi.yaml") { req async throws -> Response in
+        let path = (req.application.config.resourcesDirectory as NSString).appendingPathComponent("OpenAPI/openapi.yaml")
+        guard let data = FileManager.default.contents(atPath: path) else { throw AppError.notFound() }
+        return Response(status: .ok, headers: ["Content-Type": "application/yaml; charset=utf-8"], body: .init(data: data))
+    }
+    try api.register(collection: MovementsAPI())
+    try api.register(collection: UnitsAPI())
+    try api.register(collection: AuthAPI())
+
+    // Web application: sessions, CSRF on every form.
+    let web = app.grouped(app.sessions.middleware, User.sessionAuthenticator(), CSRFMiddleware())
+    try web.register(collection: AuthController())
+    let signedIn = web.grouped(RequireSignIn())
+    try signedIn.register(collection: MovementWebController())
+    try signedIn.register(collection: UnitWebController())
+}

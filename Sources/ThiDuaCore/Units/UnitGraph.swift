@@ -1,0 +1,275 @@
+import Foundation
+
+public enum UnitLevel: String, Codable, Hashable, Sendable, CaseIterable, Comparable {
+    case province
+    /// A district-level unit (thành phố, thị xã, huyện); abolished nationwide on 1 July 2025.
+    case district
+    /// A commune-level unit: phường, xã, đặc khu. Where the commune police and the movement's ranking live.
+    case commune
+    /// A village or residential group: thôn, tổ dân phố, khu. One security and order team each.
+    case village
+
+    private var depth: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: UnitLevel, b: UnitLevel) -> Bool { a.depth < b.depth }
+}
+
+/// One administrative unit over the days it existed.
+public struct UnitInfo: Hashable, Sendable, Codable {
+    public var id: UUID
+    public var code: String?
+    public var level: UnitLevel
+    /// What the unit is called in law: tỉnh, thành phố, phường, xã, đặc khu, thôn, tổ dân phố, khu…
+    public var kind: String
+    public var name: String
+    public var population: Int?
+    public var households: Int?
+    public var validFrom: LocalDate
+    public var validTo: LocalDate?
+
+    public init(id: UUID = UUID(), code: String? = nil, level: UnitLevel, kind: String, name: String,
+                population: Int? = nil, households: Int? = nil, validFrom: LocalDate, validTo: LocalDate? = nil) {
+        self.id = id
+        self.code = code
+        self.level = level
+        self.kind = kind
+        self.name = name
+        self.population = population
+        self.households = households
+        self.validFrom = validFrom
+        self.validTo = validTo
+    }
+
+    public func isValid(on date: LocalDate) -> Bool {
+        validFrom <= date && (validTo.map { date <= $0 } ?? true)
+    }
+
+    /// "phường Vàng Danh", as written in Vietnamese documents.
+    public var fullName: String { kind.isEmpty ? name : "\(kind) \(name)" }
+}
+
+/// A unit's parent over a span of days. A village that moves to a new ward keeps its identity and gets a new link.
+public struct ParentLink: Hashable, Sendable, Codable {
+    public var unitID: UUID
+    public var parentID: UUID
+    public var validFrom: LocalDate
+    public var validTo: LocalDate?
+
+    public init(unitID: UUID, parentID: UUID, validFrom: LocalDate, validTo: LocalDate? = nil) {
+        self.unitID = unitID
+        self.parentID = parentID
+        self.validFrom = validFrom
+        self.validTo = validTo
+    }
+
+    public func isValid(on date: LocalDate) -> Bool {
+        validFrom <= date && (validTo.map { date <= $0 } ?? true)
+    }
+}
+
+/// A legal succession: from `effective` on, the successor takes over all or part of the predecessor.
+public struct Succession: Hashable, Sendable, Codable {
+    public var predecessorID: UUID
+    public var successorID: UUID
+    public var effective: LocalDate
+    /// False when the successor takes only part of the predecessor (khu Điền Công 1–3 of Trưng Vương).
+    public var whole: Bool
+    public var note: String?
+
+    public init(predecessorID: UUID, successorID: UUID, effective: LocalDate, whole: Bool, note: String? = nil) {
+        self.predecessorID = predecessorID
+        self.successorID = successorID
+        self.effective = effective
+        self.whole = whole
+        self.note = note
+    }
+}
+
+/// A unit in the tree of one day.
+public struct UnitTreeNode: Hashable, Sendable, Codable {
+    public var unit: UnitInfo
+    public var children: [UnitTreeNode]
+
+    public var descendantCount: Int { children.reduce(children.count) { $0 + $1.descendantCount } }
+
+    public func find(_ id: UUID) -> UnitTreeNode? {
+        if unit.id == id { return self }
+        for child in children { if let hit = child.find(id) { return hit } }
+        return nil
+    }
+
+    /// Every node below this one, depth first.
+    public var descendants: [UnitTreeNode] { children.flatMap { [$0] + $0.descendants } }
+}
+
+/// One unit of an earlier (or later) date that makes up part or all of a unit.
+public struct Constituent: Hashable, Sendable, Codable {
+    public var unit: UnitInfo
+    /// True when all of `unit` went in; false when only the villages listed did.
+    public var whole: Bool
+    public var villages: [UnitInfo]
+}
+
+/// The units, their parents over time and their successions: enough to read the structure of any day.
+public struct UnitGraph: Sendable {
+    public let units: [UUID: UnitInfo]
+    public let links: [ParentLink]
+    public let successions: [Succession]
+    private let linksByUnit: [UUID: [ParentLink]]
+
+    public init(units: [UnitInfo], links: [ParentLink], successions: [Succession]) {
+        self.units = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.links = links
+        self.successions = successions
+        self.linksByUnit = Dictionary(grouping: links, by: \.unitID)
+    }
+
+    public func parent(of id: UUID, on date: LocalDate) -> UUID? {
+        linksByUnit[id]?.first { $0.isValid(on: date) }?.parentID
+    }
+
+    /// The ancestor of a unit at a level, on a day (a village's commune, a commune's province).
+    public func ancestor(of id: UUID, at level: UnitLevel, on date: LocalDate) -> UUID? {
+        var current: UUID? = id
+        var steps = 0
+        while let c = current, steps < 16 {
+            if units[c]?.level == level { return c }
+            current = parent(of: c, on: date)
+            steps += 1
+        }
+        return nil
+    }
+
+    /// The forest of units valid on a day, children in natural order of name.
+    public func tree(on date: LocalDate) -> [UnitTreeNode] {
+        let valid = units.values.filter { $0.isValid(on: date) }
+        var children: [UUID: [UnitInfo]] = [:]
+        var roots: [UnitInfo] = []
+        for unit in valid {
+            if let p = parent(of: unit.id, on: date), units[p]?.isValid(on: date) == true {
+                children[p, default: []].append(unit)
+            } else {
+                roots.append(unit)
+            }
+        }
+        func build(_ unit: UnitInfo, depth: Int) -> UnitTreeNode {
+            let kids = depth < 16 ? (children[unit.id] ?? []).sorted(by: UnitGraph.naturalOrder) : []
+            return UnitTreeNode(unit: unit, children: kids.map { build($0, depth: depth + 1) })
+        }
+        return roots.sorted(by: UnitGraph.naturalOrder).map { build($0, depth: 0) }
+    }
+
+    /// Units valid on a day at one level, below a root when given.
+    public func units(at level: UnitLevel, on date: LocalDate, under root: UUID? = nil) -> [UnitInfo] {
+        units.values.filter { unit in
+            unit.level == level && unit.isValid(on: date)
+                && (root.map { r in isDescendant(unit.id, of: r, on: date) } ?? true)
+        }.sorted(by: UnitGraph.naturalOrder)
+    }
+
+    public func isDescendant(_ id: UUID, of ancestor: UUID, on date: LocalDate) -> Bool {
+        var current = parent(of: id, on: date)
+        var steps = 0
+        while let c = current, steps < 16 {
+            if c == ancestor { return true }
+            current = parent(of: c, on: date)
+            steps += 1
+        }
+        return false
+    }
+
+    /// The units of `date` that make up `unitID` as it stands on `structureDate`.
+    ///
+    /// Read from the villages where the unit has any: each village's parent on `date` names a constituent, whole
+    /// when all its villages came along. A unit without villages falls back to the recorded successions.
+    public func constituents(of unitID: UUID, structureDate: LocalDate, on date: LocalDate) -> [Constituent] {
+        guard let unit = units[unitID], unit.isValid(on: structureDate) else { return [] }
+        if unit.isValid(on: date) && unit.level == .village { return [Constituent(unit: unit, whole: true, villages: [])] }
+        let villages = villages(of: unitID, on: structureDate)
+        if !villages.isEmpty {
+            var byParent: [UUID: [UnitInfo]] = [:]
+            for village in villages where village.isValid(on: date) {
+                if let commune = ancestor(of: village.id, at: unit.level, on: date) {
+                    byParent[commune, default: []].append(village)
+                }
+            }
+            return byParent.compactMap { parentID, came -> Constituent? in
+                guard let parent = units[parentID] else { return nil }
+                let all = self.villages(of: parentID, on: date)
+                let whole = Set(all.map(\.id)).isSubset(of: Set(came.map(\.id)))
+                return Constituent(unit: parent, whole: whole,
+                                   villages: whole ? [] : came.sorted(by: UnitGraph.naturalOrder))
+            }.sorted { UnitGraph.naturalOrder($0.unit, $1.unit) }
+        }
+        if unit.isValid(on: date) { return [Constituent(unit: unit, whole: true, villages: [])] }
+        return viaSuccessions(unitID, on: date, whole: true, depth: 0)
+            .sorted { UnitGraph.naturalOrder($0.unit, $1.unit) }
+    }
+
+    private func viaSuccessions(_ unitID: UUID, on date: LocalDate, whole: Bool, depth: Int) -> [Constituent] {
+        guard depth < 16 else { return [] }
+        let backward = successions.filter { $0.successorID == unitID && date < $0.effective }
+        let forward = successions.filter { $0.predecessorID == unitID && $0.effective <= date }
+        var result: [Constituent] = []
+        for link in backward {
+            guard let pred = units[link.predecessorID] else { continue }
+            if pred.isValid(on: date) {
+                result.append(Constituent(unit: pred, whole: whole && link.whole, villages: []))
+            } else {
+                result += viaSuccessions(pred.id, on: date, whole: whole && link.whole, depth: depth + 1)
+            }
+        }
+        for link in forward {
+            guard let succ = units[link.successorID] else { continue }
+            if succ.isValid(on: date) {
+                result.append(Constituent(unit: succ, whole: false, villages: []))
+            } else {
+                result += viaSuccessions(succ.id, on: date, whole: false, depth: depth + 1)
+            }
+        }
+        return result
+    }
+
+    /// The villages under a unit on a day.
+    public func villages(of unitID: UUID, on date: LocalDate) -> [UnitInfo] {
+        if units[unitID]?.level == .village { return [] }
+        return units.values.filter {
+            $0.level == .village && $0.isValid(on: date) && isDescendant($0.id, of: unitID, on: date)
+        }
+    }
+
+    /// Natural order: codes first when both have one, then names with numbers compared as numbers ("Khu 2" < "Khu 10").
+    public static func naturalOrder(_ a: UnitInfo, _ b: UnitInfo) -> Bool {
+        if a.level != b.level { return a.level < b.level }
+        if let ca = a.code, let cb = b.code, ca != cb { return ca < cb }
+        let c = naturalCompare(a.name, b.name)
+        return c != 0 ? c < 0 : a.id.uuidString < b.id.uuidString
+    }
+
+    public static func naturalCompare(_ a: String, _ b: String) -> Int {
+        func chunks(_ s: String) -> [(String, Int?)] {
+            var out: [(String, Int?)] = []
+            var current = ""
+            var digits = false
+            for ch in s {
+                let isDigit = ch.isASCII && ch.isNumber
+                if !current.isEmpty && isDigit != digits {
+                    out.append((current, digits ? Int(current) : nil))
+                    current = ""
+                }
+                digits = isDigit
+                current.append(ch)
+            }
+            if !current.isEmpty { out.append((current, digits ? Int(current) : nil)) }
+            return out
+        }
+        let x = chunks(a), y = chunks(b)
+        for (p, q) in zip(x, y) {
+            if let m = p.1, let n = q.1 {
+                if m != n { return m < n ? -1 : 1 }
+            } else if p.0 != q.0 {
+                return p.0 < q.0 ? -1 : 1
+            }
+        }
+        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+@testable import ThiDuaCore
+
+@Suite("Calendar: local days and Vietnam time")
+struct CalendarTests {
+    @Test("ISO dates parse only when they are real days")
+    func parsing() {
+        #expect(LocalDate(iso: "2025-02-03") == LocalDate(year: 2025, month: 2, day: 3))
+        #expect(LocalDate(iso: "2024-02-29") != nil)
+        for bad in ["2025-02-29", "2025-13-01", "2025-00-10", "2025-1-1", "19/08/2024", "", "2025-02-3x", "２０２５-01-01"] {
+            #expect(LocalDate(iso: bad) == nil, "\(bad) must not parse")
+        }
+    }
+
+    @Test("Shown as dd/MM/yyyy, stored as YYYY-MM-DD")
+    func formats() {
+        let d = LocalDate(year: 2024, month: 8, day: 19)!
+        #expect(d.display == "19/08/2024")
+        #expect(d.iso == "2024-08-19")
+    }
+
+    @Test("Day numbers round-trip and count both ends of a span")
+    func dayNumbers() {
+        #expect(LocalDate(year: 1970, month: 1, day: 1)!.dayNumber == 0)
+        #expect(LocalDate(year: 2025, month: 7, day: 1)!.dayNumber == 20_270)
+        for n in [-1000, 0, 20_000, 20_270, 30_000] {
+            #expect(LocalDate(dayNumber: n).dayNumber == n)
+        }
+        // Phase 1 of the seed: 19/08/2024 to 03/02/2025 is 169 days; phase 2 is 197.
+        #expect(DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-02-03")!).dayCount == 169)
+        #expect(DateSpan(start: LocalDate(iso: "2025-02-04")!, end: LocalDate(iso: "2025-08-19")!).dayCount == 197)
+    }
+
+    @Test("One year earlier keeps the day; 29 February falls back to the 28th")
+    func yearEarlier() {
+        #expect(LocalDate(iso: "2025-08-19")!.oneYearEarlier == LocalDate(iso: "2024-08-19"))
+        #expect(LocalDate(iso: "2024-02-29")!.oneYearEarlier == LocalDate(iso: "2023-02-28"))
+    }
+
+    @Test("The Vietnam day turns at 17:00 UTC")
+    func vietnamBoundaries() {
+        // 03/02/2025 23:30 in Vietnam is 16:30 UTC: still the last day of phase 1.
+        let lastEvening = Date(timeIntervalSince1970: 1_738_600_200) // 2025-02-03T16:30:00Z
+        #expect(VietnamTime.localDate(of: lastEvening) == LocalDate(iso: "2025-02-03"))
+        #expect(VietnamTime.display(lastEvening) == "03/02/2025 23:30")
+        // 04/02/2025 00:30 in Vietnam is 17:30 UTC on the 3rd: already phase 2.
+        let nextMorning = Date(timeIntervalSince1970: 1_738_603_800) // 2025-02-03T17:30:00Z
+        #expect(VietnamTime.localDate(of: nextMorning) == LocalDate(iso: "2025-02-04"))
+        #expect(VietnamTime.display(nextMorning) == "04/02/2025 00:30")
+        #expect(VietnamTime.startOfDay(LocalDate(iso: "2025-02-04")!) == Date(timeIntervalSince1970: 1_738_602_000))
+        // Before 1970, too.
+        #expect(VietnamTime.localDate(of: Date(timeIntervalSince1970: -3600)) == LocalDate(iso: "1970-01-01"))
+        #expect(VietnamTime.localDate(of: Date(timeIntervalSince1970: -26_000)) == LocalDate(iso: "1969-12-31"))
+    }
+}

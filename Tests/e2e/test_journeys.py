@@ -1,0 +1,129 @@
+"""Web journeys in a real browser: Chromium, headless, driven by Selenium.
+
+Runs against a server started with `thidua serve --demo` (THIDUA_URL) whose demo password is THIDUA_PASSWORD.
+JavaScript is switched off: every page must work without it.
+"""
+import os
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
+
+BASE = os.environ.get("THIDUA_URL", "http://127.0.0.1:8080")
+PASSWORD = os.environ.get("THIDUA_PASSWORD", "")
+
+
+def make_driver(width, height):
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                f"--window-size={max(width, 800)},{height}", "--lang=vi"):
+        options.add_argument(arg)
+    if width < 800:
+        # A real phone viewport: headless windows cannot be narrower than about 500 pixels.
+        options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def phone():
+    driver = make_driver(360, 740)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def desktop():
+    driver = make_driver(1280, 900)
+    yield driver
+    driver.quit()
+
+
+def wait_until(driver, condition):
+    """Waits for a page to arrive; elements of the page being left may vanish meanwhile."""
+    WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+
+
+def press(element):
+    """Activates a button or link from the keyboard (with touch emulation on, a mouse click can stall)."""
+    element.send_keys(Keys.ENTER)
+
+
+def sign_in(driver, username, password):
+    driver.get(BASE + "/")
+    assert "/sign-in" in driver.current_url
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    press(driver.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button[type=submit]"))
+    wait_until(driver, lambda d: "/sign-in" not in d.current_url or d.find_elements(By.ID, "sign-in-error"))
+
+
+def no_horizontal_scroll(driver):
+    # Measured with the page's own layout; JavaScript off only blocks the page's scripts, not WebDriver's.
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_wrong_password_is_refused_with_a_message(phone):
+    sign_in(phone, "admin", "definitely-wrong")
+    message = phone.find_element(By.ID, "sign-in-error").text
+    assert message.startswith("Tên đăng nhập hoặc mật khẩu không đúng")
+    assert phone.find_element(By.ID, "username").get_attribute("value") == "admin"
+
+
+def test_journey_1_demo_movement_on_a_phone(phone):
+    sign_in(phone, "admin", PASSWORD)
+    assert phone.execute_script("return window.innerWidth") == 360
+    assert phone.current_url.rstrip("/") == BASE
+    press(phone.find_element(By.CSS_SELECTOR, "a[href='/movements/uong-bi-2024-2025']"))
+    wait_until(phone, lambda d: "/movements/" in d.current_url and d.find_elements(By.CSS_SELECTOR, "h1.theme"))
+    body = phone.find_element(By.TAG_NAME, "main").text
+    assert "Lực lượng mới, khí thế mới" in body
+    assert "19/08/2024 – 03/02/2025" in body and "04/02/2025 – 19/08/2025" in body
+    assert "(7 nội dung, 9 chỉ tiêu)" in body
+    assert len(phone.find_elements(By.CSS_SELECTOR, "section.content")) == 7
+    assert len(phone.find_elements(By.CSS_SELECTOR, "td.goal")) == 9
+    assert no_horizontal_scroll(phone)
+
+
+def test_unit_tree_across_the_merger(desktop):
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    desktop.get(BASE + "/units")
+    field = desktop.find_element(By.ID, "date")
+    desktop.execute_script("arguments[0].value = '2025-06-30'", field)
+    desktop.find_element(By.CSS_SELECTOR, "form.inline-form button").click()
+    wait_until(desktop, lambda d: "date=2025-06-30" in d.current_url)
+    assert "date=2025-06-30" in desktop.current_url
+    assert "10 đơn vị cấp xã" in desktop.find_element(By.TAG_NAME, "main").text
+    desktop.get(BASE + "/units?date=2025-07-01")
+    text = desktop.find_element(By.TAG_NAME, "main").text
+    assert "3 đơn vị cấp xã" in text
+    desktop.find_element(By.LINK_TEXT, "phường Uông Bí").click()
+    wait_until(desktop, lambda d: d.find_element(By.TAG_NAME, "h1").text == "phường Uông Bí")
+    page = desktop.find_element(By.TAG_NAME, "main").text
+    assert "Hình thành từ các đơn vị ngày 30/06/2025" in page
+    assert "một phần: khu Điền Công 1, khu Điền Công 2, khu Điền Công 3" in page
+
+
+def test_language_switch_without_javascript(phone):
+    phone.get(BASE + "/sign-in")
+    press(phone.find_element(By.CSS_SELECTOR, "form[action='/language'] button"))
+    wait_until(phone, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert phone.find_element(By.TAG_NAME, "h1").text == "Sign in"
+    press(phone.find_element(By.CSS_SELECTOR, "form[action='/language'] button"))
+    wait_until(phone, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "vi")
+    assert phone.find_element(By.TAG_NAME, "h1").text == "Đăng nhập"
+
+
+def test_bad_date_gets_a_message_beside_the_field(phone):
+    sign_in(phone, "admin", PASSWORD)
+    phone.get(BASE + "/units?date=31-12-2024")
+    assert "không phải một ngày hợp lệ" in phone.find_element(By.ID, "date-error").text
+    assert no_horizontal_scroll(phone)
