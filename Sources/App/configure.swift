@@ -140,16 +140,21 @@ extension Application {
 /// Counts requests and their durations for /metrics, labelled by method and status (not by path, to keep the
 /// number of series bounded).
 struct RequestMetrics: AsyncMiddleware {
+    static var requests: MetricNameDescriptor { MetricNameDescriptor(namespace: "thidua", subsystem: "http", metricName: "requests",
+                                               unitName: "total", helpText: "HTTP requests answered") }
+    static var duration: MetricNameDescriptor { MetricNameDescriptor(namespace: "thidua", subsystem: "http", metricName: "request_duration",
+                                               unitName: "seconds", helpText: "Time to answer an HTTP request") }
+    static let buckets: [Duration] = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2)]
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next.respond(to: request)
         let elapsed = ContinuousClock.now - start
         let labels = [("method", request.method.rawValue), ("status", String(response.status.code))]
-        request.application.metrics.makeCounter(name: "thidua_http_requests_total", labels: labels).increment()
-        request.application.metrics.makeDurationHistogram(
-            name: "thidua_http_request_duration_seconds", labels: [("method", request.method.rawValue)],
-            buckets: [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500), .seconds(2)]
-        ).record(elapsed)
+        let metrics = request.application.metrics
+        metrics.makeCounter(descriptor: Self.requests, labels: labels).increment()
+        metrics.makeDurationHistogram(descriptor: Self.duration, labels: [("method", request.method.rawValue)],
+                                      buckets: Self.buckets).record(elapsed)
         return response
     }
 }
