@@ -16,8 +16,9 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.localizer = try Localizer(directory: (config.resourcesDirectory as NSString).appendingPathComponent("Localization"))
     app.metrics = PrometheusCollectorRegistry()
 
-    try useDatabase(app, config.database, dataDirectory: config.dataDirectory)
+    let postgres = try useDatabase(app, config.database, dataDirectory: config.dataDirectory)
     registerMigrations(app.migrations)
+    if let postgres { try await probe(postgres, app: app, database: config.database) }
     try await checkDatabase(app, config.database)
 
     app.sessions.use(.fluent)
@@ -53,12 +54,14 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try routes(app)
 }
 
-private func useDatabase(_ app: Application, _ database: AppConfig.Database, dataDirectory: String) throws {
+/// Registers the database; for PostgreSQL, gives back its configuration so that it can be probed first.
+private func useDatabase(_ app: Application, _ database: AppConfig.Database, dataDirectory: String) throws
+    -> SQLPostgresConfiguration? {
     switch database {
     case .sqlite(let path):
         guard let path else {
             app.databases.use(.sqlite(.memory, sqlLogLevel: .debug), as: .sqlite)
-            return
+            return nil
         }
         let directory = (path as NSString).deletingLastPathComponent
         do {
@@ -67,6 +70,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
             throw StartupError("Cannot create the data folder \(directory) (THIDUA_DATA_DIR): \(error.localizedDescription)")
         }
         app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+        return nil
     case .postgres(let url, let schema):
         var configuration: SQLPostgresConfiguration
         do {
@@ -76,6 +80,21 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
         }
         if let schema { configuration.searchPath = [schema] }
         app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .debug), as: .psql)
+        return configuration
+    }
+}
+
+/// One connection with a silent logger before the pool exists, so that an unreachable server is one line from us
+/// and not also a logged stack of pool errors.
+private func probe(_ configuration: SQLPostgresConfiguration, app: Application, database: AppConfig.Database) async throws {
+    var quiet = Logger(label: "thidua.db-probe")
+    quiet.logLevel = .critical
+    do {
+        let connection = try await PostgresConnection.connect(
+            on: app.eventLoopGroup.any(), configuration: configuration.coreConfiguration, id: 0, logger: quiet)
+        try await connection.close()
+    } catch {
+        throw StartupError(DatabaseErrors.describe(error, database))
     }
 }
 

@@ -12,4 +12,7 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateAPITokens())
     migrations.add(SessionRecord.migration)
     migrations.add(CreateAuditEntries())
+    migrations.add(CreateRecords())
+    migrations.add(CreateFigures())
+    migrations.add(CreateAssessments())
 }

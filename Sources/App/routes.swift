@@ -35,6 +35,8 @@ func routes(_ app: Application) throws {
     try api.register(collection: MovementsAPI())
     try api.register(collection: UnitsAPI())
     try api.register(collection: AuthAPI())
+    try api.register(collection: RecordsAPI())
+    try api.register(collection: ResultsAPI())
 
     // Web application: sessions, CSRF on every form.
     let web = app.grouped(app.sessions.middleware, User.sessionAuthenticator(), CSRFMiddleware())

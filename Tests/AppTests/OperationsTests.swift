@@ -122,7 +122,7 @@ struct OperationsTests {
             for route in app.routes.all {
                 let path = "/" + route.path.map { component -> String in
                     if case .parameter(let name) = component {
-                        return name == "movement" || name == "unit" ? "{id}" : "{\(name)}"
+                        return name == "phase" ? "{phase}" : "{id}"
                     }
                     return component.description
                 }.joined(separator: "/")
@@ -146,7 +146,8 @@ struct OperationsTests {
         var used: Set<String> = []
         let patterns = [#"#t\("([a-zA-Z0-9_.]+)""#, #"\bt\("([a-zA-Z0-9_.]+)""#, #"text\("([a-zA-Z0-9_.]+)""#,
                         #"AppError[^"\n]*"([a-z]+\.[a-zA-Z0-9_.]+)""#, #"key: "(plan\.[a-zA-Z]+)""#,
-                        #"report\([^"]*"(plan\.[a-zA-Z]+)""#, #"fail\("([a-z.A-Z]+)""#]
+                        #"report\([^"]*"(plan\.[a-zA-Z]+)""#, #"fail\("([a-z]+\.[a-zA-Z.]+)""#,
+                        #""(field\.[a-zA-Z]+)""#, #""(records\.[a-zA-Z]+)""#]
         for folder in ["Resources/Views", "Sources"] {
             let enumerator = FileManager.default.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: nil)!
             for case let file as URL in enumerator where ["leaf", "swift"].contains(file.pathExtension) {

@@ -81,7 +81,7 @@ struct PlanLoaderTests {
                                                              RecordFilter(field: "origin", value: "people")], during: .phase),
             denominator: .records(.informationSource, filter: [RecordFilter(field: "category", value: "social_order")],
                                   during: .phase)))
-        #expect(byID["mo-hinh-hieu-qua"]?.indicator == .count(.records(.model, filter: [RecordFilter(field: "effective", value: "true")], during: .activeAtEnd)))
+        #expect(byID["mo-hinh-hieu-qua"]?.indicator == .count(.records(.model, filter: [RecordFilter(field: "effective", value: "true")], during: .activeAtEnd), perThousand: false))
         #expect(byID["mo-hinh-hieu-qua"]?.goal == .atLeast(1))
         #expect(byID["pccc-phoi-hop"]?.goal == .atLeast(100))
         #expect(byID["can-cuoc-duoi-14"]?.indicator == .ratio(numerator: .figure(.under14WithIdCard, .latest),
@@ -91,7 +91,7 @@ struct PlanLoaderTests {
             #expect(byID[id]?.goal == .decrease(byPercent: nil))
         }
         #expect(byID["tai-nan-giao-thong"]?.indicator == .change(.figure(.trafficAccidents, .sum), baseline: .previousYear))
-        #expect(byID["dien-hinh"]?.indicator == .count(.records(.exemplar, filter: [], during: .phase)))
+        #expect(byID["dien-hinh"]?.indicator == .count(.records(.exemplar, filter: [], during: .phase), perThousand: false))
         #expect(plan.phase(containing: LocalDate(iso: "2025-02-03")!)?.id == "dot-1")
         #expect(plan.phase(containing: LocalDate(iso: "2025-02-04")!)?.id == "dot-2")
         #expect(plan.phase(containing: LocalDate(iso: "2025-08-20")!) == nil)
@@ -122,7 +122,7 @@ struct PlanLoaderTests {
         #expect(found.map(\.key) == ["plan.unknownField"])
         #expect(found.first?.arguments["field"] == "pionts")
         #expect(found.first?.line == 22)
-        #expect(found.first?.arguments["allowed"] == "id, name, indicator, goal, points")
+        #expect(found.first?.arguments["allowed"] == "id, name, indicator, goal, points, scoring")
     }
 
     @Test("A duplicate id points at the second use and the line of the first")

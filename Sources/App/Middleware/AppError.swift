@@ -44,7 +44,10 @@ struct ErrorRenderer: AsyncMiddleware {
             request.logger.debug("client error \(status.code): \(error)")
         }
         if request.url.path.hasPrefix("/api/") || request.url.path == "/healthz" || !acceptsHTML(request) {
-            let problem = Problem(type: "about:blank", title: status.reasonPhrase, status: Int(status.code), detail: message)
+            var problem = Problem(type: "about:blank", title: status.reasonPhrase, status: Int(status.code), detail: message)
+            if let e = error as? AppError, !e.fields.isEmpty {
+                problem.errors = e.fields.mapValues { request.t($0) }
+            }
             let response = Response(status: status)
             try? response.content.encode(problem, using: JSONEncoder())
             response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
@@ -87,4 +90,6 @@ struct Problem: Content {
     var title: String
     var status: Int
     var detail: String
+    /// For invalid input: a message per field, in the user's language.
+    var errors: [String: String]?
 }

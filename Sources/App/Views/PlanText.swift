@@ -24,7 +24,8 @@ struct PlanText {
 
     func indicator(_ i: Indicator) -> String {
         switch i {
-        case .count(let m): return t("indicator.count", ["measure": measure(m)])
+        case .count(let m, false): return t("indicator.count", ["measure": measure(m)])
+        case .count(let m, true): return t("indicator.countPerThousand", ["measure": measure(m)])
         case let .ratio(n, d): return t("indicator.ratio", ["numerator": measure(n), "denominator": measure(d)])
         case let .change(m, .previousYear): return t("indicator.changePreviousYear", ["measure": measure(m)])
         case let .change(m, .declared(v)):

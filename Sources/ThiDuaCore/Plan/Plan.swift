@@ -95,14 +95,25 @@ public struct Target: Codable, Hashable, Sendable {
     public var indicator: Indicator
     public var goal: Goal
     public var points: Double
+    public var scoring: Scoring
 
-    public init(id: String, name: String, indicator: Indicator, goal: Goal, points: Double) {
+    public init(id: String, name: String, indicator: Indicator, goal: Goal, points: Double,
+                scoring: Scoring = .proportional) {
         self.id = id
         self.name = name
         self.indicator = indicator
         self.goal = goal
         self.points = points
+        self.scoring = scoring
     }
+}
+
+/// How a target that misses its goal is scored.
+public enum Scoring: String, Codable, Hashable, Sendable, CaseIterable {
+    /// A share of the points in proportion to how close the value came (the default).
+    case proportional
+    /// Full points when the goal is met, none otherwise.
+    case allOrNothing = "all_or_nothing"
 }
 
 /// A criterion the committee assesses: the commune scores itself, the committee reviews.
@@ -149,8 +160,9 @@ public struct ClassificationBand: Codable, Hashable, Sendable {
 
 /// How a target's value is computed from records. Never typed in.
 public indirect enum Indicator: Codable, Hashable, Sendable {
-    /// How many records or how much of a figure.
-    case count(Measure)
+    /// How many records or how much of a figure; per 1,000 residents when `perThousand`, for a fair comparison of
+    /// units of different sizes.
+    case count(Measure, perThousand: Bool)
     /// numerator ÷ denominator, shown as a percentage.
     case ratio(numerator: Measure, denominator: Measure)
     /// The measure in the phase against a baseline.

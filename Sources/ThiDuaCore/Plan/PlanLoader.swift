@@ -292,15 +292,17 @@ private struct PlanReader {
     }
 
     mutating func target(_ node: Node, path: String) -> (Target, Node)? {
-        guard let f = fields(node, path: path, required: ["id", "name", "indicator", "goal", "points"]) else { return nil }
+        guard let f = fields(node, path: path, required: ["id", "name", "indicator", "goal", "points"],
+                             optional: ["scoring"]) else { return nil }
         let id = identifier(f["id"], path: path + ".id")
         let name = text(f["name"], path: path + ".name")
         let indicator = indicator(f["indicator"], path: path + ".indicator")
         let goal = goal(f["goal"], path: path + ".goal")
         let points = countedPoints(f["points"], path: path + ".points")
-        guard let id, let name, let indicator, let goal, let points else { return nil }
+        let scoring = f["scoring"].map { choice($0, path: path + ".scoring", as: Scoring.self) } ?? .proportional
+        guard let id, let name, let indicator, let goal, let points, let scoring else { return nil }
         checkFit(goal: goal, indicator: indicator, target: id, at: f["goal"])
-        return (Target(id: id, name: name, indicator: indicator, goal: goal, points: points), f["id"]!)
+        return (Target(id: id, name: name, indicator: indicator, goal: goal, points: points, scoring: scoring), f["id"]!)
     }
 
     /// A goal must be one its indicator can meet: percentages for ratios, whole counts for counts,
@@ -337,7 +339,16 @@ private struct PlanReader {
         let inner = path + "." + kind
         switch kind {
         case "count":
-            return measure(f["count"], path: inner, extra: []).map { .count($0.measure) }
+            guard let m = measure(f["count"], path: inner, extra: ["per_thousand"]) else { return nil }
+            var perThousand = false
+            if let node = m.fields["per_thousand"] {
+                switch node.string {
+                case "true": perThousand = true
+                case "false": perThousand = false
+                default: report(node, "plan.notBoolean", ["path": inner + ".per_thousand"])
+                }
+            }
+            return .count(m.measure, perThousand: perThousand)
         case "ratio":
             guard let r = fields(f["ratio"], path: inner, required: ["numerator", "denominator"]) else { return nil }
             let n = measure(r["numerator"], path: inner + ".numerator", extra: [])

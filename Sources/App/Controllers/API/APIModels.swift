@@ -60,12 +60,14 @@ enum APIModels {
         var denominator: MeasureJSON?
         var baseline: String?
         var baselineValue: Double?
+        var perThousand: Bool?
 
         init(_ i: Indicator) {
             switch i {
-            case .count(let m):
+            case let .count(m, perThousand):
                 kind = "count"
                 measure = MeasureJSON(m)
+                self.perThousand = perThousand
             case let .ratio(n, d):
                 kind = "ratio"
                 numerator = MeasureJSON(n)

@@ -1,0 +1,224 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// Measured attainment: every target of every commune-level unit in a phase, with points, rank and projection.
+struct ResultsAPI: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        let signedIn = routes.grouped(BearerAuth())
+        signedIn.get("movements", ":movement", "phases", ":phase", "results", use: results)
+        signedIn.put("movements", ":movement", "phases", ":phase", "assessments", use: assess)
+        signedIn.put("movements", ":movement", "phases", ":phase", "adjustments", use: adjust)
+    }
+
+    struct TargetJSON: Vapor.Content {
+        var targetId: String
+        var contentId: String
+        var value: Double?
+        var numerator: Double?
+        var denominator: Double?
+        var baseline: Double?
+        var goal: APIModels.GoalJSON
+        var attainment: Double?
+        var points: Double
+        var maxPoints: Double
+        var met: Bool
+        var noData: Bool
+        var projection: Double?
+        var basis: Int
+        var atRisk: Bool
+    }
+
+    struct UnitResultJSON: Vapor.Content {
+        var unit: APIModels.UnitJSON
+        var rank: Int?
+        var total: Double
+        var targetPoints: Double
+        var criteriaPoints: Double
+        var adjustmentPoints: Double
+        var classification: ClassificationBand?
+        var targetsMet: Int
+        var reportingCompleteness: Double
+        var reporting: Bool
+        var population: Int?
+        var targets: [TargetJSON]
+    }
+
+    struct ResultsJSON: Vapor.Content {
+        var movementId: String
+        var phase: APIModels.PhaseJSON
+        var structureDate: String
+        var asOf: String
+        var elapsedDays: Int
+        var phaseDays: Int
+        var formula: String
+        var units: [UnitResultJSON]
+        var rollup: UnitResultJSON?
+    }
+
+    static func json(_ r: UnitResult, population: Int?) -> UnitResultJSON {
+        UnitResultJSON(
+            unit: .init(r.unit), rank: r.rank, total: r.total, targetPoints: r.targetPoints, criteriaPoints: r.criteriaPoints,
+            adjustmentPoints: r.adjustmentPoints, classification: r.classification, targetsMet: r.targetsMet,
+            reportingCompleteness: Evaluator.rounded(r.reportingCompleteness), reporting: r.reportingCompleteness == 1,
+            population: population,
+            targets: r.targets.map {
+                TargetJSON(targetId: $0.targetID, contentId: $0.contentID, value: $0.value.map(Evaluator.rounded),
+                           numerator: $0.numerator, denominator: $0.denominator, baseline: $0.baseline.map(Evaluator.rounded),
+                           goal: .init($0.goal), attainment: $0.attainment.map { ($0 * 10_000).rounded() / 10_000 },
+                           points: $0.points, maxPoints: $0.maxPoints, met: $0.met, noData: $0.noData,
+                           projection: $0.projection, basis: $0.basis, atRisk: $0.atRisk)
+            })
+    }
+
+    static func movementAndPhase(_ req: Request) async throws -> (Movement, Plan, Phase) {
+        guard let key = req.parameters.get("movement"),
+              let (movement, plan) = try await PlanService.movement(key, on: req.db) else {
+            throw AppError.notFound("error.movementNotFound")
+        }
+        guard let phaseID = req.parameters.get("phase"), let phase = plan.phase(id: phaseID) else {
+            throw AppError(.notFound, "error.phaseNotFound", ["phases": plan.phases.map(\.id).joined(separator: ", ")])
+        }
+        return (movement, plan, phase)
+    }
+
+    @Sendable func results(req: Request) async throws -> ResultsJSON {
+        _ = try req.requireUser()
+        let (movement, plan, phase) = try await Self.movementAndPhase(req)
+        let asOf = try UnitsAPI.dateParameter(req, name: "asOf") ?? VietnamTime.localDate(of: Date())
+        let structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
+        let graph = try await UnitService.graph(on: req.db)
+        let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
+                                                       structureDate: structureDate, graph: graph, on: req.db)
+        var units = results.units
+        var rollup: UnitResultJSON?
+        if let key = try? req.query.get(String.self, at: "unit") {
+            guard let unit = UnitService.find(key, on: results.structureDate, in: graph) else {
+                throw AppError.notFound("error.unitNotFound")
+            }
+            guard unit.isValid(on: results.structureDate) else {
+                throw AppError.badRequest("error.unitNotValid", ["date": results.structureDate.display, "unit": unit.fullName])
+            }
+            if unit.level == .commune {
+                units = units.filter { $0.unit.id == unit.id }
+            } else {
+                units = units.filter { graph.isDescendant($0.unit.id, of: unit.id, on: results.structureDate) }
+                let facts = units.compactMap { results.facts[$0.unit.id] }
+                let r = Evaluator.rollUp(plan: plan, window: results.window, unit: unit, communes: facts)
+                let population = facts.allSatisfy { $0.population != nil } ? facts.compactMap(\.population).reduce(0, +) : nil
+                rollup = Self.json(r, population: population)
+            }
+        }
+        return ResultsJSON(
+            movementId: try movement.requireID().uuidString, phase: APIModels.phase(phase),
+            structureDate: results.structureDate.iso, asOf: results.window.asOf.iso, elapsedDays: results.window.elapsedDays,
+            phaseDays: results.window.phaseDays, formula: req.t("results.formula"),
+            units: units.map { Self.json($0, population: results.facts[$0.unit.id]?.population) }, rollup: rollup)
+    }
+
+    struct AssessmentInput: Vapor.Content {
+        var unit: String?
+        var criterion: String?
+        var selfScore: Double?
+        var reviewedScore: Double?
+    }
+
+    /// The commune scores itself; the committee (secretariat) reviews. Each change audited.
+    @Sendable func assess(req: Request) async throws -> HTTPStatus {
+        let user = try req.requireUser()
+        let (movement, plan, phase) = try await Self.movementAndPhase(req)
+        let input: AssessmentInput
+        do { input = try req.content.decode(AssessmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
+        let graph = try await UnitService.graph(on: req.db)
+        var errors: [String: String] = [:]
+        let criterion = plan.criteria.first { $0.id == input.criterion }
+        if criterion == nil { errors["criterion"] = input.criterion == nil ? "field.required" : "field.notAllowed" }
+        let unit = input.unit.flatMap { UnitService.find($0, on: phase.end, in: graph) }
+        if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
+        if input.selfScore == nil && input.reviewedScore == nil { errors["selfScore"] = "field.required" }
+        for (field, v) in [("selfScore", input.selfScore), ("reviewedScore", input.reviewedScore)] {
+            if let v, let c = criterion, !(0...c.points).contains(v) { errors[field] = "field.range" }
+        }
+        guard errors.isEmpty, let criterion, let unit else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
+        let day = min(phase.end, unit.validTo ?? phase.end)
+        if input.reviewedScore != nil {
+            guard user.role == .admin || user.role == .secretariat && Permissions.covers(user, unit.id, on: day, graph: graph) else {
+                throw AppError.forbidden
+            }
+        }
+        if input.selfScore != nil {
+            guard user.role != .viewer, user.role != .teamLeader,
+                  Permissions.canWrite(user, kind: .exemplar, commune: unit.id, village: nil, on: day, graph: graph) else {
+                throw AppError.forbidden
+            }
+        }
+        let movementID = try movement.requireID()
+        let existing = try await CriterionScore.query(on: req.db).filter(\.$movementID == movementID)
+            .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$criterionID == criterion.id).first()
+        let score = existing ?? CriterionScore()
+        let before = existing.map { "{\"self\":\($0.selfScore.map { String($0) } ?? "null"),\"reviewed\":\($0.reviewedScore.map { String($0) } ?? "null")}" }
+        score.movementID = movementID
+        score.phaseID = phase.id
+        score.unitID = unit.id
+        score.criterionID = criterion.id
+        if let s = input.selfScore { score.selfScore = s }
+        if let r = input.reviewedScore { score.reviewedScore = r }
+        let after = "{\"self\":\(score.selfScore.map { String($0) } ?? "null"),\"reviewed\":\(score.reviewedScore.map { String($0) } ?? "null")}"
+        try await req.db.transaction { tx in
+            if existing == nil { try await score.create(on: tx) } else { try await score.update(on: tx) }
+            try await AuditLog.record(on: tx, actor: user.username, action: "assessment.set", entity: "criterion_score",
+                                      entityID: score.id?.uuidString, before: before, after: after)
+        }
+        return .noContent
+    }
+
+    struct AdjustmentInput: Vapor.Content {
+        var unit: String?
+        var adjustment: String?
+        var points: Double?
+        var reason: String?
+    }
+
+    /// Bonus and penalty points: the secretariat's, with a reason.
+    @Sendable func adjust(req: Request) async throws -> HTTPStatus {
+        let user = try req.requireUser()
+        let (movement, plan, phase) = try await Self.movementAndPhase(req)
+        let input: AdjustmentInput
+        do { input = try req.content.decode(AdjustmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
+        let graph = try await UnitService.graph(on: req.db)
+        var errors: [String: String] = [:]
+        let item = plan.adjustments.first { $0.id == input.adjustment }
+        if item == nil { errors["adjustment"] = input.adjustment == nil ? "field.required" : "field.notAllowed" }
+        let unit = input.unit.flatMap { UnitService.find($0, on: phase.end, in: graph) }
+        if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
+        if let p = input.points, let item, !(0...item.maxPoints).contains(p) { errors["points"] = "field.range" }
+        if input.points == nil { errors["points"] = "field.required" }
+        let reason = input.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if reason.isEmpty { errors["reason"] = "field.required" }
+        guard errors.isEmpty, let item, let unit, let points = input.points else {
+            throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
+        }
+        guard user.role == .admin || user.role == .secretariat
+                && Permissions.covers(user, unit.id, on: min(phase.end, unit.validTo ?? phase.end), graph: graph) else {
+            throw AppError.forbidden
+        }
+        let movementID = try movement.requireID()
+        let existing = try await AdjustmentEntry.query(on: req.db).filter(\.$movementID == movementID)
+            .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$adjustmentID == item.id).first()
+        let entry = existing ?? AdjustmentEntry()
+        let before = existing.map { "{\"points\":\($0.points)}" }
+        entry.movementID = movementID
+        entry.phaseID = phase.id
+        entry.unitID = unit.id
+        entry.adjustmentID = item.id
+        entry.points = points
+        entry.reason = reason
+        try await req.db.transaction { tx in
+            if existing == nil { try await entry.create(on: tx) } else { try await entry.update(on: tx) }
+            try await AuditLog.record(on: tx, actor: user.username, action: "adjustment.set", entity: "adjustment_entry",
+                                      entityID: entry.id?.uuidString, before: before, after: "{\"points\":\(points)}")
+        }
+        return .noContent
+    }
+}

@@ -1,0 +1,39 @@
+import Fluent
+
+struct CreateRecords: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema(Record.schema)
+            .id()
+            .field("kind", .string, .required)
+            .field("commune_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("village_id", .uuid, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("occurred_on", .string, .required)
+            .field("ended_on", .string)
+            .field("category", .string)
+            .field("origin", .string)
+            .field("status", .string)
+            .field("flag", .bool)
+            .field("flag_on", .string)
+            .field("subkind", .string)
+            .field("title", .string)
+            .field("quantity", .int)
+            .field("participants", .int)
+            .field("started_at", .datetime)
+            .field("ended_at", .datetime)
+            .field("reform_case_id", .uuid)
+            .field("person_code", .string)
+            .field("person_name", .string)
+            .field("recognised_by", .string)
+            .field("created_by", .uuid, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        // The indicators read records by day; the listing reads them by commune.
+        try await Index.create("records_day", on: Record.schema, columns: ["occurred_on", "kind"], in: database)
+        try await Index.create("records_commune_day", on: Record.schema, columns: ["commune_id", "occurred_on"], in: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema(Record.schema).delete()
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// A calendar month, the period of a reported figure (`2025-07`).
+public struct Month: Hashable, Comparable, Sendable, Codable {
+    public let year: Int
+    public let month: Int
+
+    public init?(year: Int, month: Int) {
+        guard (1...9999).contains(year), (1...12).contains(month) else { return nil }
+        self.year = year
+        self.month = month
+    }
+
+    /// Parses `YYYY-MM` only.
+    public init?(text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), parts.allSatisfy({ $0.allSatisfy(\.isASCII) }) else { return nil }
+        self.init(year: y, month: m)
+    }
+
+    public init(_ date: LocalDate) {
+        year = date.year
+        month = date.month
+    }
+
+    public var text: String { String(format: "%04d-%02d", year, month) }
+    public var firstDay: LocalDate { LocalDate(year: year, month: month, day: 1)! }
+    public var lastDay: LocalDate { LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))! }
+
+    /// The day that decides which phase a month's figure belongs to: a month counts in the span holding its 15th,
+    /// so a month split by a phase boundary counts once, in the phase that has most of it.
+    public var decidingDay: LocalDate { LocalDate(year: year, month: month, day: 15)! }
+
+    /// The months whose figures count in a span.
+    public static func counted(in span: DateSpan) -> [Month] {
+        var result: [Month] = []
+        var m = Month(span.start)
+        let last = Month(span.end)
+        while m <= last {
+            if span.contains(m.decidingDay) { result.append(m) }
+            m = m.next
+        }
+        return result
+    }
+
+    public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
+
+    public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
+}

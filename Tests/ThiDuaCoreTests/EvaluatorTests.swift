@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+@testable import ThiDuaCore
+
+@Suite("Evaluation: points, classification, rank, projection")
+struct EvaluatorTests {
+    let plan = try! PlanLoader.load(yaml: minimalPlan)
+    var phase1: Phase { plan.phases[0] }
+    let tipsN = Measure.records(.informationSource, filter: [RecordFilter(field: "origin", value: "people")], during: .phase)
+    let tipsD = Measure.records(.informationSource, filter: [], during: .phase)
+    let accidents = Measure.figure(.trafficAccidents, .sum)
+
+    func unit(_ name: String) -> UnitInfo {
+        UnitInfo(code: name, level: .commune, kind: "phường", name: name, validFrom: LocalDate(iso: "2020-01-01")!)
+    }
+
+    func facts(_ name: String, n: Double?, d: Double?, now: Double?, before: Double?, beforeWhole: Double? = nil) -> UnitFacts {
+        var f = UnitFacts(unit: unit(name))
+        f.facts[FactKey(tipsN, .phase)] = FactValue(value: n, basis: Int(n ?? 0))
+        f.facts[FactKey(tipsD, .phase)] = FactValue(value: d, basis: Int(d ?? 0))
+        f.facts[FactKey(accidents, .phase)] = FactValue(value: now, basis: now == nil ? 0 : 1)
+        f.facts[FactKey(accidents, .previousYear)] = FactValue(value: before, basis: before == nil ? 0 : 1)
+        f.facts[FactKey(accidents, .previousYearWholePhase)] = FactValue(value: beforeWhole ?? before, basis: 1)
+        return f
+    }
+
+    var ended: EvaluationWindow { EvaluationWindow(phase: phase1, asOf: LocalDate(iso: "2025-08-20")!) }
+
+    @Test("The plan asks for each quantity it needs once")
+    func factKeys() {
+        #expect(plan.factKeys == [FactKey(tipsN, .phase), FactKey(tipsD, .phase), FactKey(accidents, .phase),
+                                  FactKey(accidents, .previousYear), FactKey(accidents, .previousYearWholePhase)])
+    }
+
+    @Test("Scores by goal, worked by hand")
+    func scores() {
+        #expect(Evaluator.score(value: 80, baseline: nil, goal: .atLeast(80)) == (true, 1))
+        #expect(Evaluator.score(value: 50, baseline: nil, goal: .atLeast(80)) == (false, 0.625))
+        #expect(Evaluator.score(value: 0, baseline: nil, goal: .atLeast(0)) == (true, 1))
+        #expect(Evaluator.score(value: 5, baseline: nil, goal: .atMost(4)) == (false, 0.8))
+        #expect(Evaluator.score(value: 4, baseline: nil, goal: .atMost(4)) == (true, 1))
+        #expect(Evaluator.score(value: 3, baseline: 4, goal: .decrease(byPercent: nil)) == (true, 1))
+        #expect(Evaluator.score(value: 4, baseline: 4, goal: .decrease(byPercent: nil)) == (false, 0))
+        #expect(Evaluator.score(value: 0, baseline: 0, goal: .decrease(byPercent: nil)) == (true, 1))
+        #expect(Evaluator.score(value: 1, baseline: 0, goal: .decrease(byPercent: nil)) == (false, 0))
+        // Decrease by 20% from 10: full at 8 or below, none at 10 or above, half at 9.
+        #expect(Evaluator.score(value: 8, baseline: 10, goal: .decrease(byPercent: 20)) == (true, 1))
+        #expect(Evaluator.score(value: 9, baseline: 10, goal: .decrease(byPercent: 20)) == (false, 0.5))
+        #expect(Evaluator.score(value: 11, baseline: 10, goal: .decrease(byPercent: 20)) == (false, 0))
+        #expect(Evaluator.score(value: 3, baseline: nil, goal: .decrease(byPercent: nil)) == (false, 0))
+    }
+
+    @Test("Values, points and totals of a finished phase")
+    func finishedPhase() {
+        let a = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("A", n: 4, d: 5, now: 2, before: 3))
+        #expect(a.targets.map(\.value) == [80, 2])
+        #expect(a.targets.map(\.points) == [20, 10])
+        #expect(a.targets.map(\.met) == [true, true])
+        #expect(a.targets[1].baseline == 3)
+        #expect(a.total == 30)
+        #expect(a.classification?.id == "good")
+        #expect(a.targets.map(\.atRisk) == [false, false])
+        let b = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("B", n: 1, d: 2, now: 3, before: 3))
+        #expect(b.targets.map(\.value) == [50, 3])
+        #expect(b.targets.map(\.points) == [12.5, 0])
+        #expect(b.total == 12.5)
+        #expect(b.classification?.id == "rest")
+    }
+
+    @Test("No data is not zero: a zero denominator or an unreported figure earns the missing-data points")
+    func noData() {
+        let c = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("C", n: 0, d: 0, now: nil, before: 1))
+        #expect(c.targets.map(\.noData) == [true, true])
+        #expect(c.targets.map(\.value) == [nil, nil])
+        #expect(c.targets.map(\.points) == [0, 0])
+        #expect(c.reportingCompleteness == 0)
+        var generous = plan
+        generous.missingDataPoints = 3
+        let g = Evaluator.evaluateUnit(plan: generous, window: ended, facts: facts("C", n: 0, d: 0, now: nil, before: 1))
+        #expect(g.targets.map(\.points) == [3, 3])
+        let half = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("D", n: 0, d: 3, now: nil, before: nil))
+        #expect(half.targets[0].value == 0)
+        #expect(half.reportingCompleteness == 0.5)
+    }
+
+    @Test("All-or-nothing scoring gives nothing below the goal")
+    func allOrNothing() {
+        var strict = plan
+        strict.contents[0].targets[0].scoring = .allOrNothing
+        let b = Evaluator.evaluateUnit(plan: strict, window: ended, facts: facts("B", n: 1, d: 2, now: 3, before: 3))
+        #expect(b.targets[0].points == 0)
+    }
+
+    @Test("Equal totals share a rank; within a tie, more targets met first, then the name")
+    func ranking() {
+        let units = [
+            facts("E", n: 1, d: 2, now: 3, before: 3), // 12.5, 0 met
+            facts("A", n: 4, d: 5, now: 2, before: 3), // 30
+            facts("D", n: 0, d: 0, now: nil, before: nil), // 0
+            facts("B", n: 1, d: 2, now: 3, before: 3), // 12.5
+            facts("C", n: 5, d: 5, now: 9, before: 3), // 20, 1 met
+        ]
+        let ranked = Evaluator.evaluate(plan: plan, window: ended, units: units)
+        #expect(ranked.map(\.unit.name) == ["A", "C", "B", "E", "D"])
+        #expect(ranked.map(\.rank) == [1, 2, 3, 3, 5])
+        #expect(ranked.map(\.total) == [30, 20, 12.5, 12.5, 0])
+    }
+
+    @Test("Bands: the highest floor reached, the lowest below every floor")
+    func classification() {
+        let bands = plan.classification
+        #expect(Evaluator.classify(20, bands: bands)?.id == "good")
+        #expect(Evaluator.classify(19.99, bands: bands)?.id == "rest")
+        #expect(Evaluator.classify(-5, bands: bands)?.id == "rest")
+    }
+
+    @Test("Criteria count the reviewed score once given, capped at their points; adjustments add and subtract")
+    func criteriaAndAdjustments() throws {
+        let seed = try PlanLoader.load(yaml: try shippedPlanYAML())
+        var f = UnitFacts(unit: unit("A"))
+        f.assessments = ["tuyen-truyen-luat": Assessment(selfScore: 8, reviewedScore: 6),
+                         "phoi-hop": Assessment(selfScore: 99, reviewedScore: nil)]
+        f.adjustments = ["thanh-tich-dot-xuat": 9, "vu-viec-nghiem-trong": 4]
+        let r = Evaluator.evaluateUnit(plan: seed, window: EvaluationWindow(phase: seed.phases[0], asOf: LocalDate(iso: "2026-01-01")!), facts: f)
+        #expect(r.criteriaPoints == 13) // 6 reviewed + 7 (self 99 capped at 7)
+        #expect(r.adjustmentPoints == 1) // +5 (9 capped at 5) − 4
+    }
+
+    @Test("A running phase: counts project by their run rate, ratios as they stand, the baseline of the whole phase")
+    func projection() {
+        // Phase 1 has 169 days; on 2024-10-18 62 days have passed.
+        let window = EvaluationWindow(phase: phase1, asOf: LocalDate(iso: "2024-10-18")!)
+        #expect(window.elapsedDays == 61)
+        #expect(!window.isOver)
+        #expect(window.span == DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2024-10-18")!))
+        #expect(window.previousYearSpan == DateSpan(start: LocalDate(iso: "2023-08-19")!, end: LocalDate(iso: "2023-10-18")!))
+        let r = Evaluator.evaluateUnit(plan: plan, window: window,
+                                       facts: facts("A", n: 3, d: 5, now: 2, before: 3, beforeWhole: 5))
+        #expect(r.targets[0].projection == 60)
+        #expect(r.targets[0].atRisk)
+        #expect(r.targets[0].basis == 5)
+        // 2 accidents in 61 days → 2 × 169 / 61 = 5.54 by the end, against 5 a year earlier: at risk.
+        #expect(r.targets[1].projection == 5.54)
+        #expect(r.targets[1].met)
+        #expect(r.targets[1].atRisk)
+        let before = EvaluationWindow(phase: phase1, asOf: LocalDate(iso: "2024-08-01")!)
+        #expect(before.elapsedDays == 0)
+        #expect(before.span == nil)
+        let notStarted = Evaluator.evaluateUnit(plan: plan, window: before, facts: facts("A", n: 0, d: 0, now: 0, before: 0))
+        #expect(notStarted.targets.allSatisfy { $0.projection == nil && !$0.atRisk })
+    }
+
+    @Test("Roll-up recomputes ratios from sums, never averages percentages")
+    func rollUp() {
+        let a = facts("A", n: 4, d: 5, now: 2, before: 3)
+        let b = facts("B", n: 1, d: 5, now: nil, before: 1)
+        let province = UnitInfo(code: "P", level: .province, kind: "tỉnh", name: "P", validFrom: LocalDate(iso: "2020-01-01")!)
+        let r = Evaluator.rollUp(plan: plan, window: ended, unit: province, communes: [a, b])
+        #expect(r.targets[0].numerator == 5)
+        #expect(r.targets[0].denominator == 10)
+        #expect(r.targets[0].value == 50) // not (80 + 20) / 2
+        #expect(r.targets[1].value == 2)
+        #expect(r.targets[1].baseline == 4)
+        #expect(r.rank == nil)
+    }
+
+    @Test("Property: one more tip from the people never lowers the ratio", arguments: 0..<20)
+    func moreTipsNeverLower(seed: Int) {
+        var rng = TestRandom(seed: UInt64(seed))
+        let d = Double(Int.random(in: 1...500, using: &rng))
+        let n = Double(Int.random(in: 0...Int(d), using: &rng))
+        let before = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("A", n: n, d: d, now: 1, before: 2))
+        let after = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("A", n: n + 1, d: d + 1, now: 1, before: 2))
+        #expect(after.targets[0].value! >= before.targets[0].value!)
+        #expect(after.targets[0].points >= before.targets[0].points)
+        #expect(after.total >= before.total)
+    }
+
+    @Test("Months count in the phase that holds their 15th")
+    func months() {
+        let p1 = DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-02-03")!)
+        let p2 = DateSpan(start: LocalDate(iso: "2025-02-04")!, end: LocalDate(iso: "2025-08-19")!)
+        #expect(Month.counted(in: p1).map(\.text) == ["2024-09", "2024-10", "2024-11", "2024-12", "2025-01"])
+        #expect(Month.counted(in: p2).map(\.text) == ["2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07", "2025-08"])
+        #expect(Month(text: "2025-13") == nil)
+        #expect(Month(text: "2025-7") == nil)
+        #expect(Month(text: "2025-07")?.lastDay == LocalDate(iso: "2025-07-31"))
+    }
+}
+
+/// SplitMix64: reproducible random numbers for property tests (the seed is the test's argument).
+struct TestRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x1234_5678 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
