@@ -39,6 +39,28 @@ struct DemoAndUnitsTests {
         }
     }
 
+    @Test("The demo's sample records: a year of them, every kind, filed under the unit of their day; added once")
+    func sampleRecords() async throws {
+        try await withApp { app in
+            let first = try await loadDemo(app, sampleRecords: true)
+            #expect(first.recordsAdded > 3000)
+            // 10 communes × 23 months (08/2023–06/2025) + 3 wards × 2 months (07–08/2025), 7 figures each.
+            #expect(first.figuresAdded == (10 * 23 + 3 * 2) * 7)
+            let second = try await loadDemo(app, sampleRecords: true)
+            #expect(second.recordsAdded == 0)
+            #expect(try await Record.query(on: app.db).count() == first.recordsAdded)
+            let kinds = Set(try await Record.query(on: app.db).all(\.$kind))
+            #expect(kinds == Set(RecordKind.allCases.map(\.rawValue)))
+            // After the merger every record is filed under one of the three wards.
+            let graph = try await UnitService.graph(on: app.db)
+            let wards = Set(graph.units(at: .commune, on: LocalDate(iso: "2025-07-01")!).map(\.id))
+            let late = try await Record.query(on: app.db).filter(\.$occurredOn >= "2025-07-01").all(\.$communeID)
+            #expect(!late.isEmpty)
+            #expect(Set(late).isSubset(of: wards))
+            #expect(try await Record.query(on: app.db).filter(\.$occurredOn > "2025-08-19").count() == 0)
+        }
+    }
+
     @Test("On 30/06/2025 Uông Bí has its 10 wards and communes; on 01/07/2025 there are 3 wards")
     func treeAcrossTheMerger() async throws {
         try await withApp { app in

@@ -103,10 +103,11 @@ final class Browser: @unchecked Sendable {
     }
 }
 
-/// Loads the demo with the tests' fixed password.
+/// Loads the demo with the tests' fixed password; without its sample records unless asked, so that tests
+/// start from records they made themselves.
 @discardableResult
-func loadDemo(_ app: Application) async throws -> DemoLoader.Summary {
-    try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", on: app.db)
+func loadDemo(_ app: Application, sampleRecords: Bool = false) async throws -> DemoLoader.Summary {
+    try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", sampleRecords: sampleRecords, on: app.db)
 }
 
 /// The problem document of an API error.

@@ -79,7 +79,7 @@ struct DemoCommand: AsyncCommand {
         try await app.autoMigrate()
         let password = app.config.demoPassword ?? DemoLoader.randomPassword()
         let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
-        context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members.")
+        context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members, \(s.recordsAdded) sample records, \(s.figuresAdded) monthly figures.")
         context.say("Demo accounts: \(s.accounts.map { "\($0.username) (\($0.role))" }.joined(separator: ", "))")
         context.say("Demo password: \(s.password)")
     }

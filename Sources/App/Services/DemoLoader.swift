@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import ThiDuaCore
 import Vapor
+import SQLKit
 import Yams
 
 /// Loads the seed plan and the Uông Bí demo: units with their 2025 merger, villages, teams, members and accounts.
@@ -16,19 +17,22 @@ enum DemoLoader {
         var membersAdded: Int
         var accounts: [(username: String, role: String)]
         var password: String
+        var recordsAdded = 0
+        var figuresAdded = 0
     }
 
     static let planFile = "Plans/uong-bi-2024-2025.yaml"
     static let demoFile = "Demo/uong-bi.yaml"
 
-    static func load(resources: String, password: String, on db: any Database) async throws -> Summary {
+    /// `sampleRecords`: also add a year of sample records and figures when the record store is empty.
+    static func load(resources: String, password: String, sampleRecords: Bool = true, on db: any Database) async throws -> Summary {
         let planYAML = try read(resources, planFile)
         let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
         let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
         let built = try build(spec)
         let hash = try Bcrypt.hash(password)
 
-        return try await db.transaction { tx in
+        var summary = try await db.transaction { tx in
             let existingUnits = Set(try await Unit.query(on: tx).all(\.$id))
             let newUnits = built.units.filter { !existingUnits.contains($0.id) }
             try await newUnits.map { Unit($0, sample: built.sampleUnits.contains($0.id)) }.create(on: tx)
@@ -73,6 +77,39 @@ enum DemoLoader {
                                       after: "{\"units\":\(newUnits.count),\"teams\":\(newTeams.count),\"members\":\(newMembers.count),\"added\":\(added)}")
             return Summary(plan: planOutcome, unitsAdded: newUnits.count, teamsAdded: newTeams.count,
                            membersAdded: newMembers.count, accounts: accounts, password: password)
+        }
+        if sampleRecords { (summary.recordsAdded, summary.figuresAdded) = try await self.sampleRecords(on: db) }
+        return summary
+    }
+
+    /// A year of sample records and two years of monthly figures, added once to an empty record store.
+    static func sampleRecords(on db: any Database) async throws -> (Int, Int) {
+        guard try await Record.query(on: db).count() == 0, try await Figure.query(on: db).count() == 0,
+              let admin = try await User.query(on: db).filter(\.$username == "admin").first()?.requireID() else {
+            return (0, 0)
+        }
+        let graph = try await UnitService.graph(on: db)
+        let today = VietnamTime.localDate(of: Date())
+        let end = min(today, LocalDate(iso: "2025-08-19")!)
+        let start = LocalDate(iso: "2024-08-19")!
+        guard start <= end else { return (0, 0) }
+        return try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return (0, 0) }
+            var sample = SampleData(graph: graph, author: admin, rng: SeededGenerator(seed: 2024))
+            var records = BulkWriter(sql: sql, table: Record.schema, columns: SampleData.recordColumns)
+            let villages = graph.units.values.filter { $0.level == .village }.sorted(by: UnitGraph.naturalOrder)
+            try await sample.records(villages: villages, span: DateSpan(start: start, end: end), rates: .init(), into: &records)
+            var figures = BulkWriter(sql: sql, table: Figure.schema, columns: SampleData.figureColumns)
+            let communes = graph.units.values.filter { $0.level == .commune }.sorted(by: UnitGraph.naturalOrder)
+                .map { c -> UnitInfo in
+                    var c = c
+                    c.population = c.population ?? ResultsService.population(of: c, graph: graph)
+                    return c
+                }
+            try await sample.figures(communes: communes, from: Month(year: 2023, month: 8)!, to: Month(end), into: &figures)
+            try await AuditLog.record(on: tx, actor: "demo", action: "demo.records", entity: "demo", entityID: nil,
+                                      after: "{\"records\":\(records.written),\"figures\":\(figures.written)}")
+            return (records.written, figures.written)
         }
     }
 

@@ -1,0 +1,218 @@
+import ConsoleKit
+import Fluent
+import Foundation
+import SQLKit
+import ThiDuaCore
+import Vapor
+
+/// `thidua bench-data --scale city|province|nation`: a synthetic movement of that size in the configured database.
+struct BenchDataCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "scale", help: "city (10 communes), province (100) or nation (3,321 communes, 86,000 teams).")
+        var scale: String?
+        @Option(name: "seed", help: "Seed for the random data (default 1).")
+        var seed: Int?
+    }
+
+    var help: String {
+        "Generates a synthetic movement for benchmarks into the configured database, which must be empty: units, teams, members, about 232 records per village for the movement's year, and two years of monthly figures."
+    }
+
+    struct Scale {
+        var provinces: Int
+        var communes: Int
+        var villagesPerCommune: Int
+        /// Average members per team.
+        var members: Double
+
+        static func named(_ name: String) -> Scale? {
+            switch name {
+            case "city": Scale(provinces: 1, communes: 10, villagesPerCommune: 10, members: 5)
+            case "province": Scale(provinces: 1, communes: 100, villagesPerCommune: 26, members: 3.2)
+            case "nation": Scale(provinces: 63, communes: 3321, villagesPerCommune: 26, members: 3.2)
+            default: nil
+            }
+        }
+    }
+
+    /// Records per village in the movement's year: 20 million over about 86,000 villages.
+    static let recordsPerVillage = 232.0
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        guard let name = signature.scale, let scale = Scale.named(name) else {
+            context.complain("bench-data: --scale must be city, province or nation")
+            throw ExitCode.failure
+        }
+        try await app.autoMigrate()
+        guard try await Unit.query(on: app.db).count() == 0 else {
+            context.complain("bench-data needs an empty database: set THIDUA_DATA_DIR to a new folder (or DATABASE_URL to an empty database) and run it again.")
+            throw ExitCode.failure
+        }
+        guard let sql = app.db as? any SQLDatabase else { return }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let from = LocalDate(iso: "2020-01-01")!
+
+        // Units, teams, members.
+        let seed = UInt64(signature.seed ?? 1)
+        let built = try await app.db.transaction { tx -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) in
+            let sql = tx as! any SQLDatabase
+            var rng = SeededGenerator(seed: seed)
+            var units = BulkWriter(sql: sql, table: Unit.schema, columns: ["id", "code", "level", "kind", "name", "population", "households", "valid_from", "valid_to", "sample"])
+            var links = BulkWriter(sql: sql, table: UnitParentLink.schema, columns: ["id", "unit_id", "parent_id", "valid_from", "valid_to"])
+            var teams = BulkWriter(sql: sql, table: Team.schema, columns: ["id", "village_id", "name", "established_on", "dissolved_on", "sample"])
+            var members = BulkWriter(sql: sql, table: Member.schema, columns: ["id", "team_id", "full_name", "role", "phone", "recognised_on", "left_on", "sample"])
+            let none: String? = nil
+            var communeInfos: [UnitInfo] = []
+            var communeNumber = 0
+            for p in 0..<scale.provinces {
+                let province = UUID()
+                try await units.add([province, String(format: "B%02d", p + 1), "province", "tỉnh", "Tỉnh \(p + 1)", Int?.none, Int?.none, from.iso, none, true])
+                let count = scale.communes / scale.provinces + (p < scale.communes % scale.provinces ? 1 : 0)
+                for _ in 0..<count {
+                    communeNumber += 1
+                    let commune = UUID()
+                    let population = 4000 + Int(rng.next() % 16000)
+                    let info = UnitInfo(id: commune, code: String(format: "B%05d", communeNumber), level: .commune, kind: "xã",
+                                        name: "Xã \(communeNumber)", population: population, validFrom: from)
+                    communeInfos.append(info)
+                    try await units.add([commune, info.code!, "commune", "xã", info.name, population, Int?.none, from.iso, none, true])
+                    try await links.add([UUID(), commune, province, from.iso, none])
+                    for v in 0..<scale.villagesPerCommune {
+                        let village = UUID()
+                        try await units.add([village, none, "village", "thôn", "Thôn \(v + 1) xã \(communeNumber)", Int?.none, Int?.none, from.iso, none, true])
+                        try await links.add([UUID(), village, commune, from.iso, none])
+                        let team = UUID()
+                        try await teams.add([team, village, "Tổ bảo vệ ANTT thôn \(v + 1)", "2024-07-01", none, true])
+                        let extra = Double.random(in: 0..<1, using: &rng) < scale.members - Double(Int(scale.members)) ? 1 : 0
+                        for m in 0..<(Int(scale.members) + extra) {
+                            try await members.add([UUID(), team, SampleNames.fullName(&rng), m == 0 ? "leader" : (m == 1 ? "deputy" : "member"),
+                                                   none, "2024-07-01", none, true])
+                        }
+                    }
+                }
+            }
+            try await units.flush(); try await links.flush(); try await teams.flush(); try await members.flush()
+            return (units.written, teams.written, members.written, communeInfos)
+        }
+        let structureTime = clock.now - start
+        context.say("Units: \(built.units), teams: \(built.teams), members: \(built.members) in \(structureTime)")
+
+        // The plan (the seed's, over every commune) and an author.
+        let seedPlan = try DemoLoader.read(app.config.resourcesDirectory, DemoLoader.planFile)
+        let plan = seedPlan.replacingOccurrences(of: "id: uong-bi-2024-2025", with: "id: bench-\(name)")
+            .replacingOccurrences(of: "area: [\"196\"]\n", with: "")
+        _ = try await PlanService.importPlan(yaml: plan, actor: "bench", on: app.db)
+        let author = User(username: "bench", displayName: "Benchmark", passwordHash: try Bcrypt.hash(DemoLoader.randomPassword()),
+                          role: .admin, unitID: nil)
+        try await author.create(on: app.db)
+
+        // Records and figures.
+        let recordsStart = clock.now
+        let graph = try await UnitService.graph(on: app.db)
+        let authorID = try author.requireID()
+        let rates = SampleData.Rates(scale: Self.recordsPerVillage / 54)
+        let villages = graph.units.values.filter { $0.level == .village }.sorted { $0.id.uuidString < $1.id.uuidString }
+        var recordCount = 0
+        // One transaction per slice of villages keeps each commit bounded; each slice has its own seed.
+        let slice = 2000
+        for first in stride(from: 0, to: villages.count, by: slice) {
+            let part = Array(villages[first..<min(first + slice, villages.count)])
+            recordCount += try await app.db.transaction { tx in
+                var sample = SampleData(graph: graph, author: authorID, rng: SeededGenerator(seed: seed &+ UInt64(first)))
+                var records = BulkWriter(sql: tx as! any SQLDatabase, table: Record.schema, columns: SampleData.recordColumns)
+                try await sample.records(villages: part, span: DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-08-19")!),
+                                         rates: rates, into: &records)
+                return records.written
+            }
+            context.say("  records: \(recordCount) (\(first + part.count) of \(villages.count) villages)")
+        }
+        let communeInfos = built.communes
+        let figureCount = try await app.db.transaction { tx in
+            var sample = SampleData(graph: graph, author: authorID, rng: SeededGenerator(seed: seed &+ 7))
+            var figures = BulkWriter(sql: tx as! any SQLDatabase, table: Figure.schema, columns: SampleData.figureColumns)
+            try await sample.figures(communes: communeInfos, from: Month(year: 2023, month: 8)!, to: Month(year: 2025, month: 8)!, into: &figures)
+            return figures.written
+        }
+        try await sql.raw("ANALYZE").run()
+        context.say("Records: \(recordCount), figures: \(figureCount) in \(clock.now - recordsStart); total \(clock.now - start)")
+        context.say("Next: thidua bench results --plan bench-\(name)")
+    }
+}
+
+/// `thidua bench results`: times one phase's full results for every commune against the floor of one grouped count.
+struct BenchResultsCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "plan", help: "The movement (default: the first whose id starts with bench-, else the first).")
+        var plan: String?
+        @Option(name: "phase", help: "The phase (default: the last).")
+        var phase: String?
+        @Option(name: "runs", help: "Timed runs after one warm-up (default 5).")
+        var runs: Int?
+    }
+
+    var help: String {
+        "Times the results of one phase for every commune (unit graph, facts, evaluation) and, in the same run, the floor: one hand-written SQL query counting the phase's records grouped by commune. Prints medians, their ratio and peak memory."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let all = try await PlanService.movements(on: app.db)
+        guard let (movement, plan) = signature.plan.flatMap({ key in all.first { $0.1.id == key } })
+                ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first else {
+            context.complain("No movement loaded: run thidua bench-data --scale city first.")
+            throw ExitCode.failure
+        }
+        guard let phase = signature.phase.map({ plan.phase(id: $0) }) ?? plan.phases.last else {
+            context.complain("No phase \(signature.phase ?? "") in \(plan.id).")
+            throw ExitCode.failure
+        }
+        guard let sql = app.db as? any SQLDatabase else { return }
+        let runs = max(1, min(signature.runs ?? 5, 50))
+        struct Count: Decodable { var n: Int }
+        let records = try await sql.raw("SELECT COUNT(*) AS n FROM records").first(decoding: Count.self)?.n ?? 0
+        let clock = ContinuousClock()
+        var graphTimes: [Duration] = [], resultTimes: [Duration] = [], floorTimes: [Duration] = []
+        var communes = 0
+        struct FloorRow: Decodable { var commune_id: UUID; var n: Int }
+        for run in 0...runs {
+            let t0 = clock.now
+            let graph = try await UnitService.graph(on: app.db)
+            let t1 = clock.now
+            let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end,
+                                                           structureDate: nil, graph: graph, on: app.db)
+            let t2 = clock.now
+            let floor = try await sql.raw("SELECT commune_id, COUNT(*) AS n FROM records WHERE occurred_on >= \(bind: phase.start.iso) AND occurred_on <= \(bind: phase.end.iso) GROUP BY commune_id")
+                .all(decoding: FloorRow.self)
+            let t3 = clock.now
+            communes = results.units.count
+            _ = floor.count
+            if run > 0 {
+                graphTimes.append(t1 - t0)
+                resultTimes.append(t2 - t1)
+                floorTimes.append(t3 - t2)
+            }
+        }
+        func median(_ xs: [Duration]) -> Double {
+            let s = xs.sorted()
+            let d = s[s.count / 2]
+            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peakMiB = Double(usage.ru_maxrss) / 1024
+        let (g, r, f) = (median(graphTimes), median(resultTimes), median(floorTimes))
+        let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
+        context.say("plan \(plan.id), phase \(phase.id), \(database), \(communes) communes, \(records) records, \(runs) runs (medians)")
+        context.say(String(format: "unit graph %.3f s, results %.3f s, floor %.3f s; results ÷ floor %.2f×, with graph %.2f×; peak memory %.0f MiB",
+                           g, r, f, r / f, (g + r) / f, peakMiB))
+        context.say(String(format: "| %@ | %@ | %d | %d | %.3f | %.3f | %.3f | %.2f× | %.0f MiB |",
+                           plan.id, database, communes, records, g, r, f, (g + r) / f, peakMiB))
+    }
+}
+
+struct BenchCommands: AsyncCommandGroup {
+    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand()]
+    var help: String { "Benchmarks: thidua bench results." }
+}
