@@ -145,6 +145,34 @@ struct RecordsAPITests {
         }
     }
 
+    @Test("A change indicator on records: the phase against the same days a year earlier")
+    func recordChange() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let plan = try String(contentsOfFile: resourcesDirectory + "/Plans/uong-bi-2024-2025.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "id: uong-bi-2024-2025", with: "id: drugs-test")
+                .replacingOccurrences(of: "change: {figure: reoffenders, aggregate: sum, baseline: previous_year}",
+                                      with: "change: {records: information_source, where: {category: drugs}, baseline: previous_year}")
+            _ = try await PlanService.importPlan(yaml: plan, actor: "test", on: app.db)
+            let token = try await issueToken(app, "thuongtruc")
+            // A year before phase 1 (19/08/2023–03/02/2024): 3 drug tips; in phase 1: 2, and one on 18/08/2024 outside.
+            for day in ["2023-08-19", "2023-12-01", "2024-02-03", "2024-09-01", "2025-02-03", "2024-08-18"] {
+                try await send(app, .POST, "/api/v1/records", token: token,
+                               ["kind": "information_source", "unit": "06817", "date": day, "category": "drugs", "origin": "people"]) { res in
+                    #expect(res.status == .created)
+                }
+            }
+            try await send(app, .GET, "/api/v1/movements/drugs-test/phases/dot-1/results?unit=06817&asOf=2025-03-01", token: token) { res in
+                let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                let t = body.units[0].targets.first { $0.targetId == "tai-pham" }!
+                #expect(t.value == 2)
+                #expect(t.baseline == 3)
+                #expect(t.met)
+                #expect(t.points == 10)
+            }
+        }
+    }
+
     @Test("Scope: commune police write in their commune only; viewers never; team leaders their village's activities")
     func scope() async throws {
         try await withApp { app in

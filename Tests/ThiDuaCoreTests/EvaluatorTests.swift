@@ -176,6 +176,40 @@ struct EvaluatorTests {
         #expect(after.total >= before.total)
     }
 
+    @Test("Per 1,000 residents: a fair count; no population, no data")
+    func perThousand() throws {
+        let yaml = minimalPlan.replacingOccurrences(
+            of: "ratio:\n            numerator: {records: information_source, where: {origin: people}}\n            denominator: {records: information_source}",
+            with: "count: {records: propaganda, per_thousand: true}").replacingOccurrences(of: "goal: {at_least: 80}", with: "goal: {at_least: 2}")
+        let p = try PlanLoader.load(yaml: yaml)
+        let m = Measure.records(.propaganda, filter: [], during: .phase)
+        var f = UnitFacts(unit: unit("A"), population: 4000)
+        f.facts[FactKey(m, .phase)] = FactValue(value: 6, basis: 6)
+        let r = Evaluator.evaluateUnit(plan: p, window: ended, facts: f)
+        // 6 sessions for 4,000 residents = 1.5 per 1,000, against a goal of 2: 0.75 × 20 = 15.
+        #expect(r.targets[0].value == 1.5)
+        #expect(r.targets[0].points == 15)
+        f.population = nil
+        #expect(Evaluator.evaluateUnit(plan: p, window: ended, facts: f).targets[0].noData)
+        #expect(problems(yaml.replacingOccurrences(of: "per_thousand: true", with: "per_thousand: often")).map(\.key) == ["plan.notBoolean"])
+    }
+
+    @Test("A declared baseline is for the whole phase; while it runs, its share of the days passed")
+    func declaredBaseline() throws {
+        let p = try PlanLoader.load(yaml: minimalPlan.replacingOccurrences(of: "baseline: previous_year", with: "baseline: {declared: 169}"))
+        var f = facts("A", n: 1, d: 1, now: 30, before: nil)
+        f.facts[FactKey(accidents, .phase)] = FactValue(value: 30, basis: 3)
+        let running = EvaluationWindow(phase: phase1, asOf: LocalDate(iso: "2024-10-18")!) // 61 of 169 days
+        let r = Evaluator.evaluateUnit(plan: p, window: running, facts: f)
+        #expect(r.targets[1].baseline == 61)
+        #expect(r.targets[1].met)
+        // 30 in 61 days → 83.11 by the end, under the declared 169: not at risk.
+        #expect(r.targets[1].projection == 83.11)
+        #expect(!r.targets[1].atRisk)
+        let done = Evaluator.evaluateUnit(plan: p, window: ended, facts: f)
+        #expect(done.targets[1].baseline == 169)
+    }
+
     @Test("Months count in the phase that holds their 15th")
     func months() {
         let p1 = DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-02-03")!)

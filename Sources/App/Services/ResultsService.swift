@@ -239,13 +239,17 @@ enum ResultsService {
         guard !needed.isEmpty else { return }
         let months = Set(needed.flatMap { Month.counted(in: $0.3).map(\.text) })
         guard !months.isEmpty else { return }
-        let kinds = Array(Set(needed.map(\.1.rawValue)))
-        let rows = try await Figure.query(on: db).filter(\.$kind ~~ kinds).filter(\.$month ~~ Array(months)).all()
+        let kinds = Array(Set(needed.map(\.1.rawValue))).sorted()
+        guard let sql = db as? any SQLDatabase else { return }
+        let rows = try await sql.raw("""
+            SELECT commune_id, kind, month, value FROM figures
+            WHERE kind IN (\(binds: kinds)) AND month IN (\(binds: months.sorted()))
+            """).all(decoding: FigureRow.self)
         // kind → structure unit → source commune → month → value
         var grouped: [String: [UUID: [UUID: [String: Int]]]] = [:]
         for row in rows {
-            guard let target = map.target(commune: row.communeID, village: nil) else { continue }
-            grouped[row.kind, default: [:]][target, default: [:]][row.communeID, default: [:]][row.month] = row.value
+            guard let target = map.target(commune: row.commune_id, village: nil) else { continue }
+            grouped[row.kind, default: [:]][target, default: [:]][row.commune_id, default: [:]][row.month] = row.value
         }
         for (key, kind, aggregate, span) in needed {
             let counted = Set(Month.counted(in: span).map(\.text))
