@@ -12,6 +12,8 @@ struct BenchDataCommand: AsyncCommand {
         var scale: String?
         @Option(name: "seed", help: "Seed for the random data (default 1).")
         var seed: Int?
+        @Option(name: "records-per-village", help: "Records per village over the movement's year (default 232: 20 million for the nation).")
+        var recordsPerVillage: Double?
     }
 
     var help: String {
@@ -44,6 +46,11 @@ struct BenchDataCommand: AsyncCommand {
             context.complain("bench-data: --scale must be city, province or nation")
             throw ExitCode.failure
         }
+        let perVillage = signature.recordsPerVillage ?? Self.recordsPerVillage
+        guard perVillage > 0, perVillage <= 10_000 else {
+            context.complain("bench-data: --records-per-village must be between 0 and 10,000")
+            throw ExitCode.failure
+        }
         try await app.autoMigrate()
         guard try await Unit.query(on: app.db).count() == 0 else {
             context.complain("bench-data needs an empty database: set THIDUA_DATA_DIR to a new folder (or DATABASE_URL to an empty database) and run it again.")
@@ -68,7 +75,7 @@ struct BenchDataCommand: AsyncCommand {
             var communeNumber = 0
             for p in 0..<scale.provinces {
                 let province = UUID()
-                try await units.add([province, String(format: "B%02d", p + 1), "province", "tỉnh", "Tỉnh \(p + 1)", Int?.none, Int?.none, from.iso, none, true])
+                try await units.add([province, String(format: "B%02d", p + 1), "province", "tỉnh", "Tỉnh \(p + 1)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
                 let count = scale.communes / scale.provinces + (p < scale.communes % scale.provinces ? 1 : 0)
                 for _ in 0..<count {
                     communeNumber += 1
@@ -77,19 +84,23 @@ struct BenchDataCommand: AsyncCommand {
                     let info = UnitInfo(id: commune, code: String(format: "B%05d", communeNumber), level: .commune, kind: "xã",
                                         name: "Xã \(communeNumber)", population: population, validFrom: from)
                     communeInfos.append(info)
-                    try await units.add([commune, info.code!, "commune", "xã", info.name, population, Int?.none, from.iso, none, true])
-                    try await links.add([UUID(), commune, province, from.iso, none])
+                    try await units.add([commune, info.code!, "commune", "xã", info.name, population, Int?.none, from.iso, none, true], autoFlush: false)
+                    try await links.add([UUID(), commune, province, from.iso, none], autoFlush: false)
                     for v in 0..<scale.villagesPerCommune {
                         let village = UUID()
-                        try await units.add([village, none, "village", "thôn", "Thôn \(v + 1) xã \(communeNumber)", Int?.none, Int?.none, from.iso, none, true])
-                        try await links.add([UUID(), village, commune, from.iso, none])
+                        try await units.add([village, none, "village", "thôn", "Thôn \(v + 1) xã \(communeNumber)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
+                        try await links.add([UUID(), village, commune, from.iso, none], autoFlush: false)
                         let team = UUID()
-                        try await teams.add([team, village, "Tổ bảo vệ ANTT thôn \(v + 1)", "2024-07-01", none, true])
+                        try await teams.add([team, village, "Tổ bảo vệ ANTT thôn \(v + 1)", "2024-07-01", none, true], autoFlush: false)
                         let extra = Double.random(in: 0..<1, using: &rng) < scale.members - Double(Int(scale.members)) ? 1 : 0
                         for m in 0..<(Int(scale.members) + extra) {
                             try await members.add([UUID(), team, SampleNames.fullName(&rng), m == 0 ? "leader" : (m == 1 ? "deputy" : "member"),
-                                                   none, "2024-07-01", none, true])
+                                                   none, "2024-07-01", none, true], autoFlush: false)
                         }
+                    }
+                    // Units before the rows that refer to them.
+                    if units.isFull || links.isFull || teams.isFull || members.isFull {
+                        try await units.flush(); try await links.flush(); try await teams.flush(); try await members.flush()
                     }
                 }
             }
@@ -112,7 +123,7 @@ struct BenchDataCommand: AsyncCommand {
         let recordsStart = clock.now
         let graph = try await UnitService.graph(on: app.db)
         let authorID = try author.requireID()
-        let rates = SampleData.Rates(scale: Self.recordsPerVillage / 54)
+        let rates = SampleData.Rates(scale: perVillage / 54)
         let villages = graph.units.values.filter { $0.level == .village }.sorted { $0.id.uuidString < $1.id.uuidString }
         var recordCount = 0
         // One transaction per slice of villages keeps each commit bounded; each slice has its own seed.

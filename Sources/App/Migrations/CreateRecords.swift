@@ -28,9 +28,12 @@ struct CreateRecords: AsyncMigration {
             .field("created_at", .datetime)
             .field("updated_at", .datetime)
             .create()
-        // The indicators read records by day, or by kind for records in force on a day (models, reform cases);
-        // the listing reads them by commune.
-        try await Index.create("records_day", on: Record.schema, columns: ["occurred_on", "kind"], in: database)
+        // The indicators read records by day, from an index that holds every column they filter and group by (so
+        // the table itself is not read); or by kind for records in force on a day (models, reform cases). The
+        // listing reads them by commune.
+        try await Index.create("records_facts", on: Record.schema,
+                               columns: ["occurred_on", "kind", "commune_id", "village_id", "category", "origin", "flag",
+                                         "flag_on", "subkind"], in: database)
         try await Index.create("records_kind_day", on: Record.schema, columns: ["kind", "occurred_on"], in: database)
         try await Index.create("records_commune_day", on: Record.schema, columns: ["commune_id", "occurred_on"], in: database)
     }

@@ -197,7 +197,10 @@ enum ResultsService {
                 }
                 switch during {
                 case .phase:
-                    query += " FROM records WHERE occurred_on >= \(bind: span.start.iso) AND occurred_on <= \(bind: span.end.iso)"
+                    // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index
+                    // is several times faster for this scan.
+                    query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY records_facts" : " FROM records"
+                    query += " WHERE occurred_on >= \(bind: span.start.iso) AND occurred_on <= \(bind: span.end.iso)"
                 case .activeAtEnd:
                     // In force on the last day: begun by then and not yet ended.
                     query += " FROM records WHERE occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"

@@ -20,10 +20,13 @@ struct BulkWriter {
         self.batch = max(1, min(1000, 60_000 / columns.count))
     }
 
-    mutating func add(_ row: [any Encodable & Sendable]) async throws {
+    /// Adds a row; with `autoFlush` off the caller flushes, so that rows that others refer to go in first.
+    mutating func add(_ row: [any Encodable & Sendable], autoFlush: Bool = true) async throws {
         rows.append(row)
-        if rows.count >= batch { try await flush() }
+        if autoFlush && rows.count >= batch { try await flush() }
     }
+
+    var isFull: Bool { rows.count >= batch }
 
     mutating func flush() async throws {
         guard !rows.isEmpty else { return }
