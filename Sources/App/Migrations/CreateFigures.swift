@@ -14,6 +14,8 @@ struct CreateFigures: AsyncMigration {
             .field("updated_at", .datetime)
             .unique(on: "commune_id", "kind", "month")
             .create()
+        // Results read a kind's figures over a phase's months, for every commune.
+        try await Index.create("figures_kind_month", on: Figure.schema, columns: ["kind", "month", "commune_id", "value"], in: database)
     }
 
     func revert(on database: any Database) async throws {
