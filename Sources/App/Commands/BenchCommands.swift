@@ -43,17 +43,17 @@ struct BenchDataCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         guard let name = signature.scale, let scale = Scale.named(name) else {
-            context.complain("bench-data: --scale must be city, province or nation")
+            context.complain(app.localizer.text("cli.bench.scale", app.config.defaultLanguage))
             throw ExitCode.failure
         }
         let perVillage = signature.recordsPerVillage ?? Self.recordsPerVillage
         guard perVillage > 0, perVillage <= 10_000 else {
-            context.complain("bench-data: --records-per-village must be between 0 and 10,000")
+            context.complain(app.localizer.text("cli.bench.perVillage", app.config.defaultLanguage))
             throw ExitCode.failure
         }
         try await app.autoMigrate()
         guard try await Unit.query(on: app.db).count() == 0 else {
-            context.complain("bench-data needs an empty database: set THIDUA_DATA_DIR to a new folder (or DATABASE_URL to an empty database) and run it again.")
+            context.complain(app.localizer.text("cli.bench.notEmpty", app.config.defaultLanguage))
             throw ExitCode.failure
         }
         guard let sql = app.db as? any SQLDatabase else { return }
@@ -172,11 +172,12 @@ struct BenchResultsCommand: AsyncCommand {
         let all = try await PlanService.movements(on: app.db)
         guard let (movement, plan) = signature.plan.flatMap({ key in all.first { $0.1.id == key } })
                 ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first else {
-            context.complain("No movement loaded: run thidua bench-data --scale city first.")
+            context.complain(app.localizer.text("cli.bench.noMovement", app.config.defaultLanguage))
             throw ExitCode.failure
         }
         guard let phase = signature.phase.map({ plan.phase(id: $0) }) ?? plan.phases.last else {
-            context.complain("No phase \(signature.phase ?? "") in \(plan.id).")
+            context.complain(app.localizer.text("error.phaseNotFound", app.config.defaultLanguage,
+                                                ["phases": plan.phases.map(\.id).joined(separator: ", ")]))
             throw ExitCode.failure
         }
         guard let sql = app.db as? any SQLDatabase else { return }

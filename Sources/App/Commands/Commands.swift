@@ -54,7 +54,7 @@ struct MigrateCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.revert {
             guard signature.yes else {
-                context.complain("migrate --revert deletes every table and all data; add --yes to confirm.")
+                context.complain(context.application.localizer.text("cli.migrate.needsYes", context.application.config.defaultLanguage))
                 throw ExitCode.failure
             }
             try await context.application.autoRevert()

@@ -92,17 +92,18 @@ enum Permissions {
 
     static func canWrite(_ user: User, kind: RecordKind, commune: UUID, village: UUID?, on date: LocalDate,
                          graph: UnitGraph) -> Bool {
+        guard user.role == .teamLeader else { return canWriteCommune(user, commune, on: date, graph: graph) }
+        guard teamKinds.contains(kind), let village, let home = user.$unit.id else { return false }
+        return village == home
+    }
+
+    /// Commune-level data (figures, self-scores): the admin, the secretariat and commune police inside their unit.
+    static func canWriteCommune(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
         switch user.role {
-        case .viewer: return false
+        case .viewer, .teamLeader: return false
         case .admin: return true
-        case .secretariat:
-            guard user.$unit.id != nil else { return true }
-            return covers(user, commune, on: date, graph: graph)
-        case .communeOfficer:
-            return covers(user, commune, on: date, graph: graph)
-        case .teamLeader:
-            guard teamKinds.contains(kind), let village, let home = user.$unit.id else { return false }
-            return village == home
+        case .secretariat: return user.$unit.id == nil || covers(user, commune, on: date, graph: graph)
+        case .communeOfficer: return covers(user, commune, on: date, graph: graph)
         }
     }
 

@@ -189,9 +189,7 @@ struct RecordsAPI: RouteCollection {
         guard errors.isEmpty, let kind, let month, let commune, let value = input.value else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
         }
-        guard Permissions.canWrite(user, kind: .exemplar, commune: commune.id, village: nil,
-                                   on: min(month.lastDay, commune.validTo ?? month.lastDay), graph: graph),
-              user.role != .teamLeader else {
+        guard Permissions.canWriteCommune(user, commune.id, on: min(month.lastDay, commune.validTo ?? month.lastDay), graph: graph) else {
             throw AppError.forbidden
         }
         let existing = try await Figure.query(on: req.db).filter(\.$communeID == commune.id)
@@ -220,9 +218,7 @@ struct RecordsAPI: RouteCollection {
         let graph = try await UnitService.graph(on: req.db)
         let month = Month(text: figure.month)!
         let commune = graph.units[figure.communeID]
-        guard user.role != .teamLeader,
-              Permissions.canWrite(user, kind: .exemplar, commune: figure.communeID, village: nil,
-                                   on: min(month.lastDay, commune?.validTo ?? month.lastDay), graph: graph) else {
+        guard Permissions.canWriteCommune(user, figure.communeID, on: min(month.lastDay, commune?.validTo ?? month.lastDay), graph: graph) else {
             throw AppError.forbidden
         }
         let before = Self.auditText(Self.figureJSON(figure, graph: graph))

@@ -148,10 +148,7 @@ struct ResultsAPI: RouteCollection {
             }
         }
         if input.selfScore != nil {
-            guard user.role != .viewer, user.role != .teamLeader,
-                  Permissions.canWrite(user, kind: .exemplar, commune: unit.id, village: nil, on: day, graph: graph) else {
-                throw AppError.forbidden
-            }
+            guard Permissions.canWriteCommune(user, unit.id, on: day, graph: graph) else { throw AppError.forbidden }
         }
         let movementID = try movement.requireID()
         let existing = try await CriterionScore.query(on: req.db).filter(\.$movementID == movementID)
