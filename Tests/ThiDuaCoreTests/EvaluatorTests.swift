@@ -123,6 +123,11 @@ struct EvaluatorTests {
         f.adjustments = ["thanh-tich-dot-xuat": 9, "vu-viec-nghiem-trong": 4]
         let r = Evaluator.evaluateUnit(plan: seed, window: EvaluationWindow(phase: seed.phases[0], asOf: LocalDate(iso: "2026-01-01")!), facts: f)
         #expect(r.criteriaPoints == 13) // 6 reviewed + 7 (self 99 capped at 7)
+        #expect(seed.criteria[1].accepts(score: 7))
+        #expect(!seed.criteria[1].accepts(score: 7.5))
+        #expect(!seed.criteria[1].accepts(score: -1))
+        #expect(seed.adjustments[0].accepts(points: 5))
+        #expect(!seed.adjustments[0].accepts(points: .nan))
         #expect(r.adjustmentPoints == 1) // +5 (9 capped at 5) − 4
     }
 

@@ -127,6 +127,9 @@ public struct Criterion: Codable, Hashable, Sendable {
         self.name = name
         self.points = points
     }
+
+    /// A self-score or reviewed score must lie between 0 and the criterion's points.
+    public func accepts(score: Double) -> Bool { score.isFinite && score >= 0 && score <= points }
 }
 
 /// A bonus or a penalty item, outside the standard points.
@@ -143,6 +146,9 @@ public struct Adjustment: Codable, Hashable, Sendable {
         self.kind = kind
         self.maxPoints = maxPoints
     }
+
+    /// Points given for an item lie between 0 and its maximum (a penalty is given as a positive number).
+    public func accepts(points: Double) -> Bool { points.isFinite && points >= 0 && points <= maxPoints }
 }
 
 public struct ClassificationBand: Codable, Hashable, Sendable {

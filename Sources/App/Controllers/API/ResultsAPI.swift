@@ -138,7 +138,7 @@ struct ResultsAPI: RouteCollection {
         if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
         if input.selfScore == nil && input.reviewedScore == nil { errors["selfScore"] = "field.required" }
         for (field, v) in [("selfScore", input.selfScore), ("reviewedScore", input.reviewedScore)] {
-            if let v, let c = criterion, !(0...c.points).contains(v) { errors[field] = "field.range" }
+            if let v, let c = criterion, !c.accepts(score: v) { errors[field] = "field.range" }
         }
         guard errors.isEmpty, let criterion, let unit else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let day = min(phase.end, unit.validTo ?? phase.end)
@@ -189,7 +189,7 @@ struct ResultsAPI: RouteCollection {
         if item == nil { errors["adjustment"] = input.adjustment == nil ? "field.required" : "field.notAllowed" }
         let unit = input.unit.flatMap { UnitService.find($0, on: phase.end, in: graph) }
         if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
-        if let p = input.points, let item, !(0...item.maxPoints).contains(p) { errors["points"] = "field.range" }
+        if let p = input.points, let item, !item.accepts(points: p) { errors["points"] = "field.range" }
         if input.points == nil { errors["points"] = "field.required" }
         let reason = input.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if reason.isEmpty { errors["reason"] = "field.required" }
