@@ -119,16 +119,16 @@ enum Permissions {
         return false
     }
 
+    /// Personal data (members, reform cases, tipsters) is for those who work with it in that unit; viewers read
+    /// figures, never people.
+    static func seesPersonalData(_ user: User, _ unitID: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
+        user.role != .viewer && covers(user, unitID, on: date, graph: graph)
+    }
+
     /// The communes whose records an account may read; nil for all.
     static func readableCommunes(_ user: User, graph: UnitGraph) -> Set<UUID>? {
         guard let home = user.$unit.id, let homeUnit = graph.units[home] else { return nil }
-        var result: Set<UUID> = []
-        for unit in graph.units.values where unit.level == .commune {
-            let days = [unit.validFrom, unit.validTo ?? VietnamTime.localDate(of: Date())]
-            if unit.id == home || days.contains(where: { graph.isDescendant(unit.id, of: home, on: $0) }) {
-                result.insert(unit.id)
-            }
-        }
+        var result = Set(graph.communes(within: home, today: VietnamTime.localDate(of: Date())).map(\.id))
         if homeUnit.level == .village, let commune = graph.ancestor(of: home, at: .commune, on: homeUnit.validFrom) {
             result.insert(commune)
         }

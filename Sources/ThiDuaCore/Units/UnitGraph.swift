@@ -166,6 +166,15 @@ public struct UnitGraph: Sendable {
         }.sorted(by: UnitGraph.naturalOrder)
     }
 
+    /// The commune-level units that are `root` or lay under it on the first or the last day they existed: every
+    /// commune whose records belong to that root at some time.
+    public func communes(within root: UUID, today: LocalDate) -> [UnitInfo] {
+        units.values.filter { c in
+            c.level == .commune
+                && (c.id == root || [c.validFrom, c.validTo ?? today].contains { isDescendant(c.id, of: root, on: $0) })
+        }
+    }
+
     public func isDescendant(_ id: UUID, of ancestor: UUID, on date: LocalDate) -> Bool {
         var current = parent(of: id, on: date)
         var steps = 0

@@ -39,8 +39,8 @@ struct RecordsAPI: RouteCollection {
     }
 
     static func personal(_ record: Record, for user: User, graph: UnitGraph) -> Bool {
-        guard user.role != .viewer, let date = LocalDate(iso: record.occurredOn) else { return false }
-        return user.$unit.id == nil ? user.role != .teamLeader : Permissions.covers(user, record.communeID, on: date, graph: graph)
+        guard let date = LocalDate(iso: record.occurredOn) else { return false }
+        return Permissions.seesPersonalData(user, record.communeID, on: date, graph: graph)
     }
 
     @Sendable func list(req: Request) async throws -> RecordPage {
@@ -60,9 +60,7 @@ struct RecordsAPI: RouteCollection {
             if unit.level == .village {
                 query.filter(\.$villageID == unit.id)
             } else {
-                let communes = graph.units.values.filter { c in
-                    c.level == .commune && (c.id == unit.id || [c.validFrom, c.validTo ?? c.validFrom].contains { graph.isDescendant(c.id, of: unit.id, on: $0) })
-                }.map(\.id)
+                let communes = graph.communes(within: unit.id, today: VietnamTime.localDate(of: Date())).map(\.id)
                 query.filter(\.$communeID ~~ communes)
             }
         }

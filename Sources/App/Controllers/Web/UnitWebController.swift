@@ -58,7 +58,7 @@ struct UnitWebController: RouteCollection {
             }
         }
 
-        let inScope = Scope.seesPersonalData(user, unit.id, on: date, graph: graph)
+        let inScope = Permissions.seesPersonalData(user, unit.id, on: date, graph: graph)
         let villageIDs = unit.level == .village ? [unit.id] : graph.villages(of: unit.id, on: date).map(\.id)
         var teams: [UnitPage.TeamRow] = []
         if !villageIDs.isEmpty {
@@ -95,18 +95,4 @@ extension Member.Role {
 
 extension UnitGraph {
     static func naturalCompareStrings(_ a: String, _ b: String) -> Bool { naturalCompare(a, b) < 0 }
-}
-
-/// Where an account may act: its unit and everything under it, on the day in question.
-enum Scope {
-    static func covers(_ user: User, _ unitID: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        guard let home = user.$unit.id else { return user.role == .admin || user.role == .secretariat }
-        return home == unitID || graph.isDescendant(unitID, of: home, on: date)
-    }
-
-    /// Personal data (members, reform cases, tipsters) is for those who work with it in that unit; viewers read
-    /// figures, never people.
-    static func seesPersonalData(_ user: User, _ unitID: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        user.role != .viewer && covers(user, unitID, on: date, graph: graph)
-    }
 }
