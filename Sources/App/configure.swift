@@ -15,6 +15,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.config = config
     app.localizer = try Localizer(directory: (config.resourcesDirectory as NSString).appendingPathComponent("Localization"))
     app.metrics = PrometheusCollectorRegistry()
+    app.unitGraphCache = UnitGraphCache()
 
     let postgres = try useDatabase(app, config.database, dataDirectory: config.dataDirectory)
     registerMigrations(app.migrations)

@@ -15,4 +15,6 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateRecords())
     migrations.add(CreateFigures())
     migrations.add(CreateAssessments())
+    migrations.add(CreateStructureVersion())
+    migrations.add(CreateRecordTotals())
 }

@@ -54,3 +54,43 @@ struct CalendarTests {
         #expect(VietnamTime.localDate(of: Date(timeIntervalSince1970: -26_000)) == LocalDate(iso: "1969-12-31"))
     }
 }
+
+@Suite("Month cover: whole months from totals, single days at the edges")
+struct MonthCoverTests {
+    func span(_ a: String, _ b: String) -> DateSpan { DateSpan(start: LocalDate(iso: a)!, end: LocalDate(iso: b)!) }
+    func months(_ texts: String...) -> [Month] { texts.map { Month(text: $0)! } }
+
+    @Test("Phase 2 of the seed: February to August, less 01–03/02 and 20–31/08")
+    func phase2() {
+        let c = MonthCover(span: span("2025-02-04", "2025-08-19"))
+        #expect(c.months == months("2025-02", "2025-03", "2025-04", "2025-05", "2025-06", "2025-07", "2025-08"))
+        #expect(c.add == [])
+        #expect(c.subtract == [span("2025-02-01", "2025-02-03"), span("2025-08-20", "2025-08-31")])
+    }
+
+    @Test("Phase 1: 13 days of August 2024 and 3 of February 2025 are read as days; September to January whole")
+    func phase1() {
+        let c = MonthCover(span: span("2024-08-19", "2025-02-03"))
+        #expect(c.months == months("2024-09", "2024-10", "2024-11", "2024-12", "2025-01"))
+        #expect(c.add == [span("2024-08-19", "2024-08-31"), span("2025-02-01", "2025-02-03")])
+        #expect(c.subtract == [])
+    }
+
+    @Test("Inside one month; exactly half a month is read as days; leap February")
+    func edges() {
+        let within = MonthCover(span: span("2025-03-10", "2025-03-20"))
+        #expect(within.months == [] && within.add == [span("2025-03-10", "2025-03-20")] && within.subtract == [])
+        let inner = MonthCover(span: span("2025-03-02", "2025-03-30"))
+        #expect(inner.months == months("2025-03"))
+        #expect(inner.subtract == [span("2025-03-01", "2025-03-01"), span("2025-03-31", "2025-03-31")])
+        // 14 of February 2025's 28 days: not more than half, so read as days.
+        #expect(MonthCover(span: span("2025-02-01", "2025-02-14")).add == [span("2025-02-01", "2025-02-14")])
+        // 15 of February 2024's 29: the month less 16–29/02.
+        let leap = MonthCover(span: span("2024-02-01", "2024-02-15"))
+        #expect(leap.months == months("2024-02"))
+        #expect(leap.subtract == [span("2024-02-16", "2024-02-29")])
+        // A single day.
+        let one = MonthCover(span: span("2025-12-31", "2025-12-31"))
+        #expect(one.months == [] && one.add == [span("2025-12-31", "2025-12-31")] && one.subtract == [])
+    }
+}

@@ -39,6 +39,43 @@ struct BenchDataCommand: AsyncCommand {
 
     /// Records per village in the movement's year: 20 million over about 86,000 villages.
     static let recordsPerVillage = 232.0
+    /// At most this many per village are generated row by row; the rest are copies.
+    static let generatedPerVillage = 23.2
+
+    /// One more copy of every record written before `before`, each moved by its own number of days (by the copy's
+    /// number and the row) and wrapped around the movement's year, with all its dates moved alike. The copies keep
+    /// each commune's and village's mix of kinds and attributes, spread over other days and months.
+    static func replicate(copy: Int, before: Date, year: DateSpan, on sql: any SQLDatabase) async throws {
+        let days = year.dayCount
+        let columns = SampleData.recordColumns.joined(separator: ", ")
+        if sql.dialect.name == "sqlite" {
+            // A version-4 UUID in SQLite's text form.
+            let newID = "hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-A' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))"
+            func moved(_ column: String) -> String { "CASE WHEN \(column) IS NULL THEN NULL ELSE date(\(column), shift || ' days') END" }
+            try await sql.raw("""
+                INSERT INTO records (\(unsafeRaw: columns))
+                SELECT \(unsafeRaw: newID), kind, commune_id, village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
+                       category, origin, status, flag, \(unsafeRaw: moved("flag_on")), subkind, title, quantity, participants,
+                       started_at + shift * 86400, ended_at + shift * 86400, reform_case_id, person_code, person_name,
+                       recognised_by, created_by, \(bind: before.addingTimeInterval(Double(copy))), \(bind: before.addingTimeInterval(Double(copy)))
+                FROM (SELECT *, ((day + \(bind: copy * 37) + rowid % 31) % \(bind: days) + \(bind: days)) % \(bind: days) - day AS shift
+                      FROM (SELECT *, rowid, CAST(julianday(occurred_on) - julianday(\(bind: year.start.iso)) AS INTEGER) AS day
+                            FROM records WHERE created_at < \(bind: before)))
+                """).run()
+        } else {
+            func moved(_ column: String) -> String { "to_char(CAST(\(column) AS DATE) + shift, 'YYYY-MM-DD')" }
+            try await sql.raw("""
+                INSERT INTO records (\(unsafeRaw: columns))
+                SELECT gen_random_uuid(), kind, commune_id, village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
+                       category, origin, status, flag, \(unsafeRaw: moved("flag_on")), subkind, title, quantity, participants,
+                       started_at + shift * INTERVAL '1 day', ended_at + shift * INTERVAL '1 day', reform_case_id, person_code,
+                       person_name, recognised_by, created_by, \(bind: before.addingTimeInterval(Double(copy))), \(bind: before.addingTimeInterval(Double(copy)))
+                FROM (SELECT *, CAST(((day + \(bind: copy * 37) + abs(hashtext(CAST(id AS TEXT)) % 31)) % \(bind: days) + \(bind: days)) % \(bind: days) - day AS INTEGER) AS shift
+                      FROM (SELECT *, CAST(occurred_on AS DATE) - CAST(\(bind: year.start.iso) AS DATE) AS day
+                            FROM records WHERE created_at < \(bind: before)) d) s
+                """).run()
+        }
+    }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
@@ -123,7 +160,10 @@ struct BenchDataCommand: AsyncCommand {
         let recordsStart = clock.now
         let graph = try await UnitService.graph(on: app.db)
         let authorID = try author.requireID()
-        let rates = SampleData.Rates(scale: perVillage / 54)
+        // Records beyond about 23 per village are copies of the generated ones with their dates moved (see
+        // `replicate`): the database writes those at its own speed, ten times faster than rows sent one by one.
+        let planned = max(1, Int((perVillage / Self.generatedPerVillage).rounded(.up)))
+        let rates = SampleData.Rates(scale: perVillage / Double(planned) / 54)
         let villages = graph.units.values.filter { $0.level == .village }.sorted { $0.id.uuidString < $1.id.uuidString }
         var recordCount = 0
         // One transaction per slice of villages keeps each commit bounded; each slice has its own seed.
@@ -138,6 +178,20 @@ struct BenchDataCommand: AsyncCommand {
                 return records.written
             }
             context.say("  records: \(recordCount) (\(first + part.count) of \(villages.count) villages)")
+        }
+        // As many copies as bring the total nearest to the volume asked for.
+        let copies = recordCount == 0 ? 1 : max(1, Int((perVillage * Double(villages.count) / Double(recordCount)).rounded()))
+        if copies > 1 {
+            let year = DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-08-19")!)
+            let stamp = Date()
+            for copy in 1..<copies {
+                try await app.db.transaction { tx in
+                    try await Self.replicate(copy: copy, before: stamp, year: year, on: tx as! any SQLDatabase)
+                }
+                context.say("  records: copy \(copy) of \(copies - 1) written")
+            }
+            struct Count: Decodable { var n: Int }
+            recordCount = try await sql.raw("SELECT COUNT(*) AS n FROM records").first(decoding: Count.self)?.n ?? recordCount
         }
         let communeInfos = built.communes
         let figureCount = try await app.db.transaction { tx in
@@ -164,7 +218,7 @@ struct BenchResultsCommand: AsyncCommand {
     }
 
     var help: String {
-        "Times the results of one phase for every commune (unit graph, facts, evaluation) and, in the same run, the floor: one hand-written SQL query counting the phase's records grouped by commune. Prints medians, their ratio and peak memory."
+        "Times the results of one phase for every commune (facts, evaluation; the unit graph from the cache, and also read afresh) and, in the same run, the floor: one hand-written SQL query counting the phase's records grouped by commune. Prints medians, their ratio and peak memory."
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -189,9 +243,12 @@ struct BenchResultsCommand: AsyncCommand {
         var communes = 0
         struct FloorRow: Decodable { var commune_id: UUID; var n: Int }
         for run in 0...runs {
+            // The unit graph as read after a start or a change to the structure…
             let t0 = clock.now
-            let graph = try await UnitService.graph(on: app.db)
+            _ = try await UnitService.graph(on: app.db)
+            // …and a request's path: the structure version checked against the cache, then the results.
             let t1 = clock.now
+            let graph = try await app.unitGraph()
             let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end,
                                                            structureDate: nil, graph: graph, on: app.db)
             let t2 = clock.now
@@ -217,10 +274,10 @@ struct BenchResultsCommand: AsyncCommand {
         let (g, r, f) = (median(graphTimes), median(resultTimes), median(floorTimes))
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
         context.say("plan \(plan.id), phase \(phase.id), \(database), \(communes) communes, \(records) records, \(runs) runs (medians)")
-        context.say(String(format: "unit graph %.3f s, results %.3f s, floor %.3f s; results ÷ floor %.2f×, with graph %.2f×; peak memory %.0f MiB",
-                           g, r, f, r / f, (g + r) / f, peakMiB))
-        context.say(String(format: "| %@ | %@ | %d | %d | %.3f | %.3f | %.3f | %.2f× | %.0f MiB |",
-                           plan.id, database, communes, records, g, r, f, (g + r) / f, peakMiB))
+        context.say(String(format: "results %.3f s (unit graph from the cache), floor %.3f s; results ÷ floor %.2f×; unit graph read afresh %.3f s; peak memory %.0f MiB",
+                           r, f, r / f, g, peakMiB))
+        context.say(String(format: "| %@ | %@ | %d | %d | %.3f | %.3f | %.2f× | %.3f | %.0f MiB |",
+                           plan.id, database, communes, records, r, f, r / f, g, peakMiB))
     }
 }
 

@@ -87,6 +87,19 @@ enum ResultsService {
             return best?.unit.id
         }
 
+        /// Communes whose records do not all go to one unit of the structure: a village that was ever theirs now lies
+        /// in another. Their records are read village by village; every other commune's from its totals.
+        mutating func splitCommunes() -> Set<UUID> {
+            var result: Set<UUID> = []
+            for link in graph.links where !result.contains(link.parentID) {
+                guard graph.units[link.parentID]?.level == .commune, graph.units[link.unitID]?.level == .village else { continue }
+                if target(commune: link.parentID, village: link.unitID) != target(commune: link.parentID, village: nil) {
+                    result.insert(link.parentID)
+                }
+            }
+            return result
+        }
+
         private func share(_ c: Constituent, _ villages: Set<UUID>) -> Int {
             c.whole ? graph.villages(of: c.unit.id, on: structureDate).filter { villages.contains($0.id) }.count
                 : c.villages.count
@@ -148,7 +161,10 @@ enum ResultsService {
         return sql
     }
 
-    /// One scan per window: every record measure of the plan is a conditional count in the same grouped query.
+    /// Every record measure of the plan, per window. Measures over a phase read whole months from the totals the
+    /// database keeps per commune (`record_totals`) and only the days at the window's edges from the records;
+    /// communes split by a merger are read from their records, village by village. Measures of what is in force on
+    /// the last day (models, reform cases) read the records.
     static func recordFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout StructureMap,
                             facts: inout [UUID: UnitFacts], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
@@ -158,6 +174,7 @@ enum ResultsService {
                 byWindow[key.window, default: []].append((key, kind, filter, during))
             }
         }
+        var split: Set<UUID>?
         for (factWindow, measures) in byWindow {
             // Zero is data for records: every unit starts at 0.
             for id in facts.keys { for m in measures { facts[id]!.facts[m.0] = FactValue(value: 0, basis: 0) } }
@@ -165,36 +182,92 @@ enum ResultsService {
             for during in [RecordWindow.phase, .activeAtEnd] {
                 let group = measures.filter { $0.3 == during }
                 guard !group.isEmpty else { continue }
-                var query: SQLQueryString = "SELECT commune_id, village_id"
-                for (i, m) in group.enumerated() {
-                    query += ", SUM(CASE WHEN " + condition(kind: m.1, filter: m.2, asOf: span.end)
-                        + " THEN 1 ELSE 0 END) AS \(ident: "m\(i)")"
-                }
-                switch during {
-                case .phase:
-                    // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index
-                    // is several times faster for this scan.
-                    query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY records_facts" : " FROM records"
-                    query += " WHERE occurred_on >= \(bind: span.start.iso) AND occurred_on <= \(bind: span.end.iso)"
-                case .activeAtEnd:
-                    // In force on the last day: begun by then and not yet ended.
-                    query += " FROM records WHERE occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"
-                }
-                let kinds = Array(Set(group.map(\.1.rawValue))).sorted()
-                query += " AND kind IN (\(binds: kinds)) GROUP BY commune_id, village_id"
-                // Columns read one by one: for tens of thousands of groups this is several times faster than
-                // decoding each row as a whole.
-                let columns = group.indices.map { "m\($0)" }
-                for row in try await sql.raw(query).all() {
-                    let commune = try row.decode(column: "commune_id", as: UUID.self)
-                    let village = try row.decodeNil(column: "village_id") ? nil : try row.decode(column: "village_id", as: UUID.self)
-                    guard let target = map.target(commune: commune, village: village) else { continue }
-                    for (i, m) in group.enumerated() {
-                        let n = try row.decode(column: columns[i], as: Int?.self) ?? 0
-                        let old = facts[target]!.facts[m.0] ?? FactValue(value: 0, basis: 0)
-                        facts[target]!.facts[m.0] = FactValue(value: (old.value ?? 0) + Double(n), basis: old.basis + n)
+                let scan = MeasureScan(sql: sql, measures: group.map { ($0.1, $0.2) }, asOf: span.end)
+                func add(_ rows: [MeasureScan.Row], sign: Int, skip: Set<UUID> = []) {
+                    for row in rows where !skip.contains(row.commune) {
+                        guard let target = map.target(commune: row.commune, village: row.village) else { continue }
+                        for (i, m) in group.enumerated() where row.counts[i] != 0 {
+                            let old = facts[target]!.facts[m.0] ?? FactValue(value: 0, basis: 0)
+                            let n = sign * row.counts[i]
+                            facts[target]!.facts[m.0] = FactValue(value: (old.value ?? 0) + Double(n), basis: old.basis + n)
+                        }
                     }
                 }
+                if during == .activeAtEnd {
+                    // In force on the last day: begun by then and not yet ended.
+                    add(try await scan.records("occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"), sign: 1)
+                    continue
+                }
+                let cover = MonthCover(span: span)
+                guard !cover.months.isEmpty else {
+                    add(try await scan.records(days: span), sign: 1)
+                    continue
+                }
+                if split == nil { split = map.splitCommunes() }
+                let splitCommunes = split ?? []
+                add(try await scan.totals(months: cover.months), sign: 1, skip: splitCommunes)
+                for days in cover.add { add(try await scan.records(days: days), sign: 1, skip: splitCommunes) }
+                for days in cover.subtract { add(try await scan.records(days: days), sign: -1, skip: splitCommunes) }
+                let splitList = splitCommunes.sorted { $0.uuidString < $1.uuidString }
+                for first in stride(from: 0, to: splitList.count, by: 500) {
+                    let some = Array(splitList[first..<min(first + 500, splitList.count)])
+                    add(try await scan.records(days: span, communes: some), sign: 1)
+                }
+            }
+        }
+    }
+
+    /// One grouped query for several record measures at once: each measure is a conditional count.
+    struct MeasureScan {
+        struct Row { var commune: UUID; var village: UUID?; var counts: [Int] }
+        let sql: any SQLDatabase
+        let measures: [(RecordKind, [RecordFilter])]
+        let asOf: LocalDate
+
+        /// The conditional counts, as SQL: `1` per record, `n` per row of totals.
+        private func columns(counting unit: String) -> SQLQueryString {
+            var query: SQLQueryString = ""
+            for (i, m) in measures.enumerated() {
+                query += ", SUM(CASE WHEN " + condition(kind: m.0, filter: m.1, asOf: asOf)
+                    + " THEN \(unsafeRaw: unit) ELSE 0 END) AS \(ident: "m\(i)")"
+            }
+            return query
+        }
+
+        private var kinds: [String] { Array(Set(measures.map(\.0.rawValue))).sorted() }
+
+        /// Records of some days (of some communes), per commune and village.
+        func records(days: DateSpan, communes: [UUID]? = nil) async throws -> [Row] {
+            var condition: SQLQueryString = "occurred_on >= \(bind: days.start.iso) AND occurred_on <= \(bind: days.end.iso)"
+            if let communes { condition += " AND commune_id IN (\(binds: communes))" }
+            return try await records(condition)
+        }
+
+        func records(_ condition: SQLQueryString) async throws -> [Row] {
+            var query: SQLQueryString = "SELECT commune_id, village_id" + columns(counting: "1")
+            // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index is
+            // several times faster for this scan.
+            query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY records_facts" : " FROM records"
+            query += " WHERE " + condition + " AND kind IN (\(binds: kinds)) GROUP BY commune_id, village_id"
+            return try await read(query, village: true)
+        }
+
+        /// Whole months from the totals, per commune.
+        func totals(months: [Month]) async throws -> [Row] {
+            var query: SQLQueryString = "SELECT commune_id" + columns(counting: "n")
+            query += " FROM record_totals WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds)) GROUP BY commune_id"
+            return try await read(query, village: false)
+        }
+
+        private func read(_ query: SQLQueryString, village: Bool) async throws -> [Row] {
+            // Columns read one by one: for tens of thousands of groups this is several times faster than decoding
+            // each row as a whole.
+            let names = measures.indices.map { "m\($0)" }
+            return try await sql.raw(query).all().map { row in
+                let hasVillage = try village && !row.decodeNil(column: "village_id")
+                return Row(commune: try row.decode(column: "commune_id", as: UUID.self),
+                           village: hasVillage ? try row.decode(column: "village_id", as: UUID.self) : nil,
+                           counts: try names.map { try row.decode(column: $0, as: Int?.self) ?? 0 })
             }
         }
     }

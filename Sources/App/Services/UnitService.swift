@@ -1,16 +1,69 @@
 import Fluent
-import SQLKit
 import Foundation
+import NIOConcurrencyHelpers
+import SQLKit
 import ThiDuaCore
+import Vapor
 
 /// Reads the unit structure into the domain core's graph.
 enum UnitService {
-    static func graph(on db: any Database) async throws -> UnitGraph {
-        let units = try await Unit.query(on: db).all()
-        let links = try await UnitParentLink.query(on: db).all()
-        let successions = try await UnitSuccession.query(on: db).all()
-        return UnitGraph(units: units.compactMap(\.info), links: links.compactMap(\.link),
-                                   successions: successions.compactMap(\.succession))
+    /// The graph as stored now. Served from the process's cache while the database's structure version (bumped by
+    /// triggers on every change to units, links and successions) is the one it was read at.
+    static func graph(on db: any Database, cache: UnitGraphCache? = nil) async throws -> UnitGraph {
+        guard let sql = db as? any SQLDatabase else { return try await read(on: db) }
+        // The version is read before the structure: a change in between leaves the cache one version behind, so
+        // the next request reads again; never the other way round.
+        let version = try await sql.raw("SELECT version FROM structure_version WHERE id = 1")
+            .first()?.decode(column: "version", as: Int64.self)
+        if let cache, let version, let hit = cache.graph(at: version) { return hit }
+        let graph = try await read(on: db)
+        if let cache, let version { cache.store(graph, at: version) }
+        return graph
+    }
+
+    /// Every unit, link and succession, read column by column (decoding Fluent models costs several times more
+    /// for the nation's 180,000 rows).
+    private static func read(on db: any Database) async throws -> UnitGraph {
+        guard let sql = db as? any SQLDatabase else {
+            let units = try await Unit.query(on: db).all()
+            let links = try await UnitParentLink.query(on: db).all()
+            let successions = try await UnitSuccession.query(on: db).all()
+            return UnitGraph(units: units.compactMap(\.info), links: links.compactMap(\.link),
+                             successions: successions.compactMap(\.succession))
+        }
+        func date(_ row: any SQLRow, _ column: String) throws -> LocalDate? {
+            try row.decode(column: column, as: String?.self).flatMap(LocalDate.init(iso:))
+        }
+        var units: [UnitInfo] = []
+        for row in try await sql.raw("""
+            SELECT id, code, level, kind, name, population, households, valid_from, valid_to FROM units
+            """).all() {
+            guard let level = UnitLevel(rawValue: try row.decode(column: "level", as: String.self)),
+                  let from = try date(row, "valid_from") else { continue }
+            units.append(UnitInfo(id: try row.decode(column: "id", as: UUID.self),
+                                  code: try row.decode(column: "code", as: String?.self), level: level,
+                                  kind: try row.decode(column: "kind", as: String.self),
+                                  name: try row.decode(column: "name", as: String.self),
+                                  population: try row.decode(column: "population", as: Int?.self),
+                                  households: try row.decode(column: "households", as: Int?.self),
+                                  validFrom: from, validTo: try date(row, "valid_to")))
+        }
+        var links: [ParentLink] = []
+        for row in try await sql.raw("SELECT unit_id, parent_id, valid_from, valid_to FROM unit_parent_links").all() {
+            guard let from = try date(row, "valid_from") else { continue }
+            links.append(ParentLink(unitID: try row.decode(column: "unit_id", as: UUID.self),
+                                    parentID: try row.decode(column: "parent_id", as: UUID.self),
+                                    validFrom: from, validTo: try date(row, "valid_to")))
+        }
+        var successions: [Succession] = []
+        for row in try await sql.raw("SELECT predecessor_id, successor_id, effective, whole, note FROM unit_successions").all() {
+            guard let effective = try date(row, "effective") else { continue }
+            successions.append(Succession(predecessorID: try row.decode(column: "predecessor_id", as: UUID.self),
+                                          successorID: try row.decode(column: "successor_id", as: UUID.self),
+                                          effective: effective, whole: try row.decode(column: "whole", as: Bool.self),
+                                          note: try row.decode(column: "note", as: String?.self)))
+        }
+        return UnitGraph(units: units, links: links, successions: successions)
     }
 
     /// A unit by its UUID or its national code; with a code, the one valid on `date` when several share it.
@@ -19,5 +72,40 @@ enum UnitService {
         let matches = graph.units.values.filter { $0.code == key }
         if let date, let valid = matches.first(where: { $0.isValid(on: date) }) { return valid }
         return matches.max { $0.validFrom < $1.validFrom }
+    }
+}
+
+/// The last unit graph read, with the structure version it was read at. One per application.
+final class UnitGraphCache: Sendable {
+    private let entry = NIOLockedValueBox<(version: Int64, graph: UnitGraph)?>(nil)
+
+    func graph(at version: Int64) -> UnitGraph? {
+        entry.withLockedValue { $0?.version == version ? $0?.graph : nil }
+    }
+
+    func store(_ graph: UnitGraph, at version: Int64) {
+        entry.withLockedValue { current in
+            if current.map({ $0.version <= version }) ?? true { current = (version, graph) }
+        }
+    }
+}
+
+extension Application {
+    private struct UnitGraphCacheKey: StorageKey { typealias Value = UnitGraphCache }
+
+    /// Set once by `configure(_:)`, read concurrently afterwards.
+    var unitGraphCache: UnitGraphCache? {
+        get { storage[UnitGraphCacheKey.self] }
+        set { storage[UnitGraphCacheKey.self] = newValue }
+    }
+
+    func unitGraph() async throws -> UnitGraph {
+        try await UnitService.graph(on: db, cache: unitGraphCache)
+    }
+}
+
+extension Request {
+    func unitGraph() async throws -> UnitGraph {
+        try await UnitService.graph(on: db, cache: application.unitGraphCache)
     }
 }

@@ -48,3 +48,30 @@ public struct Month: Hashable, Comparable, Sendable, Codable {
 
     public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
+
+/// How to read a span of days from monthly totals and as few single days as possible: the months to take whole,
+/// the days to add from the records (where a month is mostly outside the span) and the days to take away (where
+/// a taken month is mostly inside it). Phase 2 of the seed, 04/02–19/08/2025, is February to August whole, less
+/// 01–03/02 and 20–31/08: 15 single days instead of 197.
+public struct MonthCover: Equatable, Sendable {
+    public var months: [Month] = []
+    public var add: [DateSpan] = []
+    public var subtract: [DateSpan] = []
+
+    public init(span: DateSpan) {
+        var m = Month(span.start)
+        let last = Month(span.end)
+        while m <= last {
+            let inside = DateSpan(start: max(span.start, m.firstDay), end: min(span.end, m.lastDay))
+            let length = m.firstDay.daysInclusive(to: m.lastDay)
+            if inside.dayCount * 2 > length {
+                months.append(m)
+                if m.firstDay < inside.start { subtract.append(DateSpan(start: m.firstDay, end: inside.start.adding(days: -1))) }
+                if inside.end < m.lastDay { subtract.append(DateSpan(start: inside.end.adding(days: 1), end: m.lastDay)) }
+            } else {
+                add.append(inside)
+            }
+            m = m.next
+        }
+    }
+}

@@ -192,7 +192,7 @@ public enum Evaluator {
                 projectedBaseline = whole
             }
             r.baseline = base
-            guard let v = f.value, let base else { return r }
+            guard let v = f.value, base != nil else { return r }
             r.value = v
             projectedValue = accumulates(m) ? runRate(window).map { v * $0 } : v
         }

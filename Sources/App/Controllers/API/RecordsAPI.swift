@@ -45,7 +45,7 @@ struct RecordsAPI: RouteCollection {
 
     @Sendable func list(req: Request) async throws -> RecordPage {
         let user = try req.requireUser()
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let query = Record.query(on: req.db)
         if let kind = try? req.query.get(String.self, at: "kind") {
             guard RecordKind(rawValue: kind) != nil else {
@@ -81,7 +81,7 @@ struct RecordsAPI: RouteCollection {
     @Sendable func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let input = try decode(req)
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let saved = try await RecordService.save(input, into: Record(), user: user, graph: graph, on: req.db, creating: true)
         return try await RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, graph: graph))
             .encodeResponse(status: .created, for: req)
@@ -90,7 +90,7 @@ struct RecordsAPI: RouteCollection {
     @Sendable func show(req: Request) async throws -> RecordJSON {
         let user = try req.requireUser()
         let record = try await Self.record(req)
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
         return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, graph: graph))
     }
@@ -99,7 +99,7 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         let record = try await Self.record(req)
         let input = try decode(req)
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
         let saved = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false)
         return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, graph: graph))
@@ -108,7 +108,7 @@ struct RecordsAPI: RouteCollection {
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let record = try await Self.record(req)
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
         try await RecordService.delete(record, user: user, graph: graph, on: req.db)
         return .noContent
@@ -148,7 +148,7 @@ struct RecordsAPI: RouteCollection {
 
     @Sendable func listFigures(req: Request) async throws -> [FigureJSON] {
         let user = try req.requireUser()
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let query = Figure.query(on: req.db)
         if let key = try? req.query.get(String.self, at: "unit") {
             guard let unit = UnitService.find(key, on: nil, in: graph) else { throw AppError.notFound("error.unitNotFound") }
@@ -164,7 +164,7 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         let input: FigureInput
         do { input = try req.content.decode(FigureInput.self) } catch { throw AppError.badRequest("error.badInput") }
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         var errors: [String: String] = [:]
         let kind = input.kind.flatMap(FigureKind.init(rawValue:))
         if kind == nil { errors["kind"] = input.kind == nil ? "field.required" : "field.notAllowed" }
@@ -213,7 +213,7 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         guard let id = req.parameters.get("figure").flatMap(UUID.init(uuidString:)),
               let figure = try await Figure.find(id, on: req.db) else { throw AppError.notFound("error.recordNotFound") }
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let month = Month(text: figure.month)!
         let commune = graph.units[figure.communeID]
         guard Permissions.canWriteCommune(user, figure.communeID, on: min(month.lastDay, commune?.validTo ?? month.lastDay), graph: graph) else {

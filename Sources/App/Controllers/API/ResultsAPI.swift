@@ -88,7 +88,7 @@ struct ResultsAPI: RouteCollection {
         let (movement, plan, phase) = try await Self.movementAndPhase(req)
         let asOf = try UnitsAPI.dateParameter(req, name: "asOf") ?? VietnamTime.localDate(of: Date())
         let structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
                                                        structureDate: structureDate, graph: graph, on: req.db)
         var units = results.units
@@ -130,7 +130,7 @@ struct ResultsAPI: RouteCollection {
         let (movement, plan, phase) = try await Self.movementAndPhase(req)
         let input: AssessmentInput
         do { input = try req.content.decode(AssessmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         var errors: [String: String] = [:]
         let criterion = plan.criteria.first { $0.id == input.criterion }
         if criterion == nil { errors["criterion"] = input.criterion == nil ? "field.required" : "field.notAllowed" }
@@ -183,7 +183,7 @@ struct ResultsAPI: RouteCollection {
         let (movement, plan, phase) = try await Self.movementAndPhase(req)
         let input: AdjustmentInput
         do { input = try req.content.decode(AdjustmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         var errors: [String: String] = [:]
         let item = plan.adjustments.first { $0.id == input.adjustment }
         if item == nil { errors["adjustment"] = input.adjustment == nil ? "field.required" : "field.notAllowed" }

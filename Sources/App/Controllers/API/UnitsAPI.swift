@@ -18,7 +18,7 @@ struct UnitsAPI: RouteCollection {
 
     @Sendable func tree(req: Request) async throws -> APIModels.UnitTree {
         let date = try Self.dateParameter(req, name: "date") ?? VietnamTime.localDate(of: Date())
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         return APIModels.UnitTree(date: date.iso, units: graph.tree(on: date).map(APIModels.UnitJSON.init(tree:)))
     }
 
@@ -27,7 +27,7 @@ struct UnitsAPI: RouteCollection {
         guard let date = try Self.dateParameter(req, name: "date") else {
             throw AppError.badRequest("error.dateRequired", ["name": "date"])
         }
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: nil, in: graph) else {
             throw AppError.notFound("error.unitNotFound")
         }

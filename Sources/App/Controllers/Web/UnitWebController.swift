@@ -9,7 +9,7 @@ struct UnitWebController: RouteCollection {
     }
 
     @Sendable func tree(req: Request) async throws -> Response {
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         let raw = try? req.query.get(String.self, at: "date")
         let parsed = raw.flatMap { $0.isEmpty ? nil : $0 }.map { LocalDate(iso: $0) }
         let today = VietnamTime.localDate(of: Date())
@@ -29,7 +29,7 @@ struct UnitWebController: RouteCollection {
 
     @Sendable func show(req: Request) async throws -> View {
         let user = try req.requireUser()
-        let graph = try await UnitService.graph(on: req.db)
+        let graph = try await req.unitGraph()
         guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: nil, in: graph) else {
             throw AppError.notFound("error.unitNotFound")
         }

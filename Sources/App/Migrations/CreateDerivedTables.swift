@@ -1,0 +1,160 @@
+import Fluent
+import SQLKit
+
+/// Tables the database keeps in step with others by triggers, so that no writer — the API, the demo, the
+/// benchmark generator, a test fixture or an operator's SQL — can leave them stale.
+enum DerivedSQL {
+    static func run(_ statements: [String], on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        for statement in statements { try await sql.raw(SQLQueryString(statement)).run() }
+    }
+
+    static func isPostgres(_ database: any Database) -> Bool {
+        (database as? any SQLDatabase)?.dialect.name == "postgresql"
+    }
+}
+
+/// A counter that every change to units, parent links or successions bumps in the same transaction. The unit
+/// graph is cached per process under it: a request reads one integer instead of the whole structure.
+struct CreateStructureVersion: AsyncMigration {
+    static let tables = ["units", "unit_parent_links", "unit_successions"]
+
+    func prepare(on database: any Database) async throws {
+        var statements = [
+            "CREATE TABLE structure_version (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
+            "INSERT INTO structure_version (id, version) VALUES (1, 0)",
+        ]
+        if DerivedSQL.isPostgres(database) {
+            statements.append("""
+                CREATE FUNCTION structure_version_bump() RETURNS trigger AS $$
+                BEGIN UPDATE structure_version SET version = version + 1 WHERE id = 1; RETURN NULL; END
+                $$ LANGUAGE plpgsql
+                """)
+            for table in Self.tables {
+                statements.append("""
+                    CREATE TRIGGER \(table)_structure_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON \(table)
+                    FOR EACH STATEMENT EXECUTE FUNCTION structure_version_bump()
+                    """)
+            }
+        } else {
+            for table in Self.tables {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    statements.append("""
+                        CREATE TRIGGER \(table)_structure_version_\(event.lowercased()) AFTER \(event) ON \(table)
+                        BEGIN UPDATE structure_version SET version = version + 1 WHERE id = 1; END
+                        """)
+                }
+            }
+        }
+        try await DerivedSQL.run(statements, on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        var statements: [String] = []
+        if DerivedSQL.isPostgres(database) {
+            statements += Self.tables.map { "DROP TRIGGER IF EXISTS \($0)_structure_version ON \($0)" }
+            statements.append("DROP FUNCTION IF EXISTS structure_version_bump()")
+        } else {
+            for table in Self.tables {
+                statements += ["insert", "update", "delete"].map { "DROP TRIGGER IF EXISTS \(table)_structure_version_\($0)" }
+            }
+        }
+        statements.append("DROP TABLE structure_version")
+        try await DerivedSQL.run(statements, on: database)
+    }
+}
+
+/// Counts of records per commune, month and every attribute a plan may filter by, kept by triggers on `records`
+/// (+1 on insert, −1 on delete, both on an update). The indicators read whole months from here, so their cost
+/// follows the number of communes and months rather than of records; the columns and their types are those of
+/// `records`, so one SQL condition serves both tables.
+struct CreateRecordTotals: AsyncMigration {
+    /// The columns that identify a total, as in `records`.
+    static let keyColumns = ["commune_id", "kind", "category", "origin", "status", "subkind", "flag", "flag_on"]
+
+    func prepare(on database: any Database) async throws {
+        let postgres = DerivedSQL.isPostgres(database)
+        var statements = [
+            """
+            CREATE TABLE record_totals (
+                commune_id UUID NOT NULL, month TEXT NOT NULL, kind TEXT NOT NULL,
+                category TEXT, origin TEXT, status TEXT, subkind TEXT, flag BOOLEAN,
+                flag_on TEXT, n INTEGER NOT NULL)
+            """,
+            // Reading a range of months for every commune, from the index alone.
+            "CREATE INDEX record_totals_read ON record_totals (month, kind, commune_id, category, origin, status, subkind, flag, flag_on, n)",
+            // Finding the one row a record changes.
+            "CREATE INDEX record_totals_key ON record_totals (commune_id, month, kind)",
+        ]
+        // A total row's key equals a record's: the same values, NULL matching NULL.
+        func match(_ row: String, same: String) -> String {
+            (["month"] + Self.keyColumns).map { column in
+                let value = column == "month" ? "substr(\(row).occurred_on, 1, 7)" : "\(row).\(column)"
+                return column == "month" || column == "commune_id" || column == "kind"
+                    ? "\(column) = \(value)" : "\(column) \(same) \(value)"
+            }.joined(separator: " AND ")
+        }
+        let columns = (["month"] + Self.keyColumns).joined(separator: ", ")
+        func values(_ row: String) -> String {
+            (["substr(\(row).occurred_on, 1, 7)"] + Self.keyColumns.map { "\(row).\($0)" }).joined(separator: ", ")
+        }
+        if postgres {
+            statements.append("""
+                CREATE FUNCTION record_totals_apply() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    UPDATE record_totals SET n = n - 1 WHERE \(match("OLD", same: "IS NOT DISTINCT FROM"));
+                    DELETE FROM record_totals WHERE n <= 0 AND \(match("OLD", same: "IS NOT DISTINCT FROM"));
+                  END IF;
+                  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    UPDATE record_totals SET n = n + 1 WHERE \(match("NEW", same: "IS NOT DISTINCT FROM"));
+                    IF NOT FOUND THEN
+                      INSERT INTO record_totals (\(columns), n) VALUES (\(values("NEW")), 1);
+                    END IF;
+                  END IF;
+                  RETURN NULL;
+                END
+                $$ LANGUAGE plpgsql
+                """)
+            statements.append("""
+                CREATE TRIGGER records_totals AFTER INSERT OR DELETE OR UPDATE OF \(Self.keyColumns.joined(separator: ", ")), occurred_on
+                ON records FOR EACH ROW EXECUTE FUNCTION record_totals_apply()
+                """)
+        } else {
+            let add = """
+                UPDATE record_totals SET n = n + 1 WHERE \(match("NEW", same: "IS"));
+                INSERT INTO record_totals (\(columns), n) SELECT \(values("NEW")), 1
+                  WHERE NOT EXISTS (SELECT 1 FROM record_totals WHERE \(match("NEW", same: "IS")));
+                """
+            let remove = """
+                UPDATE record_totals SET n = n - 1 WHERE \(match("OLD", same: "IS"));
+                DELETE FROM record_totals WHERE n <= 0 AND \(match("OLD", same: "IS"));
+                """
+            statements += [
+                "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
+                "CREATE TRIGGER records_totals_delete AFTER DELETE ON records BEGIN \(remove) END",
+                """
+                CREATE TRIGGER records_totals_update AFTER UPDATE OF \(Self.keyColumns.joined(separator: ", ")), occurred_on
+                ON records BEGIN \(remove) \(add) END
+                """,
+            ]
+        }
+        // Records already stored are counted once.
+        statements.append("""
+            INSERT INTO record_totals (\(columns), n)
+            SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))
+            """)
+        try await DerivedSQL.run(statements, on: database)
+    }
+
+    func revert(on database: any Database) async throws {
+        var statements: [String]
+        if DerivedSQL.isPostgres(database) {
+            statements = ["DROP TRIGGER IF EXISTS records_totals ON records", "DROP FUNCTION IF EXISTS record_totals_apply()"]
+        } else {
+            statements = ["insert", "delete", "update"].map { "DROP TRIGGER IF EXISTS records_totals_\($0)" }
+        }
+        statements.append("DROP TABLE record_totals")
+        try await DerivedSQL.run(statements, on: database)
+    }
+}

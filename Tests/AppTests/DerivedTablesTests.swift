@@ -1,0 +1,113 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+/// The tables the database keeps by triggers: record totals and the structure version.
+@Suite("Derived tables: record totals and the structure version stay in step with what they derive from")
+struct DerivedTablesTests {
+    /// Every total as one text key with its count, and the same computed afresh from the records.
+    func totalsAndFreshCount(_ app: Application) async throws -> (totals: [String: Int], fresh: [String: Int]) {
+        let sql = app.db as! any SQLDatabase
+        let key = "CAST(commune_id AS TEXT) || '|' || %MONTH% || '|' || kind" + ["category", "origin", "status", "subkind", "flag", "flag_on"]
+            .map { " || '|' || COALESCE(CAST(\($0) AS TEXT), '-')" }.joined()
+        struct Row: Decodable { var k: String; var n: Int }
+        func read(_ query: String) async throws -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: try await sql.raw(SQLQueryString(query)).all(decoding: Row.self).map { ($0.k, $0.n) })
+        }
+        let totalsKey = key.replacingOccurrences(of: "%MONTH%", with: "month")
+        let recordsKey = key.replacingOccurrences(of: "%MONTH%", with: "substr(occurred_on, 1, 7)")
+        return (try await read("SELECT \(totalsKey) AS k, CAST(SUM(n) AS BIGINT) AS n FROM record_totals GROUP BY \(totalsKey) HAVING SUM(n) <> 0"),
+                try await read("SELECT \(recordsKey) AS k, COUNT(*) AS n FROM records GROUP BY \(recordsKey)"))
+    }
+
+    @Test("Totals equal a fresh count after the demo's sample year, and after a record is created, corrected and deleted")
+    func totalsInStep() async throws {
+        try await withApp { app in
+            let summary = try await loadDemo(app, sampleRecords: true)
+            var (totals, fresh) = try await totalsAndFreshCount(app)
+            #expect(totals == fresh)
+            #expect(totals.values.reduce(0, +) == summary.recordsAdded)
+            #expect(summary.recordsAdded == 5_921)
+
+            let vangDanh = try #require(try await Unit.query(on: app.db).filter(\.$code == "06808").first()?.id)
+            func count(_ month: String, _ category: String, _ status: String) -> Int {
+                totals["\(vangDanh.uuidString.lowercased())|\(month)|information_source|\(category)|people|\(status)|-|-|-"]
+                    ?? totals["\(vangDanh.uuidString)|\(month)|information_source|\(category)|people|\(status)|-|-|-"] ?? 0
+            }
+            let before = (count("2024-12", "social_order", "received"), count("2024-12", "drugs", "verified"))
+            let officer = try await issueToken(app, "ca.vangdanh")
+            var id = ""
+            try await send(app, .POST, "/api/v1/records", token: officer,
+                           ["kind": "information_source", "unit": "06808", "date": "2024-12-01",
+                            "category": "social_order", "origin": "people"]) { res in
+                #expect(res.status == .created)
+                id = try res.content.decode(RecordJSON.self).id
+            }
+            (totals, fresh) = try await totalsAndFreshCount(app)
+            #expect(totals == fresh)
+            #expect(count("2024-12", "social_order", "received") == before.0 + 1)
+
+            try await send(app, .PUT, "/api/v1/records/\(id)", token: officer,
+                           ["unit": "06808", "date": "2024-12-01", "category": "drugs", "origin": "people",
+                            "status": "verified"]) { res in
+                #expect(res.status == .ok)
+            }
+            (totals, fresh) = try await totalsAndFreshCount(app)
+            #expect(totals == fresh)
+            #expect(count("2024-12", "social_order", "received") == before.0)
+            #expect(count("2024-12", "drugs", "verified") == before.1 + 1)
+
+            try await send(app, .DELETE, "/api/v1/records/\(id)", token: officer) { res in
+                #expect(res.status == .noContent)
+            }
+            (totals, fresh) = try await totalsAndFreshCount(app)
+            #expect(totals == fresh)
+            #expect(count("2024-12", "drugs", "verified") == before.1)
+            #expect(totals.values.reduce(0, +) == 5_921)
+        }
+    }
+
+    @Test("The unit graph is served from the cache until the structure changes, then read again at once")
+    func graphCache() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let sql = app.db as! any SQLDatabase
+            struct V: Decodable { var version: Int64 }
+            func version() async throws -> Int64 {
+                try #require(try await sql.raw("SELECT version FROM structure_version WHERE id = 1").first(decoding: V.self)).version
+            }
+            let v1 = try await version()
+            #expect(v1 > 0)
+            let g1 = try await app.unitGraph()
+            #expect(g1.units.count == 116)
+            #expect(app.unitGraphCache?.graph(at: v1) != nil)
+            // Reading changes nothing.
+            _ = try await app.unitGraph()
+            #expect(try await version() == v1)
+
+            // A new ward under Quảng Ninh from 01/09/2025, written straight to the tables.
+            let province = try #require(try await Unit.query(on: app.db).filter(\.$code == "22").first()?.id)
+            let ward = UnitInfo(code: "99999", level: .commune, kind: "phường", name: "Thử Nghiệm",
+                                validFrom: LocalDate(iso: "2025-09-01")!)
+            try await Unit(ward, sample: true).create(on: app.db)
+            let v2 = try await version()
+            #expect(v2 > v1)
+            #expect(app.unitGraphCache?.graph(at: v2) == nil)
+            try await UnitParentLink(ParentLink(unitID: ward.id, parentID: province, validFrom: ward.validFrom)).create(on: app.db)
+            #expect(try await version() > v2)
+
+            let g2 = try await app.unitGraph()
+            #expect(g2.units.count == 117)
+            #expect(g2.units(at: .commune, on: LocalDate(iso: "2025-09-01")!, under: province).map(\.name).sorted()
+                    == ["Thử Nghiệm", "Uông Bí", "Vàng Danh", "Yên Tử"])
+            try await app.testing().test(.GET, "/api/v1/units/99999/predecessors?date=2025-09-01") { res in
+                #expect(res.status == .ok)
+            }
+        }
+    }
+}
