@@ -17,4 +17,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateAssessments())
     migrations.add(CreateStructureVersion())
     migrations.add(CreateRecordTotals())
+    migrations.add(CreateRecordsInForceIndex())
 }

@@ -1,5 +1,6 @@
 import Fluent
 import SQLKit
+import ThiDuaCore
 
 /// Tables the database keeps in step with others by triggers, so that no writer — the API, the demo, the
 /// benchmark generator, a test fixture or an operator's SQL — can leave them stale.
@@ -120,6 +121,16 @@ struct CreateRecordTotals: AsyncMigration {
                 CREATE TRIGGER records_totals AFTER INSERT OR DELETE OR UPDATE OF \(Self.keyColumns.joined(separator: ", ")), occurred_on
                 ON records FOR EACH ROW EXECUTE FUNCTION record_totals_apply()
                 """)
+            // TRUNCATE fires no row trigger: it empties the totals with the records.
+            statements.append("""
+                CREATE FUNCTION record_totals_clear() RETURNS trigger AS $$
+                BEGIN DELETE FROM record_totals; RETURN NULL; END
+                $$ LANGUAGE plpgsql
+                """)
+            statements.append("""
+                CREATE TRIGGER records_totals_truncate AFTER TRUNCATE ON records
+                FOR EACH STATEMENT EXECUTE FUNCTION record_totals_clear()
+                """)
         } else {
             let add = """
                 UPDATE record_totals SET n = n + 1 WHERE \(match("NEW", same: "IS"));
@@ -150,11 +161,31 @@ struct CreateRecordTotals: AsyncMigration {
     func revert(on database: any Database) async throws {
         var statements: [String]
         if DerivedSQL.isPostgres(database) {
-            statements = ["DROP TRIGGER IF EXISTS records_totals ON records", "DROP FUNCTION IF EXISTS record_totals_apply()"]
+            statements = ["DROP TRIGGER IF EXISTS records_totals ON records", "DROP FUNCTION IF EXISTS record_totals_apply()",
+                          "DROP TRIGGER IF EXISTS records_totals_truncate ON records", "DROP FUNCTION IF EXISTS record_totals_clear()"]
         } else {
             statements = ["insert", "delete", "update"].map { "DROP TRIGGER IF EXISTS records_totals_\($0)" }
         }
         statements.append("DROP TABLE record_totals")
         try await DerivedSQL.run(statements, on: database)
+    }
+}
+
+/// Records in force on a day (models, reform cases) are read from an index of their own that holds every column
+/// the indicators filter and group by; it covers only the kinds that last over time, a few in a hundred records.
+struct CreateRecordsInForceIndex: AsyncMigration {
+    /// The index's condition; a query names it word for word so that both databases' planners can use the index.
+    static let kinds: SQLQueryString = "kind IN (\(unsafeRaw: RecordKind.allCases.filter(\.hasDuration).map { "'\($0.rawValue)'" }.joined(separator: ", ")))"
+
+    func prepare(on database: any Database) async throws {
+        guard let sql = database as? any SQLDatabase else { return }
+        try await sql.raw("""
+            CREATE INDEX records_in_force ON records (kind, occurred_on, ended_on, commune_id, village_id, category,
+              origin, status, subkind, flag, flag_on) WHERE \(Self.kinds)
+            """).run()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await DerivedSQL.run(["DROP INDEX records_in_force"], on: database)
     }
 }

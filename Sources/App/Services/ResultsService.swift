@@ -195,7 +195,8 @@ enum ResultsService {
                 }
                 if during == .activeAtEnd {
                     // In force on the last day: begun by then and not yet ended.
-                    add(try await scan.records("occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"), sign: 1)
+                    add(try await scan.records("occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))",
+                                               index: "records_in_force", kinds: CreateRecordsInForceIndex.kinds), sign: 1)
                     continue
                 }
                 let cover = MonthCover(span: span)
@@ -243,12 +244,16 @@ enum ResultsService {
             return try await records(condition)
         }
 
-        func records(_ condition: SQLQueryString) async throws -> [Row] {
+        /// Records meeting a condition, per commune and village, read from a covering index: by default the one by
+        /// day; another with the condition (`kinds`, word for word) that makes it usable.
+        func records(_ condition: SQLQueryString, index: String = "records_facts", kinds indexCondition: SQLQueryString? = nil) async throws -> [Row] {
             var query: SQLQueryString = "SELECT commune_id, village_id" + columns(counting: "1")
             // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index is
             // several times faster for this scan.
-            query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY records_facts" : " FROM records"
-            query += " WHERE " + condition + " AND kind IN (\(binds: kinds)) GROUP BY commune_id, village_id"
+            query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY \(ident: index)" : " FROM records"
+            query += " WHERE " + condition + " AND kind IN (\(binds: kinds))"
+            if let indexCondition { query += " AND " + indexCondition }
+            query += " GROUP BY commune_id, village_id"
             return try await read(query, village: true)
         }
 
