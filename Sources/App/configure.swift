@@ -51,6 +51,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(ImportPlanCommand(), as: "import-plan")
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
+    app.asyncCommands.use(VerifyTotalsCommand(), as: "verify-totals")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
     app.asyncCommands.use(BenchCommands(), as: "bench")
 

@@ -206,6 +206,33 @@ struct VerifyAuditCommand: AsyncCommand {
     }
 }
 
+struct VerifyTotalsCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Flag(name: "repair", help: "Rebuild the totals from the records when they differ.")
+        var repair: Bool
+    }
+
+    var help: String {
+        "Checks the record totals the database keeps (by triggers) against a fresh count of the records. Exits 1 if they differ, unless --repair rebuilds them."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        let (differing, records) = try await RecordTotals.differences(on: app.db)
+        if differing == 0 {
+            context.say(app.localizer.text("cli.totals.intact", lang, ["records": String(records)]))
+            return
+        }
+        guard signature.repair else {
+            context.complain(app.localizer.text("cli.totals.differ", lang, ["count": String(differing)]))
+            throw ExitCode.failure
+        }
+        try await RecordTotals.rebuild(on: app.db)
+        context.say(app.localizer.text("cli.totals.rebuilt", lang, ["count": String(differing), "records": String(records)]))
+    }
+}
+
 /// Ends the process with a status, after the command has said why.
 struct ExitCode: Error, CustomStringConvertible {
     let code: Int32

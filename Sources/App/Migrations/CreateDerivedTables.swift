@@ -151,11 +151,17 @@ struct CreateRecordTotals: AsyncMigration {
             ]
         }
         // Records already stored are counted once.
-        statements.append("""
-            INSERT INTO record_totals (\(columns), n)
-            SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))
-            """)
+        statements.append(Self.fill)
         try await DerivedSQL.run(statements, on: database)
+    }
+
+    /// Counts every stored record into the (empty) totals.
+    static var fill: String {
+        let values = (["substr(r.occurred_on, 1, 7)"] + keyColumns.map { "r.\($0)" }).joined(separator: ", ")
+        return """
+            INSERT INTO record_totals (\((["month"] + keyColumns).joined(separator: ", ")), n)
+            SELECT \(values), COUNT(*) FROM records r GROUP BY \(values)
+            """
     }
 
     func revert(on database: any Database) async throws {
