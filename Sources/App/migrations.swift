@@ -18,4 +18,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateStructureVersion())
     migrations.add(CreateRecordTotals())
     migrations.add(CreateRecordsInForceIndex())
+    migrations.add(CreateSignInFailures())
 }

@@ -93,6 +93,58 @@ struct AuthTests {
         }
     }
 
+    @Test("Five wrong passwords lock a username for 15 minutes, right password or not, on the web and the API alike")
+    func lockout() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            func token(_ username: String, _ password: String, _ check: (TestingHTTPResponse) throws -> Void) async throws {
+                try await app.testing().test(.POST, "/api/v1/auth/token", beforeRequest: { req in
+                    try req.content.encode(["username": username, "password": password])
+                }) { res in try check(res) }
+            }
+            let browser = Browser()
+            try await browser.get(app, "/sign-in")
+            // Four wrong on the web, one on the API (typed in capitals: the same username).
+            for _ in 1...4 {
+                try await browser.post(app, "/sign-in", ["username": "admin", "password": "guess", "next": "/"]) { res in
+                    #expect(res.status == .unauthorized)
+                }
+            }
+            try await token("ADMIN", "guess") { #expect($0.status == .unauthorized) }
+            // Now even the right password waits.
+            try await browser.post(app, "/sign-in", ["username": "admin", "password": "demo-password-for-tests", "next": "/"]) { res in
+                #expect(res.status == .tooManyRequests)
+                #expect(res.body.string.contains("quá nhiều lần nên tạm khóa. Hãy thử lại sau 15 phút."))
+            }
+            #expect(browser.cookies["thidua_session"] == nil)
+            try await token("admin", "demo-password-for-tests") { res in
+                #expect(res.status == .tooManyRequests)
+                let detail = try problem(res).detail
+                #expect(detail.hasSuffix("Hãy thử lại sau 15 phút."))
+            }
+            // Other usernames are not affected; a username that does not exist locks the same way.
+            try await token("thuongtruc", "demo-password-for-tests") { #expect($0.status == .created) }
+            for _ in 1...5 { try await token("no.such.user", "guess") { #expect($0.status == .unauthorized) } }
+            try await token("no.such.user", "guess") { #expect($0.status == .tooManyRequests) }
+
+            // Ten minutes later the oldest failure is 10 minutes old: 5 minutes to wait.
+            let later = Date().addingTimeInterval(10 * 60)
+            await #expect(throws: AppError.self) {
+                _ = try await Accounts.verify(username: "admin", password: "demo-password-for-tests", on: app.db, now: later)
+            }
+            do {
+                _ = try await Accounts.verify(username: "admin", password: "demo-password-for-tests", on: app.db, now: later)
+            } catch let e as AppError {
+                #expect(e.arguments["minutes"] == "5")
+            }
+            // Sixteen minutes later the lock has lifted; a success forgets the failures.
+            let after = Date().addingTimeInterval(16 * 60)
+            let user = try await Accounts.verify(username: "admin", password: "demo-password-for-tests", on: app.db, now: after)
+            #expect(user?.username == "admin")
+            #expect(try await SignInFailure.query(on: app.db).filter(\.$usernameKey == "admin").count() == 0)
+        }
+    }
+
     @Test("API tokens: issued for the right password, stored hashed, revocable")
     func tokens() async throws {
         try await withApp { app in

@@ -52,6 +52,24 @@ final class User: Model, @unchecked Sendable {
 
 extension User: ModelSessionAuthenticatable {}
 
+/// A failed sign-in (web or API) for a username, kept only as long as it counts towards a lock. Whether the
+/// account exists makes no difference, so the lock tells nobody which usernames do. No address is stored.
+final class SignInFailure: Model, @unchecked Sendable {
+    static let schema = "sign_in_failures"
+
+    @ID(key: .id) var id: UUID?
+    /// The username as typed, in lower case.
+    @Field(key: "username_key") var usernameKey: String
+    @Field(key: "at") var at: Date
+
+    init() {}
+
+    init(usernameKey: String, at: Date) {
+        self.usernameKey = usernameKey
+        self.at = at
+    }
+}
+
 /// A bearer token for the API. Only its SHA-256 is stored; the token itself is shown once.
 final class APIToken: Model, @unchecked Sendable {
     static let schema = "api_tokens"

@@ -33,11 +33,18 @@ struct AuthController: RouteCollection {
         let form = try req.content.decode(SignInForm.self)
         let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
         let next = safeNext(form.next)
-        guard let user = try await Accounts.verify(username: username, password: form.password ?? "", on: req.db) else {
+        func refuse(_ message: String, _ status: HTTPResponseStatus) async throws -> Response {
             let page = SignInPage(page: .init(request: req, title: req.t("signIn.title")), username: username,
-                                  error: req.t("signIn.wrong"), next: next)
-            return try await req.view.render("auth/sign-in", page).encodeResponse(status: .unauthorized, for: req)
+                                  error: message, next: next)
+            return try await req.view.render("auth/sign-in", page).encodeResponse(status: status, for: req)
         }
+        let found: User?
+        do {
+            found = try await Accounts.verify(username: username, password: form.password ?? "", on: req.db)
+        } catch let locked as AppError where locked.status == .tooManyRequests {
+            return try await refuse(req.t(locked.key, locked.arguments), .tooManyRequests)
+        }
+        guard let user = found else { return try await refuse(req.t("signIn.wrong"), .unauthorized) }
         // A new session id on every sign-in, so a session id planted before it is worth nothing after.
         if let old = req.session.id {
             try await SessionRecord.query(on: req.db).filter(\.$key == old).delete()
@@ -79,14 +86,34 @@ struct AuthController: RouteCollection {
 }
 
 enum Accounts {
+    /// Failed sign-ins for one username that lock it…
+    static let maxFailures = 5
+    /// …when they fall within this many seconds; the lock lifts as the oldest of them leaves the window.
+    static let failureWindow: TimeInterval = 15 * 60
+
     /// The account for a username and password, or nil. Takes about as long either way, so timing does not tell
-    /// which usernames exist.
-    static func verify(username: String, password: String, on db: any Database) async throws -> User? {
+    /// which usernames exist. After `maxFailures` failures within `failureWindow` the username is refused, right
+    /// password or not, with a 429 that says when to try again.
+    static func verify(username: String, password: String, on db: any Database, now: Date = Date()) async throws -> User? {
         guard !username.isEmpty, username.count <= 64, password.count <= 200 else { return nil }
+        let key = username.lowercased()
+        let recent = try await SignInFailure.query(on: db).filter(\.$usernameKey == key)
+            .filter(\.$at > now.addingTimeInterval(-failureWindow)).sort(\.$at, .descending).range(..<maxFailures).all()
+        if recent.count >= maxFailures, let oldest = recent.last {
+            let seconds = oldest.at.addingTimeInterval(failureWindow).timeIntervalSince(now)
+            throw AppError(.tooManyRequests, "signIn.locked", ["minutes": String(max(1, Int((seconds / 60).rounded(.up))))])
+        }
         let user = try await User.query(on: db).filter(\.$username == username).first()
         let hash = user?.passwordHash ?? dummyHash
         let ok = (try? Bcrypt.verify(password, created: hash)) ?? false
-        guard let user, ok, user.active else { return nil }
+        guard let user, ok, user.active else {
+            try await db.transaction { tx in
+                try await SignInFailure.query(on: tx).filter(\.$at <= now.addingTimeInterval(-failureWindow)).delete()
+                try await SignInFailure(usernameKey: key, at: now).create(on: tx)
+            }
+            return nil
+        }
+        try await SignInFailure.query(on: db).filter(\.$usernameKey == key).delete()
         return user
     }
 
