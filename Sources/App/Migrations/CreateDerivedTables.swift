@@ -82,10 +82,9 @@ struct CreateRecordTotals: AsyncMigration {
                 category TEXT, origin TEXT, status TEXT, subkind TEXT, flag BOOLEAN,
                 flag_on TEXT, n INTEGER NOT NULL)
             """,
-            // Reading a range of months for every commune, from the index alone.
-            "CREATE INDEX record_totals_read ON record_totals (month, kind, commune_id, category, origin, status, subkind, flag, flag_on, n)",
-            // Finding the one row a record changes.
-            "CREATE INDEX record_totals_key ON record_totals (commune_id, month, kind)",
+            // One index finds the row a record changes and serves the reads from itself: a phase's months for
+            // every commune, in the order of the grouping by commune.
+            "CREATE INDEX record_totals_key ON record_totals (commune_id, month, kind, category, origin, status, subkind, flag, flag_on, n)",
         ]
         // A total row's key equals a record's: the same values, NULL matching NULL.
         func match(_ row: String, same: String) -> String {

@@ -193,26 +193,31 @@ enum ResultsService {
                         }
                     }
                 }
-                if during == .activeAtEnd {
-                    // In force on the last day: begun by then and not yet ended.
-                    add(try await scan.records("occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))",
-                                               index: "records_in_force", kinds: CreateRecordsInForceIndex.kinds), sign: 1)
-                    continue
-                }
-                let cover = MonthCover(span: span)
-                guard !cover.months.isEmpty else {
-                    add(try await scan.records(days: span), sign: 1)
-                    continue
-                }
                 if split == nil { split = map.splitCommunes() }
                 let splitCommunes = split ?? []
-                add(try await scan.totals(months: cover.months), sign: 1, skip: splitCommunes)
-                for days in cover.add { add(try await scan.records(days: days), sign: 1, skip: splitCommunes) }
-                for days in cover.subtract { add(try await scan.records(days: days), sign: -1, skip: splitCommunes) }
+                // A commune split by a merger is read village by village over the whole window; every other
+                // commune whole, from the totals where whole months allow.
+                let whole: SQLQueryString
+                if during == .activeAtEnd {
+                    // In force on the last day: begun by then and not yet ended.
+                    whole = "occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"
+                    add(try await scan.records(whole, index: "records_in_force", kinds: CreateRecordsInForceIndex.kinds), sign: 1, skip: splitCommunes)
+                } else {
+                    whole = MeasureScan.days(span)
+                    let cover = MonthCover(span: span)
+                    if cover.months.isEmpty {
+                        add(try await scan.records(whole), sign: 1, skip: splitCommunes)
+                    } else {
+                        add(try await scan.totals(months: cover.months), sign: 1, skip: splitCommunes)
+                        for days in cover.add { add(try await scan.records(MeasureScan.days(days)), sign: 1, skip: splitCommunes) }
+                        for days in cover.subtract { add(try await scan.records(MeasureScan.days(days)), sign: -1, skip: splitCommunes) }
+                    }
+                }
                 let splitList = splitCommunes.sorted { $0.uuidString < $1.uuidString }
                 for first in stride(from: 0, to: splitList.count, by: 500) {
                     let some = Array(splitList[first..<min(first + 500, splitList.count)])
-                    add(try await scan.records(days: span, communes: some), sign: 1)
+                    add(try await scan.records(whole, villagesOf: some, index: during == .activeAtEnd ? "records_in_force" : "records_facts",
+                                               kinds: during == .activeAtEnd ? CreateRecordsInForceIndex.kinds : nil), sign: 1)
                 }
             }
         }
@@ -237,30 +242,35 @@ enum ResultsService {
 
         private var kinds: [String] { Array(Set(measures.map(\.0.rawValue))).sorted() }
 
-        /// Records of some days (of some communes), per commune and village.
-        func records(days: DateSpan, communes: [UUID]? = nil) async throws -> [Row] {
-            var condition: SQLQueryString = "occurred_on >= \(bind: days.start.iso) AND occurred_on <= \(bind: days.end.iso)"
-            if let communes { condition += " AND commune_id IN (\(binds: communes))" }
-            return try await records(condition)
+        /// The records of some days.
+        static func days(_ span: DateSpan) -> SQLQueryString {
+            "occurred_on >= \(bind: span.start.iso) AND occurred_on <= \(bind: span.end.iso)"
         }
 
-        /// Records meeting a condition, per commune and village, read from a covering index: by default the one by
-        /// day; another with the condition (`kinds`, word for word) that makes it usable.
-        func records(_ condition: SQLQueryString, index: String = "records_facts", kinds indexCondition: SQLQueryString? = nil) async throws -> [Row] {
-            var query: SQLQueryString = "SELECT commune_id, village_id" + columns(counting: "1")
+        /// Records meeting a condition, per commune, or per village for the communes listed in `villagesOf`; read
+        /// from a covering index: by default the one by day, or another whose condition (`kinds`, word for word)
+        /// makes it usable.
+        func records(_ condition: SQLQueryString, villagesOf communes: [UUID]? = nil, index: String = "records_facts",
+                     kinds indexCondition: SQLQueryString? = nil) async throws -> [Row] {
+            let groups = communes == nil ? "commune_id" : "commune_id, village_id"
+            var query: SQLQueryString = "SELECT \(unsafeRaw: groups)" + columns(counting: "1")
             // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index is
             // several times faster for this scan.
             query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY \(ident: index)" : " FROM records"
-            query += " WHERE " + condition + " AND kind IN (\(binds: kinds))"
-            if let indexCondition { query += " AND " + indexCondition }
-            query += " GROUP BY commune_id, village_id"
-            return try await read(query, village: true)
+            // The index's own condition replaces the list of kinds: both at once make PostgreSQL's planner count
+            // on a few rows and walk the table instead of the index.
+            query += " WHERE " + condition + " AND " + (indexCondition ?? "kind IN (\(binds: kinds))")
+            if let communes { query += " AND commune_id IN (\(binds: communes))" }
+            query += " GROUP BY \(unsafeRaw: groups)"
+            return try await read(query, village: communes != nil)
         }
 
         /// Whole months from the totals, per commune.
         func totals(months: [Month]) async throws -> [Row] {
             var query: SQLQueryString = "SELECT commune_id" + columns(counting: "n")
-            query += " FROM record_totals WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds)) GROUP BY commune_id"
+            // Seeks per commune, month and kind in the covering index, whose order is the grouping's.
+            query += sql.dialect.name == "sqlite" ? " FROM record_totals INDEXED BY record_totals_key" : " FROM record_totals"
+            query += " WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds)) GROUP BY commune_id"
             return try await read(query, village: false)
         }
 
@@ -291,7 +301,19 @@ enum ResultsService {
         }
         guard !needed.isEmpty else { return }
         guard let sql = db as? any SQLDatabase else { return }
-        struct SourceRow: Decodable { var commune_id: UUID; var value: Int; var n: Int }
+        struct SourceRow { var commune_id: UUID; var value: Int; var n: Int }
+        // Columns read one by one, several times faster than decoding rows as a whole.
+        func read(_ query: SQLQueryString) async throws -> [SourceRow] {
+            try await sql.raw(query).all().map {
+                SourceRow(commune_id: try $0.decode(column: "commune_id", as: UUID.self),
+                          value: try $0.decode(column: "value", as: Int.self), n: try $0.decode(column: "n", as: Int.self))
+            }
+        }
+        // SQLite's planner would rather skip-scan the unique (commune, kind, month) index and read each row's value
+        // from the table; the (kind, month, commune, value) index holds all a query needs.
+        func figures(_ alias: String = "figures") -> SQLQueryString {
+            "figures AS \(unsafeRaw: alias)" + (sql.dialect.name == "sqlite" ? " INDEXED BY figures_kind_month" : "")
+        }
         for (key, kind, aggregate, span) in needed {
             let months = Month.counted(in: span).map(\.text)
             // Per source commune: the months added up, or the last month's value. The database does the work, so
@@ -300,18 +322,18 @@ enum ResultsService {
             if months.isEmpty {
                 rows = []
             } else if aggregate == .sum {
-                rows = try await sql.raw("""
-                    SELECT commune_id, CAST(SUM(value) AS BIGINT) AS value, COUNT(*) AS n FROM figures
+                rows = try await read("""
+                    SELECT commune_id, CAST(SUM(value) AS BIGINT) AS value, COUNT(*) AS n FROM \(figures())
                     WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months)) GROUP BY commune_id
-                    """).all(decoding: SourceRow.self)
+                    """)
             } else {
-                rows = try await sql.raw("""
-                    SELECT f.commune_id, f.value, 1 AS n FROM figures f
-                    JOIN (SELECT commune_id, MAX(month) AS m FROM figures
+                rows = try await read("""
+                    SELECT f.commune_id, f.value, 1 AS n FROM \(figures("f"))
+                    JOIN (SELECT commune_id, MAX(month) AS m FROM \(figures())
                           WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months)) GROUP BY commune_id) l
                       ON f.commune_id = l.commune_id AND f.month = l.m
                     WHERE f.kind = \(bind: kind.rawValue)
-                    """).all(decoding: SourceRow.self)
+                    """)
             }
             // structure unit → source commune → (value, months)
             var bySource: [UUID: [UUID: (Int, Int)]] = [:]
