@@ -173,6 +173,41 @@ struct RecordsAPITests {
         }
     }
 
+    @Test("A measure filtered by a tip's status reads the records (the totals leave status out); the rest the totals")
+    func statusFilter() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let plan = try String(contentsOfFile: resourcesDirectory + "/Plans/uong-bi-2024-2025.yaml", encoding: .utf8)
+                .replacingOccurrences(of: "id: uong-bi-2024-2025", with: "id: verified-test")
+                .replacingOccurrences(of: "numerator: {records: information_source, where: {category: social_order, origin: people}}",
+                                      with: "numerator: {records: information_source, where: {category: social_order, origin: people, status: verified}}")
+            #expect(plan.contains("status: verified"))
+            _ = try await PlanService.importPlan(yaml: plan, actor: "test", on: app.db)
+            let token = try await issueToken(app, "thuongtruc")
+            // Phase 1 (19/08/2024–03/02/2025): on its first and last days, and in whole months between; one the day after.
+            for (day, origin, status) in [("2024-08-19", "people", "verified"), ("2024-10-10", "people", "received"),
+                                          ("2024-10-11", "people", "verified"), ("2024-12-15", "police", "verified"),
+                                          ("2025-02-03", "people", "verified"), ("2025-02-04", "people", "verified")] {
+                try await send(app, .POST, "/api/v1/records", token: token,
+                               ["kind": "information_source", "unit": "06808", "date": day, "category": "social_order",
+                                "origin": origin, "status": status]) { res in
+                    #expect(res.status == .created)
+                }
+            }
+            try await send(app, .GET, "/api/v1/movements/verified-test/phases/dot-1/results?unit=06808&asOf=2025-02-03", token: token) { res in
+                #expect(res.status == .ok)
+                let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                let t = body.units[0].targets.first { $0.targetId == "nguon-tin-nhan-dan" }!
+                // Verified tips from the people: 19/08, 11/10, 03/02 = 3; all social-order tips in the phase: 5.
+                #expect(t.numerator == 3)
+                #expect(t.denominator == 5)
+                #expect(t.value == 60)
+                // 60 of the goal's 80, of 15 points.
+                #expect(t.points == 11.25)
+            }
+        }
+    }
+
     @Test("Scope: commune police write in their commune only; viewers never; team leaders their village's activities")
     func scope() async throws {
         try await withApp { app in

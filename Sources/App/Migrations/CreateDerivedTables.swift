@@ -70,8 +70,12 @@ struct CreateStructureVersion: AsyncMigration {
 /// follows the number of communes and months rather than of records; the columns and their types are those of
 /// `records`, so one SQL condition serves both tables.
 struct CreateRecordTotals: AsyncMigration {
-    /// The columns that identify a total, as in `records`.
-    static let keyColumns = ["commune_id", "kind", "category", "origin", "status", "subkind", "flag", "flag_on"]
+    /// The columns that identify a total, as in `records`. A tip's `status` is left out: it is a workflow state,
+    /// not what plans measure, and keeping it would add a third to the rows a phase reads.
+    static let keyColumns = ["commune_id", "kind", "category", "origin", "subkind", "flag", "flag_on"]
+
+    /// Whether the totals can answer a filter: all but a filter on `status`, which reads the records.
+    static func keeps(_ filter: [RecordFilter]) -> Bool { filter.allSatisfy { $0.field != "status" } }
 
     func prepare(on database: any Database) async throws {
         let postgres = DerivedSQL.isPostgres(database)
@@ -79,12 +83,12 @@ struct CreateRecordTotals: AsyncMigration {
             """
             CREATE TABLE record_totals (
                 commune_id UUID NOT NULL, month TEXT NOT NULL, kind TEXT NOT NULL,
-                category TEXT, origin TEXT, status TEXT, subkind TEXT, flag BOOLEAN,
+                category TEXT, origin TEXT, subkind TEXT, flag BOOLEAN,
                 flag_on TEXT, n INTEGER NOT NULL)
             """,
             // One index finds the row a record changes and serves the reads from itself: a phase's months for
             // every commune, in the order of the grouping by commune.
-            "CREATE INDEX record_totals_key ON record_totals (commune_id, month, kind, category, origin, status, subkind, flag, flag_on, n)",
+            "CREATE INDEX record_totals_key ON record_totals (commune_id, month, kind, category, origin, subkind, flag, flag_on, n)",
         ]
         // A total row's key equals a record's: the same values, NULL matching NULL.
         func match(_ row: String, same: String) -> String {

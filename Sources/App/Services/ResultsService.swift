@@ -179,9 +179,12 @@ enum ResultsService {
             // Zero is data for records: every unit starts at 0.
             for id in facts.keys { for m in measures { facts[id]!.facts[m.0] = FactValue(value: 0, basis: 0) } }
             guard let span = window.span(for: factWindow) else { continue }
-            for during in [RecordWindow.phase, .activeAtEnd] {
-                let group = measures.filter { $0.3 == during }
-                guard !group.isEmpty else { continue }
+            // Measures of what is in force on the last day; measures over the window the totals can answer; the rest.
+            let parts = [measures.filter { $0.3 == .activeAtEnd },
+                         measures.filter { $0.3 == .phase && CreateRecordTotals.keeps($0.2) },
+                         measures.filter { $0.3 == .phase && !CreateRecordTotals.keeps($0.2) }]
+            for (part, group) in parts.enumerated() where !group.isEmpty {
+                let during = group[0].3
                 let scan = MeasureScan(sql: sql, measures: group.map { ($0.1, $0.2) }, asOf: span.end)
                 func add(_ rows: [MeasureScan.Row], sign: Int, skip: Set<UUID> = []) {
                     for row in rows where !skip.contains(row.commune) {
@@ -205,7 +208,7 @@ enum ResultsService {
                 } else {
                     whole = MeasureScan.days(span)
                     let cover = MonthCover(span: span)
-                    if cover.months.isEmpty {
+                    if cover.months.isEmpty || part == 2 {
                         add(try await scan.records(whole), sign: 1, skip: splitCommunes)
                     } else {
                         add(try await scan.totals(months: cover.months), sign: 1, skip: splitCommunes)
