@@ -171,7 +171,7 @@ struct EvaluatorTests {
 
     @Test("Property: one more tip from the people never lowers the ratio", arguments: 0..<20)
     func moreTipsNeverLower(seed: Int) {
-        var rng = TestRandom(seed: UInt64(seed))
+        var rng = SeededGenerator(seed: UInt64(seed))
         let d = Double(Int.random(in: 1...500, using: &rng))
         let n = Double(Int.random(in: 0...Int(d), using: &rng))
         let before = Evaluator.evaluateUnit(plan: plan, window: ended, facts: facts("A", n: n, d: d, now: 1, before: 2))
@@ -224,18 +224,5 @@ struct EvaluatorTests {
         #expect(Month(text: "2025-13") == nil)
         #expect(Month(text: "2025-7") == nil)
         #expect(Month(text: "2025-07")?.lastDay == LocalDate(iso: "2025-07-31"))
-    }
-}
-
-/// SplitMix64: reproducible random numbers for property tests (the seed is the test's argument).
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x1234_5678 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -74,8 +74,16 @@ struct CreateRecordTotals: AsyncMigration {
     /// not what plans measure, and keeping it would add a third to the rows a phase reads.
     static let keyColumns = ["commune_id", "kind", "category", "origin", "subkind", "flag", "flag_on"]
 
-    /// Whether the totals can answer a filter: all but a filter on `status`, which reads the records.
-    static func keeps(_ filter: [RecordFilter]) -> Bool { filter.allSatisfy { $0.field != "status" } }
+    /// Whether the totals can answer a filter: when every column it reads is kept (not `status`).
+    static func keeps(_ filter: [RecordFilter]) -> Bool {
+        filter.allSatisfy { keyColumns.contains(ResultsService.column(of: $0.field)) }
+    }
+
+    /// A total's columns, and their values from a record row (`NEW`, `OLD`, an alias).
+    static let columns = (["month"] + keyColumns).joined(separator: ", ")
+    static func values(_ row: String) -> String {
+        (["substr(\(row).occurred_on, 1, 7)"] + keyColumns.map { "\(row).\($0)" }).joined(separator: ", ")
+    }
 
     func prepare(on database: any Database) async throws {
         let postgres = DerivedSQL.isPostgres(database)
@@ -98,10 +106,8 @@ struct CreateRecordTotals: AsyncMigration {
                     ? "\(column) = \(value)" : "\(column) \(same) \(value)"
             }.joined(separator: " AND ")
         }
-        let columns = (["month"] + Self.keyColumns).joined(separator: ", ")
-        func values(_ row: String) -> String {
-            (["substr(\(row).occurred_on, 1, 7)"] + Self.keyColumns.map { "\(row).\($0)" }).joined(separator: ", ")
-        }
+        let columns = Self.columns
+        let values = Self.values
         if postgres {
             statements.append("""
                 CREATE FUNCTION record_totals_apply() RETURNS trigger AS $$
@@ -160,11 +166,7 @@ struct CreateRecordTotals: AsyncMigration {
 
     /// Counts every stored record into the (empty) totals.
     static var fill: String {
-        let values = (["substr(r.occurred_on, 1, 7)"] + keyColumns.map { "r.\($0)" }).joined(separator: ", ")
-        return """
-            INSERT INTO record_totals (\((["month"] + keyColumns).joined(separator: ", ")), n)
-            SELECT \(values), COUNT(*) FROM records r GROUP BY \(values)
-            """
+        "INSERT INTO record_totals (\(columns), n) SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))"
     }
 
     func revert(on database: any Database) async throws {

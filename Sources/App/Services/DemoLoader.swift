@@ -246,26 +246,6 @@ enum DemoLoader {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so the same demo comes out every time.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UUID) {
-        let u = seed.uuid
-        state = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7].reduce(0) { ($0 << 8) | UInt64($1) }
-    }
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Generated Vietnamese names for sample members: common family, middle and given names, combined at random.
 enum SampleNames {
     static let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý"]

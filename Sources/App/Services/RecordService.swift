@@ -107,6 +107,12 @@ enum Permissions {
         }
     }
 
+    /// The committee's own acts on a commune (reviewed scores, bonus and penalty points): the admin, and the
+    /// secretariat within its unit.
+    static func canReview(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
+        user.role == .admin || user.role == .secretariat && covers(user, commune, on: date, graph: graph)
+    }
+
     /// The account's unit holds the commune on that day, or the account's unit was later formed from it.
     static func covers(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
         guard let home = user.$unit.id, let homeUnit = graph.units[home] else {
@@ -123,6 +129,27 @@ enum Permissions {
     /// figures, never people.
     static func seesPersonalData(_ user: User, _ unitID: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
         user.role != .viewer && covers(user, unitID, on: date, graph: graph)
+    }
+
+    /// What an account may read: a team leader its village's records, others the communes of their unit (and
+    /// those their 2025 unit was formed from), the central accounts everything.
+    enum Reach {
+        case all
+        case village(UUID?)
+        case communes(Set<UUID>)
+
+        func includes(commune: UUID, village: UUID?) -> Bool {
+            switch self {
+            case .all: true
+            case .village(let home): village != nil && village == home
+            case .communes(let set): set.contains(commune)
+            }
+        }
+    }
+
+    static func reach(_ user: User, graph: UnitGraph) -> Reach {
+        if user.role == .teamLeader { return .village(user.$unit.id) }
+        return readableCommunes(user, graph: graph).map(Reach.communes) ?? .all
     }
 
     /// The communes whose records an account may read; nil for all.

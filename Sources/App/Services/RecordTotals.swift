@@ -7,8 +7,8 @@ import SQLKit
 enum RecordTotals {
     /// One total's key as text, the same for a row of totals and for a group of records.
     private static func key(month: String) -> String {
-        (["CAST(commune_id AS TEXT)", month, "kind"] + CreateRecordTotals.keyColumns.dropFirst(2).map { "COALESCE(CAST(\($0) AS TEXT), '-')" })
-            .joined(separator: " || '|' || ")
+        (["CAST(commune_id AS TEXT)", month, "kind"] + CreateRecordTotals.keyColumns.filter { $0 != "commune_id" && $0 != "kind" }
+            .map { "COALESCE(CAST(\($0) AS TEXT), '-')" }).joined(separator: " || '|' || ")
     }
 
     /// Every non-zero total by key, and the same counted afresh from the records.

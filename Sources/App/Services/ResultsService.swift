@@ -144,18 +144,26 @@ enum ResultsService {
 
     // MARK: Records
 
+    /// The column of `records` (and of `record_totals`) a plan's filter field reads: the attribute of its own
+    /// name, `subkind` for a kind within the kind, and `flag` (true from `flag_on`) for the yes/no fields.
+    static func column(of field: String) -> String {
+        switch field {
+        case "category", "origin", "status": field
+        case "kind": "subkind"
+        default: "flag" // racing_prevented, coordinated_by_team, effective, reoffended
+        }
+    }
+
     /// The SQL condition for one record measure; flags that became true on a day count from that day.
     static func condition(kind: RecordKind, filter: [RecordFilter], asOf end: LocalDate) -> SQLQueryString {
         var sql: SQLQueryString = "kind = \(bind: kind.rawValue)"
         for f in filter {
-            switch f.field {
-            case "category", "origin", "status":
-                sql += " AND \(ident: f.field) = \(bind: f.value)"
-            case "kind":
-                sql += " AND subkind = \(bind: f.value)"
-            default: // racing_prevented, coordinated_by_team, effective, reoffended
+            switch column(of: f.field) {
+            case "flag":
                 let isTrue: SQLQueryString = "flag = \(bind: true) AND (flag_on IS NULL OR flag_on <= \(bind: end.iso))"
                 sql += f.value == "true" ? " AND (" + isTrue + ")" : " AND NOT (" + isTrue + ")"
+            case let column:
+                sql += " AND \(ident: column) = \(bind: f.value)"
             }
         }
         return sql

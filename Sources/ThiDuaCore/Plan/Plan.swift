@@ -73,6 +73,10 @@ public struct Phase: Codable, Hashable, Sendable {
     }
 
     public var span: DateSpan { DateSpan(start: start, end: end) }
+
+    /// The day a unit answers for the phase: its last, or the unit's last if it ended during the phase (the ten
+    /// Uông Bí units of 30/06/2025 in phase 2).
+    public func lastDay(of unit: UnitInfo) -> LocalDate { min(end, unit.validTo ?? end) }
 }
 
 public struct Content: Codable, Hashable, Sendable {

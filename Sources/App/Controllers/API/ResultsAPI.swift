@@ -141,11 +141,9 @@ struct ResultsAPI: RouteCollection {
             if let v, let c = criterion, !c.accepts(score: v) { errors[field] = "field.range" }
         }
         guard errors.isEmpty, let criterion, let unit else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
-        let day = min(phase.end, unit.validTo ?? phase.end)
+        let day = phase.lastDay(of: unit)
         if input.reviewedScore != nil {
-            guard user.role == .admin || user.role == .secretariat && Permissions.covers(user, unit.id, on: day, graph: graph) else {
-                throw AppError.forbidden
-            }
+            guard Permissions.canReview(user, unit.id, on: day, graph: graph) else { throw AppError.forbidden }
         }
         if input.selfScore != nil {
             guard Permissions.canWriteCommune(user, unit.id, on: day, graph: graph) else { throw AppError.forbidden }
@@ -196,10 +194,7 @@ struct ResultsAPI: RouteCollection {
         guard errors.isEmpty, let item, let unit, let points = input.points else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
         }
-        guard user.role == .admin || user.role == .secretariat
-                && Permissions.covers(user, unit.id, on: min(phase.end, unit.validTo ?? phase.end), graph: graph) else {
-            throw AppError.forbidden
-        }
+        guard Permissions.canReview(user, unit.id, on: phase.lastDay(of: unit), graph: graph) else { throw AppError.forbidden }
         let movementID = try movement.requireID()
         let existing = try await AdjustmentEntry.query(on: req.db).filter(\.$movementID == movementID)
             .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$adjustmentID == item.id).first()
