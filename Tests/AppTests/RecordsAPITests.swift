@@ -307,6 +307,19 @@ struct RecordsAPITests {
             try await send(app, .GET, "/api/v1/records?kind=gossip", token: officer) { res in
                 #expect(res.status == .badRequest)
             }
+            try await send(app, .GET, "/api/v1/records?limit=lots", token: officer) { res in
+                #expect(res.status == .badRequest)
+                let detail = try problem(res).detail
+                #expect(detail == "Tham số limit phải là số nguyên từ 1 đến 1000, không phải “lots”.")
+            }
+            try await send(app, .GET, "/api/v1/records?offset=-1", token: officer) { res in
+                #expect(res.status == .badRequest)
+            }
+            try await send(app, .GET, "/api/v1/figures?kind=gossip", token: officer) { res in
+                #expect(res.status == .badRequest)
+                let detail = try problem(res).detail
+                #expect(detail.hasPrefix("Loại số liệu “gossip” không có. Các loại: under14_population,"))
+            }
         }
     }
 

@@ -33,9 +33,7 @@ struct RecordsAPI: RouteCollection {
 
     /// Reading: an account sees the records of its own units; personal data only where it works with it.
     static func readable(_ record: Record, by user: User, graph: UnitGraph) -> Bool {
-        if user.role == .teamLeader { return record.villageID == user.$unit.id }
-        guard let communes = Permissions.readableCommunes(user, graph: graph) else { return true }
-        return communes.contains(record.communeID)
+        Permissions.reach(user, graph: graph).includes(commune: record.communeID, village: record.villageID)
     }
 
     static func personal(_ record: Record, for user: User, graph: UnitGraph) -> Bool {
@@ -64,13 +62,13 @@ struct RecordsAPI: RouteCollection {
                 query.filter(\.$communeID ~~ communes)
             }
         }
-        if user.role == .teamLeader {
-            query.filter(\.$villageID == user.$unit.id)
-        } else if let communes = Permissions.readableCommunes(user, graph: graph) {
-            query.filter(\.$communeID ~~ Array(communes))
+        switch Permissions.reach(user, graph: graph) {
+        case .all: break
+        case .village(let home): query.filter(\.$villageID == home)
+        case .communes(let communes): query.filter(\.$communeID ~~ Array(communes))
         }
-        let limit = min(max((try? req.query.get(Int.self, at: "limit")) ?? 100, 1), 1000)
-        let offset = max((try? req.query.get(Int.self, at: "offset")) ?? 0, 0)
+        let limit = try UnitsAPI.intParameter(req, name: "limit", in: 1...1000) ?? 100
+        let offset = try UnitsAPI.intParameter(req, name: "offset", in: 0...Int(Int32.max)) ?? 0
         let total = try await query.count()
         let items = try await query.sort(\.$occurredOn, .descending).sort(\.$id).range(offset..<(offset + limit)).all()
         return RecordPage(total: total, items: items.map {
@@ -154,7 +152,13 @@ struct RecordsAPI: RouteCollection {
             guard let unit = UnitService.find(key, on: nil, in: graph) else { throw AppError.notFound("error.unitNotFound") }
             query.filter(\.$communeID == unit.id)
         }
-        if let kind = try? req.query.get(String.self, at: "kind") { query.filter(\.$kind == kind) }
+        if let kind = try? req.query.get(String.self, at: "kind") {
+            guard FigureKind(rawValue: kind) != nil else {
+                throw AppError.badRequest("error.unknownFigureKind", ["value": kind, "allowed": FigureKind.allCases.map(\.rawValue).joined(separator: ", ")])
+            }
+            query.filter(\.$kind == kind)
+        }
+        // Figures belong to communes: a team leader reads those of the commune its village is in.
         if let communes = Permissions.readableCommunes(user, graph: graph) { query.filter(\.$communeID ~~ Array(communes)) }
         return try await query.sort(\.$month).sort(\.$kind).limit(5000).all().map { Self.figureJSON($0, graph: graph) }
     }

@@ -16,6 +16,15 @@ struct UnitsAPI: RouteCollection {
         return date
     }
 
+    /// A whole number from the query within a range; absent is nil, anything else a 400 that names the range.
+    static func intParameter(_ req: Request, name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let raw = try? req.query.get(String.self, at: name), !raw.isEmpty else { return nil }
+        guard let n = Int(raw), range.contains(n) else {
+            throw AppError.badRequest("error.number", ["name": name, "value": raw, "min": String(range.lowerBound), "max": String(range.upperBound)])
+        }
+        return n
+    }
+
     @Sendable func tree(req: Request) async throws -> APIModels.UnitTree {
         let date = try Self.dateParameter(req, name: "date") ?? VietnamTime.localDate(of: Date())
         let graph = try await req.unitGraph()
