@@ -23,7 +23,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try await checkDatabase(app, config.database)
 
     app.sessions.use(.fluent)
-    app.sessions.configuration.cookieName = "thidua_session"
+    app.sessions.configuration.cookieName = CSRF.sessionCookie
     let secure = config.secureCookies
     app.sessions.configuration.cookieFactory = { id in
         HTTPCookies.Value(string: id.string, expires: Date().addingTimeInterval(12 * 3600), maxAge: 12 * 3600,
@@ -35,21 +35,31 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.leaf.tags["t"] = TranslateTag()
     app.leaf.cache.isEnabled = app.environment.isRelease
 
-    // The error renderer goes first so that it sees every error, including those of the other middleware.
+    // Security headers go on every answer, so they wrap the rest; the error renderer comes next, so that it sees
+    // every error, including those of the other middleware. Sessions are read for every request, so that an error
+    // page (a 404 from the router) still knows who is signed in.
     app.middleware = Middlewares()
-    app.middleware.use(ErrorRenderer())
-    app.middleware.use(RequestMetrics())
+    app.middleware.use(InFlightMiddleware(inFlight: app.inFlight))
     app.middleware.use(SecurityHeaders())
+    app.middleware.use(RequestMetrics())
+    app.middleware.use(ErrorRenderer())
+    app.middleware.use(InputGuard())
+    app.middleware.use(app.sessions.middleware)
+    app.middleware.use(SessionTimeout())
+    app.middleware.use(User.sessionAuthenticator())
     let publicDirectory = ((config.resourcesDirectory as NSString).deletingLastPathComponent as NSString)
         .appendingPathComponent("Public") + "/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.routes.defaultMaxBodySize = "1mb"
+    app.http.server.configuration.shutdownTimeout = .seconds(5)
+    app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
 
     app.asyncCommands.use(DemoServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(MigrateCommand(), as: "migrate")
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(ImportPlanCommand(), as: "import-plan")
     app.asyncCommands.use(CreateUserCommand(), as: "create-user")
+    app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
     app.asyncCommands.use(VerifyTotalsCommand(), as: "verify-totals")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")

@@ -19,4 +19,5 @@ func registerMigrations(_ migrations: Migrations) {
     migrations.add(CreateRecordTotals())
     migrations.add(CreateRecordsInForceIndex())
     migrations.add(CreateSignInFailures())
+    migrations.add(MakeRecordTotalsUnique())
 }

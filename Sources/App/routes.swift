@@ -39,7 +39,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: ResultsAPI())
 
     // Web application: sessions, CSRF on every form.
-    let web = app.grouped(app.sessions.middleware, User.sessionAuthenticator(), CSRFMiddleware())
+    let web = app.grouped(CSRFMiddleware())
     try web.register(collection: AuthController())
     let signedIn = web.grouped(RequireSignIn())
     try signedIn.register(collection: MovementWebController())

@@ -10,6 +10,12 @@ var status: Int32 = 0
 do {
     try await configure(app, config: AppConfig.fromEnvironment())
     try await app.execute()
+    // SIGTERM or SIGINT: stop accepting, let requests in flight finish, then close the database. A request still
+    // running after the grace period is cut off by exiting here, never by a database closed under it.
+    if !(await drainServer(app)) {
+        app.logger.warning("Requests still running after the shutdown grace period; exiting without waiting for them")
+        exit(0)
+    }
 } catch let error as StartupError {
     FileHandle.standardError.write(Data(("thidua: " + error.lines.joined(separator: "\nthidua: ") + "\n").utf8))
     status = 1

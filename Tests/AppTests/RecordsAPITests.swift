@@ -75,7 +75,9 @@ struct RecordsAPITests {
                 #expect(res.status == .unprocessableEntity)
                 let p = try problem(res)
                 #expect(p.detail == "Dữ liệu chưa hợp lệ; xem thông báo ở từng trường.")
-                #expect(p.errors == ["date": "không phải ngày hợp lệ (YYYY-MM-DD)"])
+                // A bad date does not hide the other fields' mistakes.
+                #expect(p.errors == ["date": "không phải ngày hợp lệ (YYYY-MM-DD)", "category": "giá trị không được chấp nhận",
+                                     "origin": "bắt buộc, chưa nhập", "attendance": "không dùng cho loại bản ghi này"])
             }
             try await send(app, .POST, "/api/v1/records", token: token,
                            ["kind": "information_source", "unit": "06808", "date": "2024-12-01",

@@ -164,8 +164,10 @@ struct EvaluatorTests {
         #expect(r.targets[0].numerator == 5)
         #expect(r.targets[0].denominator == 10)
         #expect(r.targets[0].value == 50) // not (80 + 20) / 2
+        // B reported no accidents this year: it adds to neither side, so A's 2 stand against A's 3, not 3 + 1.
         #expect(r.targets[1].value == 2)
-        #expect(r.targets[1].baseline == 4)
+        #expect(r.targets[1].baseline == 3)
+        #expect(r.targets[1].communes == CommuneCount(total: 2, counted: 1, met: 1))
         #expect(r.rank == nil)
     }
 

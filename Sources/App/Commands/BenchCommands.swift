@@ -48,7 +48,7 @@ struct BenchDataCommand: AsyncCommand {
     static func replicate(copy: Int, before: Date, year: DateSpan, on sql: any SQLDatabase) async throws {
         let days = year.dayCount
         let columns = SampleData.recordColumns.joined(separator: ", ")
-        if sql.dialect.name == "sqlite" {
+        if SQLDialect(sql) == .sqlite {
             // A version-4 UUID in SQLite's text form.
             let newID = "hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-A' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))"
             func moved(_ column: String) -> String { "CASE WHEN \(column) IS NULL THEN NULL ELSE date(\(column), shift || ' days') END" }
@@ -202,7 +202,7 @@ struct BenchDataCommand: AsyncCommand {
         }
         // Statistics for the planners; on PostgreSQL also the visibility map, which index-only scans need (what
         // autovacuum would reach some minutes after a bulk load).
-        try await sql.raw(sql.dialect.name == "postgresql" ? "VACUUM ANALYZE" : "ANALYZE").run()
+        try await sql.raw(SQLDialect(sql) == .postgres ? "VACUUM ANALYZE" : "ANALYZE").run()
         context.say("Records: \(recordCount), figures: \(figureCount) in \(clock.now - recordsStart); total \(clock.now - start)")
         context.say("Next: thidua bench results --plan bench-\(name)")
     }

@@ -35,7 +35,8 @@ struct DemoServeCommand: AsyncCommand {
         let port = signature.port ?? app.http.server.configuration.port
         context.say("ThiĐua: http://\(host):\(port)/")
         if let demo = demoSummary {
-            context.say("Demo sign-in: \(demo.accounts.map(\.username).joined(separator: ", ")) — password: \(demo.password)")
+            context.say("Demo sign-in: \(demo.accounts.map(\.username).joined(separator: ", ")) — "
+                + (demo.password.map { "password: \($0)" } ?? app.localizer.text("cli.demo.passwordKept", app.config.defaultLanguage)))
         }
     }
 }
@@ -71,7 +72,7 @@ struct DemoCommand: AsyncCommand {
     struct Signature: CommandSignature {}
 
     var help: String {
-        "Loads the Uông Bí plan, units (with the 1 July 2025 merger), sample teams and members, and demo accounts. Running it again adds nothing; it sets a new demo password and prints it."
+        "Loads the Uông Bí plan, units (with the 1 July 2025 merger), sample teams and members, and demo accounts. Running it again adds nothing and leaves existing accounts and their passwords as they are."
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -81,7 +82,7 @@ struct DemoCommand: AsyncCommand {
         let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members, \(s.recordsAdded) sample records, \(s.figuresAdded) monthly figures.")
         context.say("Demo accounts: \(s.accounts.map { "\($0.username) (\($0.role))" }.joined(separator: ", "))")
-        context.say("Demo password: \(s.password)")
+        context.say(s.password.map { "Demo password: \($0)" } ?? app.localizer.text("cli.demo.passwordKept", app.config.defaultLanguage))
     }
 }
 
@@ -158,6 +159,13 @@ struct CreateUserCommand: AsyncCommand {
             guard let unit = UnitService.find(key, on: VietnamTime.localDate(of: Date()), in: graph) else {
                 throw fail("cli.user.unknownUnit", ["unit": key])
             }
+            // A team leader writes for one village, which has no national code: name it by its id.
+            if role == .teamLeader && unit.level != .village {
+                throw fail("cli.user.teamLeaderVillage", ["unit": unit.fullName])
+            }
+            if role == .communeOfficer && unit.level != .commune {
+                throw fail("cli.user.officerCommune", ["unit": unit.fullName])
+            }
             unitID = unit.id
         } else if role.needsUnit {
             throw fail("cli.user.unitRequired", ["role": role.rawValue])
@@ -184,6 +192,42 @@ struct CreateUserCommand: AsyncCommand {
         (3...64).contains(s.count) && s.unicodeScalars.allSatisfy {
             ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "." || $0 == "-" || $0 == "_"
         }
+    }
+}
+
+/// `thidua set-password --username NAME`: a new password for an account, read from standard input.
+struct SetPasswordCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "username", help: "The account's sign-in name.")
+        var username: String?
+    }
+
+    var help: String {
+        "Sets an account's password. Reads it from standard input (one line, at least \(PasswordPolicy.minimumLength) characters), never from the command line."
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        func fail(_ key: String, _ args: [String: String] = [:]) -> ExitCode {
+            context.complain(app.localizer.text(key, lang, args))
+            return ExitCode.failure
+        }
+        guard let username = signature.username, CreateUserCommand.validUsername(username) else { throw fail("cli.user.badUsername") }
+        try await app.autoMigrate()
+        guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else {
+            throw fail("cli.user.unknown", ["username": username])
+        }
+        guard let password = readLine(strippingNewline: true), password.count >= PasswordPolicy.minimumLength,
+              password.count <= 200 else {
+            throw fail("cli.user.badPassword", ["min": String(PasswordPolicy.minimumLength)])
+        }
+        user.passwordHash = try Bcrypt.hash(password)
+        try await app.db.transaction { tx in
+            try await user.update(on: tx)
+            try await AuditLog.record(on: tx, actor: "cli", action: "user.setPassword", entity: "user", entityID: user.id?.uuidString)
+        }
+        context.say(app.localizer.text("cli.user.passwordSet", lang, ["username": username]))
     }
 }
 

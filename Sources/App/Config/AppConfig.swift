@@ -19,10 +19,16 @@ public struct AppConfig: Sendable {
     public var demoPassword: String?
     public var tokenLifetime: TimeInterval
     public var secureCookies: Bool
+    /// How many results may be computed at once; one core is left for everything else.
+    public var resultsConcurrency: Int
+
+    public static var defaultResultsConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
 
     public init(database: Database, dataDirectory: String, resourcesDirectory: String,
                 defaultLanguage: Language = .vi, demoPassword: String? = nil,
-                tokenLifetime: TimeInterval = 12 * 3600, secureCookies: Bool = false) {
+                tokenLifetime: TimeInterval = 12 * 3600, secureCookies: Bool = false,
+                resultsConcurrency: Int = AppConfig.defaultResultsConcurrency) {
+        self.resultsConcurrency = resultsConcurrency
         self.database = database
         self.dataDirectory = dataDirectory
         self.resourcesDirectory = resourcesDirectory
@@ -75,10 +81,16 @@ public struct AppConfig: Sendable {
             default: problems.append("THIDUA_SECURE_COOKIES must be true or false, not \(raw)")
             }
         }
+        var concurrency = defaultResultsConcurrency
+        if let raw = env["THIDUA_RESULTS_CONCURRENCY"], !raw.isEmpty {
+            if let n = Int(raw), (1...256).contains(n) { concurrency = n } else {
+                problems.append("THIDUA_RESULTS_CONCURRENCY must be a whole number from 1 to 256, not \(raw)")
+            }
+        }
         if !problems.isEmpty { throw StartupError(lines: problems) }
         return AppConfig(database: database, dataDirectory: dataDirectory, resourcesDirectory: resources,
                          defaultLanguage: language, demoPassword: demoPassword, tokenLifetime: lifetime,
-                         secureCookies: secure)
+                         secureCookies: secure, resultsConcurrency: concurrency)
     }
 
     /// Looks for Resources/ in the working directory, then above the executable (a `swift run` build lives in .build/).

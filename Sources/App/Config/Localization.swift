@@ -64,13 +64,31 @@ extension Request {
 
     public static let languageCookie = "thidua_lang"
 
-    /// The language this request is answered in: the user's choice (a cookie), else the server's default.
+    /// The language this request is answered in: the user's choice (a cookie), else the first of ours the client
+    /// accepts (`Accept-Language`, by its weights), else the server's default.
     public var language: Language {
         if let cached = storage[LanguageKey.self] { return cached }
         let chosen = cookies[Request.languageCookie].flatMap { Language(rawValue: $0.string) }
+            ?? Self.accepted(headers.first(name: .acceptLanguage))
             ?? application.config.defaultLanguage
         storage[LanguageKey.self] = chosen
         return chosen
+    }
+
+    /// The best of our languages in an `Accept-Language` value (`en-GB;q=0.8, vi`), or nil.
+    static func accepted(_ header: String?) -> Language? {
+        guard let header else { return nil }
+        var best: (Language, Double)?
+        for (order, item) in header.split(separator: ",").enumerated() {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = parts.first?.lowercased(),
+                  let language = Language(rawValue: String(tag.split(separator: "-").first ?? "")) else { continue }
+            let q = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            // Equal weights keep the client's order.
+            let weight = q - Double(order) * 1e-6
+            if q > 0, best.map({ weight > $0.1 }) ?? true { best = (language, weight) }
+        }
+        return best?.0
     }
 
     public func t(_ key: String, _ arguments: [String: String] = [:]) -> String {

@@ -17,6 +17,9 @@ struct AppError: AbortError {
 
     var reason: String { key }
 
+    /// A busy server says when to come back.
+    var headers: HTTPHeaders { status == .serviceUnavailable ? ["Retry-After": "2"] : [:] }
+
     static func badRequest(_ key: String, _ arguments: [String: String] = [:]) -> AppError {
         AppError(.badRequest, key, arguments)
     }
@@ -38,7 +41,7 @@ struct ErrorRenderer: AsyncMiddleware {
 
     func render(_ error: any Error, for request: Request) async -> Response {
         let (status, message) = classify(error, request)
-        if status.code >= 500 {
+        if status.code >= 500 && !(error is AppError) {
             request.logger.error("\(String(reflecting: error))", metadata: ["component": "http"])
         } else {
             request.logger.debug("client error \(status.code): \(error)")
@@ -49,6 +52,7 @@ struct ErrorRenderer: AsyncMiddleware {
                 problem.errors = e.fields.mapValues { request.t($0) }
             }
             let response = Response(status: status)
+            if let e = error as? any AbortError { response.headers.add(contentsOf: e.headers) }
             try? response.content.encode(problem, using: JSONEncoder())
             response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
             if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
@@ -58,6 +62,7 @@ struct ErrorRenderer: AsyncMiddleware {
         do {
             let view = try await request.view.render("error", context)
             let response = try await view.encodeResponse(status: status, for: request)
+            if let e = error as? any AbortError { response.headers.add(contentsOf: e.headers) }
             return response
         } catch {
             return Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: message))

@@ -3,17 +3,29 @@ import Fluent
 import Foundation
 import Vapor
 
-/// Headers that keep pages from being framed, sniffed or leaking their address.
+/// Headers that keep pages from being framed, sniffed, cached with someone's data or leaking their address. The
+/// outermost middleware, so that every answer has them, errors included.
 struct SecurityHeaders: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let response = try await next.respond(to: request)
-        let h = response.headers
-        var headers = h
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            response = await ErrorRenderer().render(error, for: request)
+        }
+        var headers = response.headers
         headers.replaceOrAdd(name: "Content-Security-Policy",
                              value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")
+        if request.application.config.secureCookies {
+            headers.replaceOrAdd(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains")
+        }
+        // What a signed-in account is shown is for it alone: no shared or browser cache keeps it.
+        if request.auth.has(User.self) || request.headers.bearerAuthorization != nil || request.headers.cookie?[CSRF.sessionCookie] != nil {
+            headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        }
         response.headers = headers
         return response
     }
@@ -23,6 +35,7 @@ struct SecurityHeaders: AsyncMiddleware {
 /// repeated in every form as `_csrf`. Needs no session, so the sign-in form is protected too.
 enum CSRF {
     static let cookie = "thidua_csrf"
+    static let sessionCookie = "thidua_session"
     static let field = "_csrf"
 
     /// The token for this browser, created when it has none.

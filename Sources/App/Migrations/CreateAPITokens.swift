@@ -2,9 +2,9 @@ import Fluent
 
 struct CreateAPITokens: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(APIToken.schema)
+        try await database.schema("api_tokens")
             .id()
-            .field("user_id", .uuid, .required, .references(User.schema, "id", onDelete: .cascade))
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
             .field("token_hash", .string, .required)
             .field("expires_at", .datetime, .required)
             .field("revoked_at", .datetime)
@@ -14,6 +14,6 @@ struct CreateAPITokens: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(APIToken.schema).delete()
+        try await database.schema("api_tokens").delete()
     }
 }

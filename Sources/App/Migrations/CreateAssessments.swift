@@ -2,22 +2,22 @@ import Fluent
 
 struct CreateAssessments: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(CriterionScore.schema)
+        try await database.schema("criterion_scores")
             .id()
-            .field("movement_id", .uuid, .required, .references(Movement.schema, "id", onDelete: .cascade))
+            .field("movement_id", .uuid, .required, .references("movements", "id", onDelete: .cascade))
             .field("phase_id", .string, .required)
-            .field("unit_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("unit_id", .uuid, .required, .references("units", "id", onDelete: .restrict))
             .field("criterion_id", .string, .required)
             .field("self_score", .double)
             .field("reviewed_score", .double)
             .field("updated_at", .datetime)
             .unique(on: "movement_id", "phase_id", "unit_id", "criterion_id")
             .create()
-        try await database.schema(AdjustmentEntry.schema)
+        try await database.schema("adjustment_entries")
             .id()
-            .field("movement_id", .uuid, .required, .references(Movement.schema, "id", onDelete: .cascade))
+            .field("movement_id", .uuid, .required, .references("movements", "id", onDelete: .cascade))
             .field("phase_id", .string, .required)
-            .field("unit_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("unit_id", .uuid, .required, .references("units", "id", onDelete: .restrict))
             .field("adjustment_id", .string, .required)
             .field("points", .double, .required)
             .field("reason", .string, .required)
@@ -27,7 +27,7 @@ struct CreateAssessments: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(AdjustmentEntry.schema).delete()
-        try await database.schema(CriterionScore.schema).delete()
+        try await database.schema("adjustment_entries").delete()
+        try await database.schema("criterion_scores").delete()
     }
 }

@@ -2,7 +2,7 @@ import Fluent
 
 struct CreateAuditEntries: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(AuditEntry.schema)
+        try await database.schema("audit_entries")
             .id()
             .field("seq", .int64, .required)
             .field("at", .datetime, .required)
@@ -19,6 +19,6 @@ struct CreateAuditEntries: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(AuditEntry.schema).delete()
+        try await database.schema("audit_entries").delete()
     }
 }

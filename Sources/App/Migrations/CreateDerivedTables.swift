@@ -70,19 +70,12 @@ struct CreateStructureVersion: AsyncMigration {
 /// follows the number of communes and months rather than of records; the columns and their types are those of
 /// `records`, so one SQL condition serves both tables.
 struct CreateRecordTotals: AsyncMigration {
-    /// The columns that identify a total, as in `records`. A tip's `status` is left out: it is a workflow state,
-    /// not what plans measure, and keeping it would add a third to the rows a phase reads.
-    static let keyColumns = ["commune_id", "kind", "category", "origin", "subkind", "flag", "flag_on"]
-
-    /// Whether the totals can answer a filter: when every column it reads is kept (not `status`).
-    static func keeps(_ filter: [RecordFilter]) -> Bool {
-        filter.allSatisfy { keyColumns.contains(ResultsService.column(of: $0.field)) }
-    }
-
-    /// A total's columns, and their values from a record row (`NEW`, `OLD`, an alias).
-    static let columns = (["month"] + keyColumns).joined(separator: ", ")
-    static func values(_ row: String) -> String {
-        (["substr(\(row).occurred_on, 1, 7)"] + keyColumns.map { "\(row).\($0)" }).joined(separator: ", ")
+    // Literal, as this migration first ran: a later change to the totals is a new migration. A tip's `status` is
+    // left out: it is a workflow state, not what plans measure.
+    private static let keyColumns = ["commune_id", "kind", "category", "origin", "subkind", "flag", "flag_on"]
+    private static let columns = "month, commune_id, kind, category, origin, subkind, flag, flag_on"
+    private static func values(_ row: String) -> String {
+        "substr(\(row).occurred_on, 1, 7), \(row).commune_id, \(row).kind, \(row).category, \(row).origin, \(row).subkind, \(row).flag, \(row).flag_on"
     }
 
     func prepare(on database: any Database) async throws {
@@ -160,13 +153,8 @@ struct CreateRecordTotals: AsyncMigration {
             ]
         }
         // Records already stored are counted once.
-        statements.append(Self.fill)
+        statements.append("INSERT INTO record_totals (\(columns), n) SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))")
         try await DerivedSQL.run(statements, on: database)
-    }
-
-    /// Counts every stored record into the (empty) totals.
-    static var fill: String {
-        "INSERT INTO record_totals (\(columns), n) SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))"
     }
 
     func revert(on database: any Database) async throws {
@@ -185,18 +173,131 @@ struct CreateRecordTotals: AsyncMigration {
 /// Records in force on a day (models, reform cases) are read from an index of their own that holds every column
 /// the indicators filter and group by; it covers only the kinds that last over time, a few in a hundred records.
 struct CreateRecordsInForceIndex: AsyncMigration {
-    /// The index's condition; a query names it word for word so that both databases' planners can use the index.
-    static let kinds: SQLQueryString = "kind IN (\(unsafeRaw: RecordKind.allCases.filter(\.hasDuration).map { "'\($0.rawValue)'" }.joined(separator: ", ")))"
+    // Literal: the kinds that lasted over time when this index was made. `RecordSQL.inForceKinds` repeats the
+    // condition word for word so that both databases' planners use the index; a test holds the two equal.
+    static let condition = "kind IN ('model', 'reform_case')"
 
     func prepare(on database: any Database) async throws {
-        guard let sql = database as? any SQLDatabase else { return }
-        try await sql.raw("""
+        try await DerivedSQL.run(["""
             CREATE INDEX records_in_force ON records (kind, occurred_on, ended_on, commune_id, village_id, category,
-              origin, status, subkind, flag, flag_on) WHERE \(Self.kinds)
-            """).run()
+              origin, status, subkind, flag, flag_on) WHERE \(Self.condition)
+            """], on: database)
     }
 
     func revert(on database: any Database) async throws {
         try await DerivedSQL.run(["DROP INDEX records_in_force"], on: database)
+    }
+}
+
+/// The totals' key made unique and every trigger an atomic upsert. Before, two concurrent first writes to one
+/// commune, month and attributes on PostgreSQL each found no row and inserted one; every later write then counted
+/// into both. The totals are counted afresh (which removes any duplicate) before the unique index is made.
+struct MakeRecordTotalsUnique: AsyncMigration {
+    private static let columns = "month, commune_id, kind, category, origin, subkind, flag, flag_on"
+    private static func values(_ row: String) -> String {
+        "substr(\(row).occurred_on, 1, 7), \(row).commune_id, \(row).kind, \(row).category, \(row).origin, \(row).subkind, \(row).flag, \(row).flag_on"
+    }
+    private static let refill = [
+        "DELETE FROM record_totals",
+        "INSERT INTO record_totals (\(columns), n) SELECT \(values("r")), COUNT(*) FROM records r GROUP BY \(values("r"))",
+    ]
+    /// A total's row for a record row: the same values, NULL matching NULL.
+    private static func match(_ row: String, same: String) -> String {
+        "commune_id = \(row).commune_id AND month = substr(\(row).occurred_on, 1, 7) AND kind = \(row).kind"
+            + " AND category \(same) \(row).category AND origin \(same) \(row).origin AND subkind \(same) \(row).subkind"
+            + " AND flag \(same) \(row).flag AND flag_on \(same) \(row).flag_on"
+    }
+    /// SQLite's unique indexes hold NULLs distinct, so its key folds NULL into a value no record has.
+    private static let sqliteKey = "commune_id, month, kind, IFNULL(category, ''), IFNULL(origin, ''), IFNULL(subkind, ''), IFNULL(flag, -1), IFNULL(flag_on, '')"
+    private static let postgresKey = "commune_id, month, kind, category, origin, subkind, flag, flag_on"
+
+    func prepare(on database: any Database) async throws {
+        if DerivedSQL.isPostgres(database) {
+            try await DerivedSQL.run(["LOCK TABLE records IN SHARE MODE"] + Self.refill + [
+                "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.postgresKey)) NULLS NOT DISTINCT",
+                """
+                CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
+                    DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
+                  END IF;
+                  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
+                    ON CONFLICT (\(Self.postgresKey)) DO UPDATE SET n = record_totals.n + 1;
+                  END IF;
+                  RETURN NULL;
+                END
+                $$ LANGUAGE plpgsql
+                """,
+            ], on: database)
+        } else {
+            let add = """
+                INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
+                  ON CONFLICT (\(Self.sqliteKey)) DO UPDATE SET n = n + 1;
+                """
+            let remove = """
+                UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS"));
+                DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS"));
+                """
+            try await DerivedSQL.run(Self.refill + [
+                "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.sqliteKey))",
+                "DROP TRIGGER records_totals_insert",
+                "DROP TRIGGER records_totals_update",
+                "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
+                """
+                CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
+                flag_on, occurred_on ON records BEGIN \(remove) \(add) END
+                """,
+            ], on: database)
+        }
+    }
+
+    /// Back to the update-then-insert triggers, which need no unique index.
+    func revert(on database: any Database) async throws {
+        let addIfMissing = { (same: String) in
+            "UPDATE record_totals SET n = n + 1 WHERE \(Self.match("NEW", same: same)); "
+        }
+        if DerivedSQL.isPostgres(database) {
+            try await DerivedSQL.run([
+                """
+                CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+                    UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
+                    DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
+                  END IF;
+                  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                    \(addIfMissing("IS NOT DISTINCT FROM"))
+                    IF NOT FOUND THEN
+                      INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1);
+                    END IF;
+                  END IF;
+                  RETURN NULL;
+                END
+                $$ LANGUAGE plpgsql
+                """,
+                "DROP INDEX record_totals_unique",
+            ], on: database)
+        } else {
+            let add = addIfMissing("IS") + """
+                INSERT INTO record_totals (\(Self.columns), n) SELECT \(Self.values("NEW")), 1
+                  WHERE NOT EXISTS (SELECT 1 FROM record_totals WHERE \(Self.match("NEW", same: "IS")));
+                """
+            let remove = """
+                UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS"));
+                DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS"));
+                """
+            try await DerivedSQL.run([
+                "DROP TRIGGER records_totals_insert",
+                "DROP TRIGGER records_totals_update",
+                "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
+                """
+                CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
+                flag_on, occurred_on ON records BEGIN \(remove) \(add) END
+                """,
+                "DROP INDEX record_totals_unique",
+            ], on: database)
+        }
     }
 }

@@ -2,9 +2,9 @@ import Fluent
 
 struct CreateFigures: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Figure.schema)
+        try await database.schema("figures")
             .id()
-            .field("commune_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("commune_id", .uuid, .required, .references("units", "id", onDelete: .restrict))
             .field("kind", .string, .required)
             .field("month", .string, .required)
             .field("value", .int64, .required)
@@ -15,10 +15,10 @@ struct CreateFigures: AsyncMigration {
             .unique(on: "commune_id", "kind", "month")
             .create()
         // Results read a kind's figures over a phase's months, for every commune.
-        try await Index.create("figures_kind_month", on: Figure.schema, columns: ["kind", "month", "commune_id", "value"], in: database)
+        try await Index.create("figures_kind_month", on: "figures", columns: ["kind", "month", "commune_id", "value"], in: database)
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Figure.schema).delete()
+        try await database.schema("figures").delete()
     }
 }

@@ -2,9 +2,9 @@ import Fluent
 
 struct CreateMembers: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Member.schema)
+        try await database.schema("members")
             .id()
-            .field("team_id", .uuid, .required, .references(Team.schema, "id", onDelete: .cascade))
+            .field("team_id", .uuid, .required, .references("teams", "id", onDelete: .cascade))
             .field("full_name", .string, .required)
             .field("role", .string, .required)
             .field("phone", .string)
@@ -12,10 +12,10 @@ struct CreateMembers: AsyncMigration {
             .field("left_on", .string)
             .field("sample", .bool, .required)
             .create()
-        try await Index.create("members_team", on: Member.schema, columns: ["team_id"], in: database)
+        try await Index.create("members_team", on: "members", columns: ["team_id"], in: database)
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Member.schema).delete()
+        try await database.schema("members").delete()
     }
 }

@@ -2,7 +2,7 @@ import Fluent
 
 struct CreateMovement: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Movement.schema)
+        try await database.schema("movements")
             .id()
             .field("plan_id", .string, .required)
             .field("theme", .string, .required)
@@ -15,6 +15,6 @@ struct CreateMovement: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Movement.schema).delete()
+        try await database.schema("movements").delete()
     }
 }

@@ -2,11 +2,11 @@ import Fluent
 
 struct CreateRecords: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Record.schema)
+        try await database.schema("records")
             .id()
             .field("kind", .string, .required)
-            .field("commune_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .restrict))
-            .field("village_id", .uuid, .references(Unit.schema, "id", onDelete: .restrict))
+            .field("commune_id", .uuid, .required, .references("units", "id", onDelete: .restrict))
+            .field("village_id", .uuid, .references("units", "id", onDelete: .restrict))
             .field("occurred_on", .string, .required)
             .field("ended_on", .string)
             .field("category", .string)
@@ -31,14 +31,14 @@ struct CreateRecords: AsyncMigration {
         // The indicators read records by day, from an index that holds every column they filter and group by (so
         // the table itself is not read); or by kind for records in force on a day (models, reform cases). The
         // listing reads them by commune.
-        try await Index.create("records_facts", on: Record.schema,
+        try await Index.create("records_facts", on: "records",
                                columns: ["occurred_on", "kind", "commune_id", "village_id", "category", "origin", "flag",
                                          "flag_on", "subkind"], in: database)
-        try await Index.create("records_kind_day", on: Record.schema, columns: ["kind", "occurred_on"], in: database)
-        try await Index.create("records_commune_day", on: Record.schema, columns: ["commune_id", "occurred_on"], in: database)
+        try await Index.create("records_kind_day", on: "records", columns: ["kind", "occurred_on"], in: database)
+        try await Index.create("records_commune_day", on: "records", columns: ["commune_id", "occurred_on"], in: database)
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Record.schema).delete()
+        try await database.schema("records").delete()
     }
 }

@@ -2,10 +2,10 @@ import Fluent
 
 struct CreateUnitSuccessions: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(UnitSuccession.schema)
+        try await database.schema("unit_successions")
             .id()
-            .field("predecessor_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .cascade))
-            .field("successor_id", .uuid, .required, .references(Unit.schema, "id", onDelete: .cascade))
+            .field("predecessor_id", .uuid, .required, .references("units", "id", onDelete: .cascade))
+            .field("successor_id", .uuid, .required, .references("units", "id", onDelete: .cascade))
             .field("effective", .string, .required)
             .field("whole", .bool, .required)
             .field("note", .string)
@@ -14,6 +14,6 @@ struct CreateUnitSuccessions: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(UnitSuccession.schema).delete()
+        try await database.schema("unit_successions").delete()
     }
 }

@@ -3,7 +3,7 @@ import SQLKit
 
 struct CreateUnits: AsyncMigration {
     func prepare(on database: any Database) async throws {
-        try await database.schema(Unit.schema)
+        try await database.schema("units")
             .id()
             .field("code", .string)
             .field("level", .string, .required)
@@ -15,11 +15,11 @@ struct CreateUnits: AsyncMigration {
             .field("valid_to", .string)
             .field("sample", .bool, .required)
             .create()
-        try await Index.create("units_code", on: Unit.schema, columns: ["code"], in: database)
+        try await Index.create("units_code", on: "units", columns: ["code"], in: database)
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema(Unit.schema).delete()
+        try await database.schema("units").delete()
     }
 }
 

@@ -1,23 +1,7 @@
 import Fluent
 import Foundation
+import ThiDuaCore
 import Vapor
-
-/// What an account may do; `unit` limits where.
-enum Role: String, Codable, CaseIterable, Sendable {
-    /// Keeps accounts and the system; sees everything.
-    case admin
-    /// The steering committee's secretariat: plans, units, approvals, reviews, awards.
-    case secretariat
-    /// Commune police in charge of the force: the commune's teams, tips, records and reports.
-    case communeOfficer
-    /// A team leader: the team's own records.
-    case teamLeader
-    /// Reads dashboards and reports in its unit, nothing more.
-    case viewer
-
-    /// Roles tied to a unit must name one when created.
-    var needsUnit: Bool { self == .communeOfficer || self == .teamLeader }
-}
 
 final class User: Model, @unchecked Sendable {
     static let schema = "users"
@@ -51,6 +35,11 @@ final class User: Model, @unchecked Sendable {
 }
 
 extension User: ModelSessionAuthenticatable {}
+
+extension User {
+    /// Where this account may act, in a structure (see `Reach`).
+    func reach(_ graph: UnitGraph) -> Reach { Reach.of(role: role, unit: $unit.id, graph: graph) }
+}
 
 /// A failed sign-in (web or API) for a username, kept only as long as it counts towards a lock. Whether the
 /// account exists makes no difference, so the lock tells nobody which usernames do. No address is stored.

@@ -13,7 +13,7 @@ enum AuditLog {
     /// Appends an entry inside the caller's transaction: the change and its entry commit together or not at all.
     static func record(on db: any Database, actor: String, action: String, entity: String, entityID: String?,
                        before: String? = nil, after: String? = nil, at: Date = Date()) async throws {
-        if let sql = db as? any SQLDatabase, sql.dialect.name == "postgresql" {
+        if let sql = db as? any SQLDatabase, SQLDialect(sql) == .postgres {
             // One writer at a time extends the chain; SQLite already serialises writers.
             try await sql.raw("SELECT pg_advisory_xact_lock(7138)").run()
         }

@@ -16,7 +16,8 @@ enum DemoLoader {
         var teamsAdded: Int
         var membersAdded: Int
         var accounts: [(username: String, role: String)]
-        var password: String
+        /// The password of the accounts created now; nil when every demo account already existed (and kept its own).
+        var password: String?
         var recordsAdded = 0
         var figuresAdded = 0
     }
@@ -30,7 +31,8 @@ enum DemoLoader {
         let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
         let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
         let built = try build(spec)
-        let hash = try Bcrypt.hash(password)
+        // Hashed only when an account is created.
+        let hash: @Sendable () throws -> String = { try Bcrypt.hash(password) }
 
         var summary = try await db.transaction { tx in
             let existingUnits = Set(try await Unit.query(on: tx).all(\.$id))
@@ -53,6 +55,7 @@ enum DemoLoader {
             try await newMembers.create(on: tx)
 
             var accounts: [(String, String)] = []
+            var created = 0
             for account in spec.accounts {
                 guard let role = Role(rawValue: account.role) else {
                     throw StartupError("\(demoFile): unknown role \(account.role)")
@@ -61,14 +64,12 @@ enum DemoLoader {
                     guard let id = built.unitsByCode[code] else { throw StartupError("\(demoFile): no unit with code \(code)") }
                     return id
                 }
-                if let user = try await User.query(on: tx).filter(\.$username == account.username).first() {
-                    user.passwordHash = hash
-                    user.active = true
-                    try await user.update(on: tx)
-                } else {
+                // An account that exists is left as it is: a restart must not change anyone's password.
+                if try await User.query(on: tx).filter(\.$username == account.username).first() == nil {
                     let user = User(id: stableID("user", account.username), username: account.username,
-                                    displayName: account.displayName, passwordHash: hash, role: role, unitID: unitID)
+                                    displayName: account.displayName, passwordHash: try hash(), role: role, unitID: unitID)
                     try await user.create(on: tx)
+                    created += 1
                 }
                 accounts.append((account.username, role.rawValue))
             }
@@ -76,7 +77,7 @@ enum DemoLoader {
             try await AuditLog.record(on: tx, actor: "demo", action: "demo.load", entity: "demo", entityID: nil,
                                       after: "{\"units\":\(newUnits.count),\"teams\":\(newTeams.count),\"members\":\(newMembers.count),\"added\":\(added)}")
             return Summary(plan: planOutcome, unitsAdded: newUnits.count, teamsAdded: newTeams.count,
-                           membersAdded: newMembers.count, accounts: accounts, password: password)
+                           membersAdded: newMembers.count, accounts: accounts, password: created > 0 ? password : nil)
         }
         if sampleRecords { (summary.recordsAdded, summary.figuresAdded) = try await self.sampleRecords(on: db) }
         return summary

@@ -88,13 +88,18 @@ struct RecordChecker {
         return value
     }
 
+    /// Text of at most `max` characters and `4 × max` bytes (so that a letter with a thousand combining marks
+    /// counts as what it weighs), with no control character but line breaks and tabs.
     mutating func text(_ value: String?, _ field: String, required: Bool, max: Int = 500) -> String? {
         let trimmed = value?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let trimmed, !trimmed.isEmpty else {
             if required { fail(field, "field.required") }
             return nil
         }
-        if trimmed.count > max { fail(field, "field.tooLong") }
+        if trimmed.count > max || trimmed.utf8.count > 4 * max { fail(field, "field.tooLong") }
+        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) {
+            fail(field, "field.controlCharacter")
+        }
         return trimmed
     }
 
@@ -110,7 +115,8 @@ struct RecordChecker {
         return value
     }
 
-    mutating func date(_ value: String?, _ field: String, required: Bool) -> LocalDate? {
+    /// A day in `YYYY-MM-DD`, not after `latest`. Given but empty counts as not given.
+    mutating func date(_ value: String?, _ field: String, required: Bool, latest: LocalDate) -> LocalDate? {
         guard let value, !value.isEmpty else {
             if required { fail(field, "field.required") }
             return nil
@@ -119,6 +125,7 @@ struct RecordChecker {
             fail(field, "field.date")
             return nil
         }
+        if d > latest { fail(field, "field.future") }
         return d
     }
 
@@ -139,8 +146,9 @@ struct RecordChecker {
 
 extension RecordInput {
     /// Checks the kind-specific fields and copies them onto the record. Returns the field errors (none: applied).
-    /// `date` is the day already resolved by the caller (it decides the unit too).
-    func apply(to r: Record, kind: RecordKind, date: LocalDate) -> [String: String] {
+    /// `date` is the day already resolved by the caller (it decides the unit too), nil when it was not valid: the
+    /// other fields are still checked, less what compares with it.
+    func apply(to r: Record, kind: RecordKind, date: LocalDate?, today: LocalDate) -> [String: String] {
         let f = fields
         var c = RecordChecker()
         let filters = kind.filterFields
@@ -151,9 +159,9 @@ extension RecordInput {
         switch kind {
         case .informationSource:
             c.unused(fields, except: ["category", "origin", "status", "summary"])
-            r.category = c.choice(f.category, "category", of: filters["category"]!, required: true)
-            r.origin = c.choice(f.origin, "origin", of: filters["origin"]!, required: true)
-            r.status = c.choice(f.status ?? "received", "status", of: filters["status"]!, required: true)
+            r.category = c.choice(f.category, "category", of: filters["category"] ?? [], required: true)
+            r.origin = c.choice(f.origin, "origin", of: filters["origin"] ?? [], required: true)
+            r.status = c.choice(f.status ?? "received", "status", of: filters["status"] ?? [], required: true)
             r.title = c.text(f.summary, "summary", required: false, max: 2000)
         case .patrol:
             c.unused(fields, except: ["startedAt", "endedAt", "participants", "route", "incidentsFound", "racingPrevented"])
@@ -162,7 +170,7 @@ extension RecordInput {
             if let s = f.startedAt, let e = f.endedAt {
                 if e <= s { c.fail("endedAt", "field.endBeforeStart") }
                 if e.timeIntervalSince(s) > 24 * 3600 { c.fail("endedAt", "field.patrolTooLong") }
-                if VietnamTime.localDate(of: s) != date { c.fail("date", "field.patrolDate") }
+                if let date, VietnamTime.localDate(of: s) != date { c.fail("date", "field.patrolDate") }
             }
             r.participants = c.count(f.participants, "participants", required: true, min: 1)
             r.title = c.text(f.route, "route", required: false)
@@ -170,7 +178,7 @@ extension RecordInput {
             r.flag = f.racingPrevented ?? false
         case .fireActivity:
             c.unused(fields, except: ["activityKind", "coordinatedByTeam", "summary"])
-            r.subkind = c.choice(f.activityKind, "activityKind", of: filters["kind"]!, required: true)
+            r.subkind = c.choice(f.activityKind, "activityKind", of: filters["kind"] ?? [], required: true)
             r.flag = c.required(f.coordinatedByTeam, "coordinatedByTeam")
             r.title = c.text(f.summary, "summary", required: false)
         case .propaganda:
@@ -187,27 +195,27 @@ extension RecordInput {
             c.unused(fields, except: ["name", "effective", "evaluatedOn", "closedOn"])
             r.title = c.text(f.name, "name", required: true)
             r.flag = f.effective ?? false
-            let evaluated = c.date(f.evaluatedOn, "evaluatedOn", required: false)
-            if r.flag == true && evaluated == nil && f.evaluatedOn == nil { c.fail("evaluatedOn", "field.required") }
-            if let evaluated, evaluated < date { c.fail("evaluatedOn", "field.beforeStart") }
+            // An effective model needs the day it was found effective; "" is no day.
+            let evaluated = c.date(f.evaluatedOn, "evaluatedOn", required: r.flag == true, latest: today)
+            if let evaluated, let date, evaluated < date { c.fail("evaluatedOn", "field.beforeStart") }
             r.flagOn = evaluated?.iso
-            let closed = c.date(f.closedOn, "closedOn", required: false)
-            if let closed, closed < date { c.fail("closedOn", "field.beforeStart") }
+            let closed = c.date(f.closedOn, "closedOn", required: false, latest: today)
+            if let closed, let date, closed < date { c.fail("closedOn", "field.beforeStart") }
             r.endedOn = closed?.iso
         case .reformCase:
             c.unused(fields, except: ["code", "name", "reoffendedOn", "endedOn"])
             r.personCode = c.text(f.code, "code", required: true, max: 40)
             r.personName = c.text(f.name, "name", required: false, max: 200)
-            let reoffended = c.date(f.reoffendedOn, "reoffendedOn", required: false)
-            if let reoffended, reoffended < date { c.fail("reoffendedOn", "field.beforeStart") }
+            let reoffended = c.date(f.reoffendedOn, "reoffendedOn", required: false, latest: today)
+            if let reoffended, let date, reoffended < date { c.fail("reoffendedOn", "field.beforeStart") }
             r.flag = reoffended != nil
             r.flagOn = reoffended?.iso
-            let ended = c.date(f.endedOn, "endedOn", required: false)
-            if let ended, ended < date { c.fail("endedOn", "field.beforeStart") }
+            let ended = c.date(f.endedOn, "endedOn", required: false, latest: today)
+            if let ended, let date, ended < date { c.fail("endedOn", "field.beforeStart") }
             r.endedOn = ended?.iso
         case .exemplar:
             c.unused(fields, except: ["exemplarKind", "name", "recognisedBy"])
-            r.subkind = c.choice(f.exemplarKind, "exemplarKind", of: filters["kind"]!, required: true)
+            r.subkind = c.choice(f.exemplarKind, "exemplarKind", of: filters["kind"] ?? [], required: true)
             r.title = c.text(f.name, "name", required: true, max: 300)
             r.recognisedBy = c.text(f.recognisedBy, "recognisedBy", required: true, max: 300)
         }

@@ -85,87 +85,52 @@ struct RecordJSON: Vapor.Content, Equatable {
     }
 }
 
-/// Who may write what, where. Checked on every change, against the unit and day of the record.
-enum Permissions {
-    /// Kinds a team leader records for the team's own village.
-    static let teamKinds: Set<RecordKind> = [.informationSource, .patrol, .fireActivity, .propaganda, .reformVisit]
-
-    static func canWrite(_ user: User, kind: RecordKind, commune: UUID, village: UUID?, on date: LocalDate,
-                         graph: UnitGraph) -> Bool {
-        guard user.role == .teamLeader else { return canWriteCommune(user, commune, on: date, graph: graph) }
-        guard teamKinds.contains(kind), let village, let home = user.$unit.id else { return false }
-        return village == home
-    }
-
-    /// Commune-level data (figures, self-scores): the admin, the secretariat and commune police inside their unit.
-    static func canWriteCommune(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        switch user.role {
-        case .viewer, .teamLeader: return false
-        case .admin: return true
-        case .secretariat: return user.$unit.id == nil || covers(user, commune, on: date, graph: graph)
-        case .communeOfficer: return covers(user, commune, on: date, graph: graph)
-        }
-    }
-
-    /// The committee's own acts on a commune (reviewed scores, bonus and penalty points): the admin, and the
-    /// secretariat within its unit.
-    static func canReview(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        user.role == .admin || user.role == .secretariat && covers(user, commune, on: date, graph: graph)
-    }
-
-    /// The account's unit holds the commune on that day, or the account's unit was later formed from it.
-    static func covers(_ user: User, _ commune: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        guard let home = user.$unit.id, let homeUnit = graph.units[home] else {
-            return user.$unit.id == nil && (user.role == .admin || user.role == .secretariat)
-        }
-        if home == commune || graph.isDescendant(commune, of: home, on: date) { return true }
-        if !homeUnit.isValid(on: date) {
-            return graph.constituents(of: home, structureDate: homeUnit.validFrom, on: date).contains { $0.unit.id == commune }
-        }
-        return false
-    }
-
-    /// Personal data (members, reform cases, tipsters) is for those who work with it in that unit; viewers read
-    /// figures, never people.
-    static func seesPersonalData(_ user: User, _ unitID: UUID, on date: LocalDate, graph: UnitGraph) -> Bool {
-        user.role != .viewer && covers(user, unitID, on: date, graph: graph)
-    }
-
-    /// What an account may read: a team leader its village's records, others the communes of their unit (and
-    /// those their 2025 unit was formed from), the central accounts everything.
-    enum Reach {
-        case all
-        case village(UUID?)
-        case communes(Set<UUID>)
-
-        func includes(commune: UUID, village: UUID?) -> Bool {
-            switch self {
-            case .all: true
-            case .village(let home): village != nil && village == home
-            case .communes(let set): set.contains(commune)
+/// Reading by reach: the same rule as writing (`Reach`), as a condition on a query.
+enum ReachFilter {
+    /// Limits a query of records to those the reach includes.
+    static func records(_ query: QueryBuilder<Record>, _ reach: Reach) {
+        switch reach {
+        case .all: break
+        case .nothing: query.filter(\.$id == UUID())
+        case .village(let home): query.filter(\.$villageID == home)
+        case .grants(let grants):
+            guard !grants.isEmpty else { query.filter(\.$id == UUID()); return }
+            query.group(.or) { any in
+                for g in grants {
+                    any.group(.and) { all in
+                        all.filter(\.$communeID ~~ Array(g.communes))
+                        if let villages = g.villages {
+                            all.group(.or) { $0.filter(\.$villageID == nil).filter(\.$villageID ~~ Array(villages)) }
+                        }
+                        if let from = g.from { all.filter(\.$occurredOn >= from.iso) }
+                        if let to = g.to { all.filter(\.$occurredOn <= to.iso) }
+                    }
+                }
             }
         }
     }
 
-    static func reach(_ user: User, graph: UnitGraph) -> Reach {
-        if user.role == .teamLeader { return .village(user.$unit.id) }
-        return readableCommunes(user, graph: graph).map(Reach.communes) ?? .all
-    }
-
-    /// The communes whose records an account may read; nil for all.
-    static func readableCommunes(_ user: User, graph: UnitGraph) -> Set<UUID>? {
-        guard let home = user.$unit.id, let homeUnit = graph.units[home] else { return nil }
-        var result = Set(graph.communes(within: home, today: VietnamTime.localDate(of: Date())).map(\.id))
-        if homeUnit.level == .village, let commune = graph.ancestor(of: home, at: .commune, on: homeUnit.validFrom) {
-            result.insert(commune)
-        }
-        for id in Array(result) where graph.successions.contains(where: { $0.successorID == id }) {
-            let u = graph.units[id]!
-            for c in graph.constituents(of: id, structureDate: u.validFrom, on: u.validFrom.adding(days: -1)) {
-                result.insert(c.unit.id)
+    /// Limits a query of monthly figures to the communes and months the reach includes; a team leader reads its
+    /// village's commune's figures.
+    static func figures(_ query: QueryBuilder<Figure>, _ reach: Reach, graph: UnitGraph) {
+        switch reach {
+        case .all: break
+        case .nothing: query.filter(\.$id == UUID())
+        case .village(let home):
+            let communes = Set(graph.segments().compactMap { graph.ancestor(of: home, at: .commune, on: $0.representative) })
+            query.filter(\.$communeID ~~ Array(communes))
+        case .grants(let grants):
+            guard !grants.isEmpty else { query.filter(\.$id == UUID()); return }
+            query.group(.or) { any in
+                for g in grants {
+                    any.group(.and) { all in
+                        all.filter(\.$communeID ~~ Array(g.communes))
+                        if let from = g.from { all.filter(\.$month >= Month(from).text) }
+                        if let to = g.to { all.filter(\.$month <= Month(to).text) }
+                    }
+                }
             }
         }
-        return result
     }
 }
 
@@ -214,7 +179,7 @@ enum RecordService {
 
     /// Checks a record whole, then stores it with its audit entry. Throws a 422 with every field's message.
     static func save(_ input: RecordInput, into record: Record, user: User, graph: UnitGraph, on db: any Database,
-                     creating: Bool) async throws -> Record {
+                     creating: Bool, today: LocalDate = VietnamTime.localDate(of: Date())) async throws -> Record {
         var errors: [String: String] = [:]
         let kindName = creating ? input.kind : record.kind
         guard let kindName, let kind = RecordKind(rawValue: kindName) else {
@@ -225,32 +190,35 @@ enum RecordService {
         if input.date != nil, date == nil { errors["date"] = "field.date" }
         if input.date == nil, kind == .patrol, let s = input.fields.startedAt { date = VietnamTime.localDate(of: s) }
         if input.date == nil && date == nil && errors["date"] == nil { errors["date"] = "field.required" }
-        if let d = date, d > VietnamTime.localDate(of: Date()) { errors["date"] = "field.future" }
+        if let d = date, d > today { errors["date"] = "field.future" }
         var place: (commune: UnitInfo, village: UnitInfo?)?
         if let date { place = Self.place(unit: input.unit, village: input.village, on: date, graph: graph, errors: &errors) }
         let before = creating ? nil : RecordJSON(record, graph: graph, personal: false).auditText
-        if let date {
-            errors.merge(input.apply(to: record, kind: kind, date: date)) { a, _ in a }
-        }
-        if kind == .reformVisit, let caseID = record.reformCaseID, let place {
+        // Every field is checked even when the date is not, so that one mistake does not hide the others.
+        errors.merge(input.apply(to: record, kind: kind, date: date, today: today)) { a, _ in a }
+        let reach = user.reach(graph)
+        if kind == .reformVisit, let caseID = record.reformCaseID, let place, let date {
+            // The case must be one this account may read, of the visit's commune or of one it was formed from.
             let found = try await Record.query(on: db).filter(\.$id == caseID).filter(\.$kind == RecordKind.reformCase.rawValue).first()
-            if found == nil || found?.communeID != place.commune.id && !graph.constituents(
-                of: place.commune.id, structureDate: place.commune.validFrom, on: place.commune.validFrom.adding(days: -1)
-            ).contains(where: { $0.unit.id == found?.communeID }) {
-                errors["reformCase"] = "field.reformCaseUnknown"
-            }
+            let readable = found.map { c in
+                LocalDate(iso: c.occurredOn).map { reach.includes(commune: c.communeID, village: c.villageID, on: $0) } ?? false
+            } ?? false
+            let sameCommune = found.map { c in
+                c.communeID == place.commune.id || graph.constituents(
+                    of: place.commune.id, structureDate: place.commune.validFrom, on: min(date, place.commune.validFrom.adding(days: -1))
+                ).contains { $0.unit.id == c.communeID }
+            } ?? false
+            let sameVillage = user.role != .teamLeader || found?.villageID == place.village?.id
+            if !(readable && sameCommune && sameVillage) { errors["reformCase"] = "field.reformCaseUnknown" }
         }
         guard errors.isEmpty, let date, let place else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
         }
-        guard Permissions.canWrite(user, kind: kind, commune: place.commune.id, village: place.village?.id, on: date,
-                                   graph: graph) else {
+        guard Permissions.canWrite(role: user.role, reach: reach, kind: kind, commune: place.commune.id,
+                                   village: place.village?.id, on: date) else {
             throw AppError.forbidden
         }
-        if !creating, !Permissions.canWrite(user, kind: kind, commune: record.communeID, village: record.villageID,
-                                            on: LocalDate(iso: record.occurredOn) ?? date, graph: graph) {
-            throw AppError.forbidden
-        }
+        if !creating, !Self.canWrite(record, user: user, reach: reach) { throw AppError.forbidden }
         record.kind = kind.rawValue
         record.communeID = place.commune.id
         record.villageID = place.village?.id
@@ -266,13 +234,22 @@ enum RecordService {
         return record
     }
 
+    /// Whether an account may correct or delete a stored record, as it stands.
+    static func canWrite(_ record: Record, user: User, reach: Reach) -> Bool {
+        guard let kind = RecordKind(rawValue: record.kind), let date = LocalDate(iso: record.occurredOn) else { return false }
+        return Permissions.canWrite(role: user.role, reach: reach, kind: kind, commune: record.communeID,
+                                    village: record.villageID, on: date)
+    }
+
+    /// Whether an account may read a stored record.
+    static func canRead(_ record: Record, reach: Reach) -> Bool {
+        guard let date = LocalDate(iso: record.occurredOn) else { return false }
+        return reach.includes(commune: record.communeID, village: record.villageID, on: date)
+    }
+
     static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {
-        guard let kind = RecordKind(rawValue: record.kind), let date = LocalDate(iso: record.occurredOn),
-              Permissions.canWrite(user, kind: kind, commune: record.communeID, village: record.villageID, on: date,
-                                   graph: graph) else {
-            throw AppError.forbidden
-        }
-        if kind == .reformCase,
+        guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
+        if record.kind == RecordKind.reformCase.rawValue,
            try await Record.query(on: db).filter(\.$reformCaseID == record.id).count() > 0 {
             throw AppError(.conflict, "records.caseHasVisits")
         }

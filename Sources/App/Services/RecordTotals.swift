@@ -7,7 +7,7 @@ import SQLKit
 enum RecordTotals {
     /// One total's key as text, the same for a row of totals and for a group of records.
     private static func key(month: String) -> String {
-        (["CAST(commune_id AS TEXT)", month, "kind"] + CreateRecordTotals.keyColumns.filter { $0 != "commune_id" && $0 != "kind" }
+        (["CAST(commune_id AS TEXT)", month, "kind"] + RecordSQL.totalsKeyColumns.filter { $0 != "commune_id" && $0 != "kind" }
             .map { "COALESCE(CAST(\($0) AS TEXT), '-')" }).joined(separator: " || '|' || ")
     }
 
@@ -35,7 +35,7 @@ enum RecordTotals {
     /// Empties the totals and counts every record again, in one transaction.
     static func rebuild(on db: any Database) async throws {
         try await db.transaction { tx in
-            try await DerivedSQL.run(["DELETE FROM record_totals", CreateRecordTotals.fill], on: tx)
+            try await DerivedSQL.run(["DELETE FROM record_totals", RecordSQL.fillTotals], on: tx)
         }
     }
 }

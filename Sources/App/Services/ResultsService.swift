@@ -185,12 +185,12 @@ enum ResultsService {
         var split: Set<UUID>?
         for (factWindow, measures) in byWindow {
             // Zero is data for records: every unit starts at 0.
-            for id in facts.keys { for m in measures { facts[id]!.facts[m.0] = FactValue(value: 0, basis: 0) } }
+            for id in facts.keys { for m in measures { facts[id]?.facts[m.0] = FactValue(value: 0, basis: 0) } }
             guard let span = window.span(for: factWindow) else { continue }
             // Measures of what is in force on the last day; measures over the window the totals can answer; the rest.
             let parts = [measures.filter { $0.3 == .activeAtEnd },
-                         measures.filter { $0.3 == .phase && CreateRecordTotals.keeps($0.2) },
-                         measures.filter { $0.3 == .phase && !CreateRecordTotals.keeps($0.2) }]
+                         measures.filter { $0.3 == .phase && RecordSQL.totalsKeep($0.2) },
+                         measures.filter { $0.3 == .phase && !RecordSQL.totalsKeep($0.2) }]
             for (part, group) in parts.enumerated() where !group.isEmpty {
                 let during = group[0].3
                 let scan = MeasureScan(sql: sql, measures: group.map { ($0.1, $0.2) }, asOf: span.end)
@@ -198,9 +198,9 @@ enum ResultsService {
                     for row in rows where !skip.contains(row.commune) {
                         guard let target = map.target(commune: row.commune, village: row.village) else { continue }
                         for (i, m) in group.enumerated() where row.counts[i] != 0 {
-                            let old = facts[target]!.facts[m.0] ?? FactValue(value: 0, basis: 0)
+                            let old = facts[target]?.facts[m.0] ?? FactValue(value: 0, basis: 0)
                             let n = sign * row.counts[i]
-                            facts[target]!.facts[m.0] = FactValue(value: (old.value ?? 0) + Double(n), basis: old.basis + n)
+                            facts[target]?.facts[m.0] = FactValue(value: (old.value ?? 0) + Double(n), basis: old.basis + n)
                         }
                     }
                 }
@@ -212,7 +212,7 @@ enum ResultsService {
                 if during == .activeAtEnd {
                     // In force on the last day: begun by then and not yet ended.
                     whole = "occurred_on <= \(bind: span.end.iso) AND (ended_on IS NULL OR ended_on > \(bind: span.end.iso))"
-                    add(try await scan.records(whole, index: "records_in_force", kinds: CreateRecordsInForceIndex.kinds), sign: 1, skip: splitCommunes)
+                    add(try await scan.records(whole, index: "records_in_force", kinds: RecordSQL.inForceKinds), sign: 1, skip: splitCommunes)
                 } else {
                     whole = MeasureScan.days(span)
                     let cover = MonthCover(span: span)
@@ -228,7 +228,7 @@ enum ResultsService {
                 for first in stride(from: 0, to: splitList.count, by: 500) {
                     let some = Array(splitList[first..<min(first + 500, splitList.count)])
                     add(try await scan.records(whole, villagesOf: some, index: during == .activeAtEnd ? "records_in_force" : "records_facts",
-                                               kinds: during == .activeAtEnd ? CreateRecordsInForceIndex.kinds : nil), sign: 1)
+                                               kinds: during == .activeAtEnd ? RecordSQL.inForceKinds : nil), sign: 1)
                 }
             }
         }
@@ -267,7 +267,7 @@ enum ResultsService {
             var query: SQLQueryString = "SELECT \(unsafeRaw: groups)" + columns(counting: "1")
             // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index is
             // several times faster for this scan.
-            query += sql.dialect.name == "sqlite" ? " FROM records INDEXED BY \(ident: index)" : " FROM records"
+            query += SQLDialect(sql) == .sqlite ? " FROM records INDEXED BY \(ident: index)" : " FROM records"
             // The index's own condition replaces the list of kinds: both at once make PostgreSQL's planner count
             // on a few rows and walk the table instead of the index.
             query += " WHERE " + condition + " AND " + (indexCondition ?? "kind IN (\(binds: kinds))")
@@ -280,7 +280,7 @@ enum ResultsService {
         func totals(months: [Month]) async throws -> [Row] {
             var query: SQLQueryString = "SELECT commune_id" + columns(counting: "n")
             // Seeks per commune, month and kind in the covering index, whose order is the grouping's.
-            query += sql.dialect.name == "sqlite" ? " FROM record_totals INDEXED BY record_totals_key" : " FROM record_totals"
+            query += SQLDialect(sql) == .sqlite ? " FROM record_totals INDEXED BY record_totals_key" : " FROM record_totals"
             query += " WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds)) GROUP BY commune_id"
             return try await read(query, village: false)
         }
@@ -323,7 +323,7 @@ enum ResultsService {
         // SQLite's planner would rather skip-scan the unique (commune, kind, month) index and read each row's value
         // from the table; the (kind, month, commune, value) index holds all a query needs.
         func figures(_ alias: String = "figures") -> SQLQueryString {
-            "figures AS \(unsafeRaw: alias)" + (sql.dialect.name == "sqlite" ? " INDEXED BY figures_kind_month" : "")
+            "figures AS \(unsafeRaw: alias)" + (SQLDialect(sql) == .sqlite ? " INDEXED BY figures_kind_month" : "")
         }
         for (key, kind, aggregate, span) in needed {
             let months = Month.counted(in: span).map(\.text)
@@ -354,14 +354,14 @@ enum ResultsService {
             }
             for id in facts.keys {
                 guard let sources = bySource[id], !sources.isEmpty else {
-                    facts[id]!.facts[key] = .noData
+                    facts[id]?.facts[key] = .noData
                     continue
                 }
                 // A unit that reported its own latest figure is read from it; otherwise its parts add up.
                 let used = aggregate == .latest ? (sources[id].map { [id: $0] } ?? sources) : sources
                 let value = used.values.reduce(0) { $0 + $1.0 }
                 let basis = used.values.reduce(0) { $0 + $1.1 }
-                facts[id]!.facts[key] = FactValue(value: Double(value), basis: basis)
+                facts[id]?.facts[key] = FactValue(value: Double(value), basis: basis)
             }
         }
     }
@@ -371,11 +371,11 @@ enum ResultsService {
     static func assessments(movementID: UUID, phase: String, facts: inout [UUID: UnitFacts], on db: any Database) async throws {
         let scores = try await CriterionScore.query(on: db).filter(\.$movementID == movementID).filter(\.$phaseID == phase).all()
         for s in scores where facts[s.unitID] != nil {
-            facts[s.unitID]!.assessments[s.criterionID] = Assessment(selfScore: s.selfScore, reviewedScore: s.reviewedScore)
+            facts[s.unitID]?.assessments[s.criterionID] = Assessment(selfScore: s.selfScore, reviewedScore: s.reviewedScore)
         }
         let adjustments = try await AdjustmentEntry.query(on: db).filter(\.$movementID == movementID).filter(\.$phaseID == phase).all()
         for a in adjustments where facts[a.unitID] != nil {
-            facts[a.unitID]!.adjustments[a.adjustmentID] = a.points
+            facts[a.unitID]?.adjustments[a.adjustmentID] = a.points
         }
     }
 }

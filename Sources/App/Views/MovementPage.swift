@@ -17,6 +17,8 @@ struct MovementPage: Encodable {
         var indicator: String
         var goal: String
         var points: String
+        /// Said only when a goal not met earns nothing (`all_or_nothing`); proportional is the rule stated once.
+        var scoring: String?
     }
     struct ContentRow: Encodable {
         var number: Int
@@ -50,7 +52,8 @@ struct MovementPage: Encodable {
         let contents = plan.contents.map { c in
             ContentRow(number: c.number, name: c.name, targets: c.targets.map { target in
                 TargetRow(name: target.name, indicator: text.indicator(target.indicator),
-                          goal: text.goal(target.goal, for: target.indicator), points: text.number(target.points))
+                          goal: text.goal(target.goal, for: target.indicator), points: text.number(target.points),
+                          scoring: target.scoring == .allOrNothing ? text.t("scoring.allOrNothing", [:]) : nil)
             })
         }
         let organiser = plan.organiser.shortName.map { "\(plan.organiser.name) (\($0))" } ?? plan.organiser.name

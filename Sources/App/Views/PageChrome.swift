@@ -22,7 +22,8 @@ extension PageChrome {
         lang = request.language.rawValue
         self.title = title
         csrf = CSRF.token(for: request)
-        path = request.url.path
+        // The page's query too, so that switching language keeps what the page shows (`/units?date=…`).
+        path = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
         if let user = request.auth.get(User.self) {
             account = Account(displayName: user.displayName, username: user.username,
                               role: request.t("role.\(user.role.rawValue)"))

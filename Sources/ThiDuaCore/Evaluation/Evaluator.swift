@@ -59,6 +59,22 @@ public struct TargetResult: Hashable, Sendable, Codable {
     public var basis: Int
     /// The projection misses the goal while the phase is still running.
     public var atRisk: Bool
+    /// For a roll-up: how many communes it rests on and how many of them met the target alone.
+    public var communes: CommuneCount? = nil
+}
+
+/// A roll-up target's communes: `counted` of `total` had data for it (the roll-up rests on those alone), `met` of
+/// them met the goal on their own.
+public struct CommuneCount: Hashable, Sendable, Codable {
+    public var total: Int
+    public var counted: Int
+    public var met: Int
+
+    public init(total: Int, counted: Int, met: Int) {
+        self.total = total
+        self.counted = counted
+        self.met = met
+    }
 }
 
 public struct UnitResult: Hashable, Sendable, Codable {
@@ -92,7 +108,9 @@ public enum Evaluator {
             let (ta, tb) = (rounded(a.total), rounded(b.total))
             if ta != tb { return ta > tb }
             if a.targetsMet != b.targetsMet { return a.targetsMet > b.targetsMet }
-            return UnitGraph.naturalOrder(a.unit, b.unit)
+            // By name, as the published formula says; the code only breaks a tie of names.
+            let byName = UnitGraph.naturalCompare(a.unit.name, b.unit.name)
+            return byName != 0 ? byName < 0 : UnitGraph.naturalOrder(a.unit, b.unit)
         }
         var ranked = ordered
         for i in ranked.indices {
@@ -236,20 +254,75 @@ public enum Evaluator {
         }
     }
 
-    /// A higher unit's result from its communes' summed facts: counts and sums add up, ratios are recomputed from
-    /// the sums (never an average of percentages). Criteria and adjustments belong to communes, so none here.
+    /// A higher unit's result from its communes' facts, target by target, over the communes that have data for
+    /// it (a commune without a denominator, a population or a reported figure adds to neither side):
+    /// - counts and sums add up; ratios and rates are recomputed from the sums (never an average of percentages);
+    /// - a goal set per commune on a count ("at least 1 model") is held against the goal times the communes counted,
+    ///   and so is a declared baseline;
+    /// - each target says on how many communes it rests and how many of them met it alone.
+    /// Criteria and adjustments belong to communes, so a roll-up has none.
     public static func rollUp(plan: Plan, window: EvaluationWindow, unit: UnitInfo, communes: [UnitFacts]) -> UnitResult {
-        var sum = UnitFacts(unit: unit)
-        sum.population = nil
-        var populationKnown = true
-        for c in communes {
-            var part = c
-            if c.population == nil { populationKnown = false }
-            part.assessments = [:]
-            part.adjustments = [:]
-            sum.add(part)
+        let alone = communes.map { evaluateUnit(plan: plan, window: window, facts: $0) }
+        var targets: [TargetResult] = []
+        var index = 0
+        for content in plan.contents {
+            for target in content.targets {
+                let i = index
+                index += 1
+                let withData = communes.indices.filter { !alone[$0].targets[i].noData }
+                let sum = contribution(of: withData.map { communes[$0] }, to: target, unit: unit)
+                var r = evaluateTarget(scaled(target, by: withData.count), contentID: content.id, plan: plan,
+                                       window: window, facts: sum)
+                r.goal = target.goal
+                r.communes = CommuneCount(total: communes.count, counted: withData.count,
+                                          met: withData.filter { alone[$0].targets[i].met }.count)
+                targets.append(r)
+            }
         }
-        if !populationKnown { sum.population = nil }
-        return evaluateUnit(plan: plan, window: window, facts: sum)
+        let targetPoints = targets.reduce(0) { $0 + $1.points }
+        let withData = targets.filter { !$0.noData }.count
+        return UnitResult(
+            unit: unit, targets: targets, targetPoints: rounded(targetPoints), criteriaPoints: 0, adjustmentPoints: 0,
+            total: rounded(targetPoints), classification: classify(rounded(targetPoints), bands: plan.classification),
+            rank: nil, targetsMet: targets.filter(\.met).count,
+            reportingCompleteness: targets.isEmpty ? 1 : Double(withData) / Double(targets.count))
+    }
+
+    /// What some communes add to one target of a roll-up: the facts it reads, summed, and their residents.
+    public static func contribution(of communes: [UnitFacts], to target: Target, unit: UnitInfo) -> UnitFacts {
+        var sum = UnitFacts(unit: unit)
+        let keys = Set(target.factKeys)
+        for c in communes {
+            for key in keys {
+                let f = c.fact(key.measure, key.window)
+                let mine = sum.facts[key]
+                let value: Double? = switch (mine?.value, f.value) {
+                case (nil, nil): nil
+                case let (a?, nil): a
+                case let (nil, b?): b
+                case let (a?, b?): a + b
+                }
+                sum.facts[key] = FactValue(value: value, basis: (mine?.basis ?? 0) + f.basis)
+            }
+            if case .count(_, true) = target.indicator, let p = c.population { sum.population = (sum.population ?? 0) + p }
+        }
+        return sum
+    }
+
+    /// A target as it applies to `n` communes together: a goal on a count, and a declared baseline, times `n`.
+    static func scaled(_ target: Target, by n: Int) -> Target {
+        var t = target
+        let k = Double(max(n, 1))
+        switch target.indicator {
+        case .count(_, false), .change:
+            switch target.goal {
+            case .atLeast(let g): t.goal = .atLeast(g * k)
+            case .atMost(let g): t.goal = .atMost(g * k)
+            case .decrease: break
+            }
+        case .count(_, true), .ratio: break
+        }
+        if case let .change(m, .declared(b)) = target.indicator { t.indicator = .change(m, baseline: .declared(b * k)) }
+        return t
     }
 }

@@ -57,21 +57,6 @@ public struct UnitFacts: Sendable {
     public func fact(_ measure: Measure, _ window: FactWindow) -> FactValue {
         facts[FactKey(measure, window)] ?? .noData
     }
-
-    /// Adds another unit's facts: counts and sums add up; ratios are recomputed later from these sums.
-    public mutating func add(_ other: UnitFacts) {
-        for (key, value) in other.facts {
-            let mine = facts[key] ?? .noData
-            let sum: Double? = switch (mine.value, value.value) {
-            case (nil, nil): nil
-            case let (a?, nil): a
-            case let (nil, b?): b
-            case let (a?, b?): a + b
-            }
-            facts[key] = FactValue(value: sum, basis: mine.basis + value.basis)
-        }
-        if let p = other.population { population = (population ?? 0) + p }
-    }
 }
 
 public struct Assessment: Hashable, Sendable, Codable {
@@ -84,25 +69,23 @@ public struct Assessment: Hashable, Sendable, Codable {
     }
 }
 
+extension Target {
+    /// The quantities this target's indicator reads.
+    public var factKeys: [FactKey] {
+        switch indicator {
+        case .count(let m, _):
+            [FactKey(m, .phase)]
+        case let .ratio(n, d):
+            [FactKey(n, .phase), FactKey(d, .phase)]
+        case let .change(m, baseline):
+            baseline == .previousYear
+                ? [FactKey(m, .phase), FactKey(m, .previousYear), FactKey(m, .previousYearWholePhase)]
+                : [FactKey(m, .phase)]
+        }
+    }
+}
+
 extension Plan {
     /// Every quantity the plan's targets need, so that the app reads each one once.
-    public var factKeys: Set<FactKey> {
-        var keys: Set<FactKey> = []
-        for target in targets {
-            switch target.indicator {
-            case .count(let m, _):
-                keys.insert(FactKey(m, .phase))
-            case let .ratio(n, d):
-                keys.insert(FactKey(n, .phase))
-                keys.insert(FactKey(d, .phase))
-            case let .change(m, baseline):
-                keys.insert(FactKey(m, .phase))
-                if baseline == .previousYear {
-                    keys.insert(FactKey(m, .previousYear))
-                    keys.insert(FactKey(m, .previousYearWholePhase))
-                }
-            }
-        }
-        return keys
-    }
+    public var factKeys: Set<FactKey> { Set(targets.flatMap(\.factKeys)) }
 }

@@ -300,9 +300,9 @@ private struct PlanReader {
         let goal = goal(f["goal"], path: path + ".goal")
         let points = countedPoints(f["points"], path: path + ".points")
         let scoring = f["scoring"].map { choice($0, path: path + ".scoring", as: Scoring.self) } ?? .proportional
-        guard let id, let name, let indicator, let goal, let points, let scoring else { return nil }
+        guard let id, let name, let indicator, let goal, let points, let scoring, let idNode = f["id"] else { return nil }
         checkFit(goal: goal, indicator: indicator, target: id, at: f["goal"])
-        return (Target(id: id, name: name, indicator: indicator, goal: goal, points: points, scoring: scoring), f["id"]!)
+        return (Target(id: id, name: name, indicator: indicator, goal: goal, points: points, scoring: scoring), idNode)
     }
 
     /// A goal must be one its indicator can meet: percentages for ratios, whole counts for counts,

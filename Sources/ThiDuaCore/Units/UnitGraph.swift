@@ -115,12 +115,47 @@ public struct UnitGraph: Sendable {
     public let links: [ParentLink]
     public let successions: [Succession]
     private let linksByUnit: [UUID: [ParentLink]]
+    /// The days on which some unit or parent link begins, or begins to be over: the structure is the same on
+    /// every day between two of them.
+    public let changeDays: [LocalDate]
 
     public init(units: [UnitInfo], links: [ParentLink], successions: [Succession]) {
         self.units = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.links = links
         self.successions = successions
         self.linksByUnit = Dictionary(grouping: links, by: \.unitID)
+        var days: Set<LocalDate> = []
+        for u in units {
+            days.insert(u.validFrom)
+            if let to = u.validTo { days.insert(to.adding(days: 1)) }
+        }
+        for l in links {
+            days.insert(l.validFrom)
+            if let to = l.validTo { days.insert(to.adding(days: 1)) }
+        }
+        self.changeDays = days.sorted()
+    }
+
+    /// A stretch of days over which the structure does not change.
+    public struct Segment: Hashable, Sendable {
+        /// First and last day; nil for open.
+        public var from: LocalDate?
+        public var to: LocalDate?
+        /// A day of the segment to read the structure on.
+        public var representative: LocalDate
+    }
+
+    /// Every day, in stretches over which the structure does not change.
+    public func segments() -> [Segment] {
+        guard let first = changeDays.first else {
+            return [Segment(from: nil, to: nil, representative: LocalDate(dayNumber: 0))]
+        }
+        var result = [Segment(from: nil, to: first.adding(days: -1), representative: first.adding(days: -1))]
+        for (i, day) in changeDays.enumerated() {
+            let next = i + 1 < changeDays.count ? changeDays[i + 1].adding(days: -1) : nil
+            result.append(Segment(from: day, to: next, representative: day))
+        }
+        return result
     }
 
     public func parent(of id: UUID, on date: LocalDate) -> UUID? {

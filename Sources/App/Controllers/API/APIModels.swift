@@ -51,6 +51,8 @@ enum APIModels {
         var indicator: IndicatorJSON
         var goal: GoalJSON
         var points: Double
+        /// `proportional` or `all_or_nothing`: how a goal not met is scored.
+        var scoring: String
     }
 
     struct IndicatorJSON: Codable, Sendable {

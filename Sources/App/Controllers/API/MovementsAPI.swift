@@ -30,7 +30,7 @@ struct MovementsAPI: RouteCollection {
             contents: plan.contents.map { c in
                 APIModels.ContentJSON(id: c.id, number: c.number, name: c.name, targets: c.targets.map { t in
                     APIModels.TargetJSON(id: t.id, name: t.name, indicator: .init(t.indicator), goal: .init(t.goal),
-                                         points: t.points)
+                                         points: t.points, scoring: t.scoring.rawValue)
                 })
             },
             criteria: plan.criteria, adjustments: plan.adjustments, classification: plan.classification)

@@ -31,14 +31,18 @@ struct RecordsAPI: RouteCollection {
         return record
     }
 
-    /// Reading: an account sees the records of its own units; personal data only where it works with it.
-    static func readable(_ record: Record, by user: User, graph: UnitGraph) -> Bool {
-        Permissions.reach(user, graph: graph).includes(commune: record.communeID, village: record.villageID)
+    /// Personal data only where the account works with it.
+    static func personal(_ record: Record, for user: User, reach: Reach) -> Bool {
+        guard let date = LocalDate(iso: record.occurredOn) else { return false }
+        return Permissions.seesPersonalData(role: user.role, reach: reach, commune: record.communeID,
+                                            village: record.villageID, on: date)
     }
 
-    static func personal(_ record: Record, for user: User, graph: UnitGraph) -> Bool {
-        guard let date = LocalDate(iso: record.occurredOn) else { return false }
-        return Permissions.seesPersonalData(user, record.communeID, on: date, graph: graph)
+    /// A record this account may read; one it may not is answered as missing, so that its existence is not told.
+    static func readable(_ req: Request, user: User, reach: Reach) async throws -> Record {
+        let record = try await Self.record(req)
+        guard RecordService.canRead(record, reach: reach) else { throw AppError.notFound("error.recordNotFound") }
+        return record
     }
 
     @Sendable func list(req: Request) async throws -> RecordPage {
@@ -62,17 +66,14 @@ struct RecordsAPI: RouteCollection {
                 query.filter(\.$communeID ~~ communes)
             }
         }
-        switch Permissions.reach(user, graph: graph) {
-        case .all: break
-        case .village(let home): query.filter(\.$villageID == home)
-        case .communes(let communes): query.filter(\.$communeID ~~ Array(communes))
-        }
+        let reach = user.reach(graph)
+        ReachFilter.records(query, reach)
         let limit = try UnitsAPI.intParameter(req, name: "limit", in: 1...1000) ?? 100
         let offset = try UnitsAPI.intParameter(req, name: "offset", in: 0...Int(Int32.max)) ?? 0
         let total = try await query.count()
         let items = try await query.sort(\.$occurredOn, .descending).sort(\.$id).range(offset..<(offset + limit)).all()
         return RecordPage(total: total, items: items.map {
-            RecordJSON($0, graph: graph, personal: Self.personal($0, for: user, graph: graph))
+            RecordJSON($0, graph: graph, personal: Self.personal($0, for: user, reach: reach))
         })
     }
 
@@ -81,33 +82,31 @@ struct RecordsAPI: RouteCollection {
         let input = try decode(req)
         let graph = try await req.unitGraph()
         let saved = try await RecordService.save(input, into: Record(), user: user, graph: graph, on: req.db, creating: true)
-        return try await RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, graph: graph))
+        return try await RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, reach: user.reach(graph)))
             .encodeResponse(status: .created, for: req)
     }
 
     @Sendable func show(req: Request) async throws -> RecordJSON {
         let user = try req.requireUser()
-        let record = try await Self.record(req)
         let graph = try await req.unitGraph()
-        guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
-        return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, graph: graph))
+        let reach = user.reach(graph)
+        let record = try await Self.readable(req, user: user, reach: reach)
+        return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, reach: reach))
     }
 
     @Sendable func update(req: Request) async throws -> RecordJSON {
         let user = try req.requireUser()
-        let record = try await Self.record(req)
-        let input = try decode(req)
         let graph = try await req.unitGraph()
-        guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
+        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
+        let input = try decode(req)
         let saved = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false)
-        return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, graph: graph))
+        return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, reach: user.reach(graph)))
     }
 
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
-        let record = try await Self.record(req)
         let graph = try await req.unitGraph()
-        guard Self.readable(record, by: user, graph: graph) else { throw AppError.forbidden }
+        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
         try await RecordService.delete(record, user: user, graph: graph, on: req.db)
         return .noContent
     }
@@ -159,7 +158,7 @@ struct RecordsAPI: RouteCollection {
             query.filter(\.$kind == kind)
         }
         // Figures belong to communes: a team leader reads those of the commune its village is in.
-        if let communes = Permissions.readableCommunes(user, graph: graph) { query.filter(\.$communeID ~~ Array(communes)) }
+        ReachFilter.figures(query, user.reach(graph), graph: graph)
         return try await query.sort(\.$month).sort(\.$kind).limit(5000).all().map { Self.figureJSON($0, graph: graph) }
     }
 
@@ -191,7 +190,8 @@ struct RecordsAPI: RouteCollection {
         guard errors.isEmpty, let kind, let month, let commune, let value = input.value else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
         }
-        guard Permissions.canWriteCommune(user, commune.id, on: min(month.lastDay, commune.validTo ?? month.lastDay), graph: graph) else {
+        guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: commune.id,
+                                          on: min(month.lastDay, commune.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
         let existing = try await Figure.query(on: req.db).filter(\.$communeID == commune.id)
@@ -202,7 +202,8 @@ struct RecordsAPI: RouteCollection {
         figure.kind = kind.rawValue
         figure.month = month.text
         figure.value = value
-        figure.basis = input.basis
+        // Left out, the basis stays as stored.
+        figure.basis = input.basis ?? existing?.basis
         figure.createdBy = try existing?.createdBy ?? user.requireID()
         try await req.db.transaction { tx in
             if existing == nil { try await figure.create(on: tx) } else { try await figure.update(on: tx) }
@@ -218,9 +219,10 @@ struct RecordsAPI: RouteCollection {
         guard let id = req.parameters.get("figure").flatMap(UUID.init(uuidString:)),
               let figure = try await Figure.find(id, on: req.db) else { throw AppError.notFound("error.recordNotFound") }
         let graph = try await req.unitGraph()
-        let month = Month(text: figure.month)!
+        guard let month = Month(text: figure.month) else { throw AppError.forbidden }
         let commune = graph.units[figure.communeID]
-        guard Permissions.canWriteCommune(user, figure.communeID, on: min(month.lastDay, commune?.validTo ?? month.lastDay), graph: graph) else {
+        guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: figure.communeID,
+                                          on: min(month.lastDay, commune?.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
         let before = Self.auditText(Self.figureJSON(figure, graph: graph))

@@ -28,6 +28,8 @@ struct ResultsAPI: RouteCollection {
         var projection: Double?
         var basis: Int
         var atRisk: Bool
+        /// A roll-up's communes: with data for the target (what it rests on), and that met it alone.
+        var communes: CommuneCount?
     }
 
     struct UnitResultJSON: Vapor.Content {
@@ -68,7 +70,7 @@ struct ResultsAPI: RouteCollection {
                            numerator: $0.numerator, denominator: $0.denominator, baseline: $0.baseline.map(Evaluator.rounded),
                            goal: .init($0.goal), attainment: $0.attainment.map { ($0 * 10_000).rounded() / 10_000 },
                            points: $0.points, maxPoints: $0.maxPoints, met: $0.met, noData: $0.noData,
-                           projection: $0.projection, basis: $0.basis, atRisk: $0.atRisk)
+                           projection: $0.projection, basis: $0.basis, atRisk: $0.atRisk, communes: $0.communes)
             })
     }
 
@@ -89,8 +91,10 @@ struct ResultsAPI: RouteCollection {
         let asOf = try UnitsAPI.dateParameter(req, name: "asOf") ?? VietnamTime.localDate(of: Date())
         let structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
         let graph = try await req.unitGraph()
-        let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
-                                                       structureDate: structureDate, graph: graph, on: req.db)
+        let results = try await req.application.resultsGate.run {
+            try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
+                                             structureDate: structureDate, graph: graph, on: req.db)
+        }
         var units = results.units
         var rollup: UnitResultJSON?
         if let key = try? req.query.get(String.self, at: "unit") {
@@ -143,10 +147,10 @@ struct ResultsAPI: RouteCollection {
         guard errors.isEmpty, let criterion, let unit else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let day = phase.lastDay(of: unit)
         if input.reviewedScore != nil {
-            guard Permissions.canReview(user, unit.id, on: day, graph: graph) else { throw AppError.forbidden }
+            guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: unit.id, on: day) else { throw AppError.forbidden }
         }
         if input.selfScore != nil {
-            guard Permissions.canWriteCommune(user, unit.id, on: day, graph: graph) else { throw AppError.forbidden }
+            guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: unit.id, on: day) else { throw AppError.forbidden }
         }
         let movementID = try movement.requireID()
         let existing = try await CriterionScore.query(on: req.db).filter(\.$movementID == movementID)
@@ -194,7 +198,9 @@ struct ResultsAPI: RouteCollection {
         guard errors.isEmpty, let item, let unit, let points = input.points else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
         }
-        guard Permissions.canReview(user, unit.id, on: phase.lastDay(of: unit), graph: graph) else { throw AppError.forbidden }
+        guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: unit.id, on: phase.lastDay(of: unit)) else {
+            throw AppError.forbidden
+        }
         let movementID = try movement.requireID()
         let existing = try await AdjustmentEntry.query(on: req.db).filter(\.$movementID == movementID)
             .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$adjustmentID == item.id).first()

@@ -52,6 +52,7 @@ struct AuthController: RouteCollection {
         }
         req.auth.login(user)
         req.session.authenticate(user)
+        SessionTimeout.start(req.session)
         return req.redirect(to: next, redirectType: .normal)
     }
 
@@ -78,11 +79,20 @@ struct AuthController: RouteCollection {
         return response
     }
 
-    /// Only paths on this site, so a link cannot send a signed-in user elsewhere.
-    func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 512 else { return "/" }
+    /// Only paths on this site, so a link cannot send a signed-in user elsewhere: one `/` and then a character
+    /// that is not a slash, with no backslash, control character or space anywhere (browsers drop tabs and line
+    /// breaks, so `/\t/evil.example` would become `//evil.example`).
+    static func safeNext(_ next: String?) -> String {
+        guard let next, next.utf8.count < 512, next.hasPrefix("/") else { return "/" }
+        if next == "/" { return next }
+        let second = next.unicodeScalars.dropFirst().first
+        guard second != "/", second != "\\",
+              !next.unicodeScalars.contains(where: { $0 == "\\" || $0.properties.generalCategory == .control || $0.properties.isWhitespace })
+        else { return "/" }
         return next
     }
+
+    func safeNext(_ next: String?) -> String { Self.safeNext(next) }
 }
 
 enum Accounts {
@@ -94,30 +104,38 @@ enum Accounts {
     /// The account for a username and password, or nil. Takes about as long either way, so timing does not tell
     /// which usernames exist. After `maxFailures` failures within `failureWindow` the username is refused, right
     /// password or not, with a 429 that says when to try again.
+    ///
+    /// The attempt is counted before the password is looked at: each of many concurrent attempts (on any server
+    /// sharing the database) sees at least those stored before it, so no more than `maxFailures` of them within a
+    /// window ever reach the check.
     static func verify(username: String, password: String, on db: any Database, now: Date = Date()) async throws -> User? {
         guard !username.isEmpty, username.count <= 64, password.count <= 200 else { return nil }
         let key = username.lowercased()
+        let attempt = SignInFailure(usernameKey: key, at: now)
+        try await attempt.create(on: db)
         let recent = try await SignInFailure.query(on: db).filter(\.$usernameKey == key)
-            .filter(\.$at > now.addingTimeInterval(-failureWindow)).sort(\.$at, .descending).range(..<maxFailures).all()
-        if recent.count >= maxFailures, let oldest = recent.last {
-            let seconds = oldest.at.addingTimeInterval(failureWindow).timeIntervalSince(now)
+            .filter(\.$at > now.addingTimeInterval(-failureWindow)).sort(\.$at, .descending).all()
+        if recent.count > maxFailures {
+            // Refused attempts do not count: the lock lifts as the failures that caused it grow old.
+            try await attempt.delete(on: db)
+            let others = recent.filter { $0.id != attempt.id }.prefix(maxFailures)
+            let oldest = others.last?.at ?? now
+            let seconds = oldest.addingTimeInterval(failureWindow).timeIntervalSince(now)
             throw AppError(.tooManyRequests, "signIn.locked", ["minutes": String(max(1, Int((seconds / 60).rounded(.up))))])
         }
         let user = try await User.query(on: db).filter(\.$username == username).first()
         let hash = user?.passwordHash ?? dummyHash
         let ok = (try? Bcrypt.verify(password, created: hash)) ?? false
         guard let user, ok, user.active else {
-            try await db.transaction { tx in
-                try await SignInFailure.query(on: tx).filter(\.$at <= now.addingTimeInterval(-failureWindow)).delete()
-                try await SignInFailure(usernameKey: key, at: now).create(on: tx)
-            }
+            try await SignInFailure.query(on: db).filter(\.$at <= now.addingTimeInterval(-failureWindow)).delete()
             return nil
         }
         try await SignInFailure.query(on: db).filter(\.$usernameKey == key).delete()
         return user
     }
 
-    static let dummyHash = try! Bcrypt.hash("thidua-no-such-user-password")
+    /// A hash to check against when the username does not exist, so that it costs the same; made once.
+    static let dummyHash: String = (try? Bcrypt.hash("thidua-no-such-user-password")) ?? "$2b$12$" + String(repeating: "x", count: 53)
 }
 
 /// Sends people who are not signed in to the sign-in page, and back afterwards.

@@ -58,7 +58,13 @@ struct UnitWebController: RouteCollection {
             }
         }
 
-        let inScope = Permissions.seesPersonalData(user, unit.id, on: date, graph: graph)
+        // Personal data team by team: an account answers for a village on a day, not for a unit as a whole.
+        let reach = user.reach(graph)
+        func inScope(_ village: UUID) -> Bool {
+            graph.ancestor(of: village, at: .commune, on: date).map {
+                Permissions.seesPersonalData(role: user.role, reach: reach, commune: $0, village: village, on: date)
+            } ?? false
+        }
         let villageIDs = unit.level == .village ? [unit.id] : graph.villages(of: unit.id, on: date).map(\.id)
         var teams: [UnitPage.TeamRow] = []
         if !villageIDs.isEmpty {
@@ -69,7 +75,7 @@ struct UnitWebController: RouteCollection {
                     .sorted { ($0.role.order, $0.fullName) < ($1.role.order, $1.fullName) }
                 return UnitPage.TeamRow(
                     name: team.name, village: village,
-                    members: inScope ? members.map {
+                    members: inScope(team.$village.id) ? members.map {
                         UnitPage.MemberRow(name: $0.fullName, role: req.t("member.\($0.role.rawValue)"), phone: $0.phone)
                     } : [],
                     memberCount: members.count)
@@ -84,13 +90,13 @@ struct UnitWebController: RouteCollection {
             population: unit.population.map(groupedNumber), date: date.iso, dateDisplay: date.display,
             parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
             madeFromDate: incoming ? dayBefore.display : nil, becameDate: unit.validTo?.adding(days: 1).display,
-            became: became, teams: teams, personalDataShown: inScope, sample: sample)
+            became: became, teams: teams, personalDataShown: villageIDs.contains(where: inScope), sample: sample)
         return try await req.view.render("units/show", page)
     }
 }
 
 extension Member.Role {
-    var order: Int { Self.allCases.firstIndex(of: self)! }
+    var order: Int { Self.allCases.firstIndex(of: self) ?? Self.allCases.count }
 }
 
 extension UnitGraph {

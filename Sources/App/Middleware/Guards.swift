@@ -1,0 +1,180 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Vapor
+
+/// Refuses input no handler should have to think about, before any handler sees it:
+/// - a query with a parameter given as an array (`kind[]=…`), twice, or not valid percent-encoded UTF-8 (400);
+/// - a NUL character anywhere in the query (400) or in a JSON or form body (422), which PostgreSQL cannot store.
+struct InputGuard: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if let query = request.url.query { try Self.check(query: query) }
+        if let type = request.headers.contentType, type == .json || type == .urlEncodedForm || type.subType.hasSuffix("+json") {
+            let body: ByteBuffer?
+            if let collected = request.body.data {
+                body = collected
+            } else {
+                body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+            }
+            if let body, Self.containsNUL(body, json: type != .urlEncodedForm) {
+                throw AppError(.unprocessableEntity, "error.nul")
+            }
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Every parameter once, by a plain name, its name and value valid UTF-8 once decoded, with no NUL.
+    static func check(query: String) throws {
+        var seen: Set<String> = []
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
+                throw AppError.badRequest("error.queryEncoding")
+            }
+            if name.contains("\u{0}") || value.contains("\u{0}") { throw AppError.badRequest("error.queryEncoding") }
+            if name.contains("[") || name.contains("]") || !seen.insert(name).inserted {
+                throw AppError.badRequest("error.queryRepeated", ["name": name.filter { $0 != "[" && $0 != "]" }])
+            }
+        }
+    }
+
+    private static func decode(_ part: Substring) -> String? {
+        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+
+    /// A raw NUL byte, a `%00` in a form, or a `\u0000` escape in JSON (a backslash that is not itself escaped).
+    static func containsNUL(_ body: ByteBuffer, json: Bool) -> Bool {
+        let bytes = body.readableBytesView
+        if bytes.contains(0) { return true }
+        let text = Array(bytes)
+        if !json {
+            return String(decoding: text, as: UTF8.self).split(separator: "&").contains {
+                $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding?.contains("\u{0}") ?? false
+            }
+        }
+        var i = 0
+        while i < text.count {
+            if text[i] == UInt8(ascii: "\\"), i + 1 < text.count {
+                if text[i + 1] == UInt8(ascii: "u"), i + 5 < text.count,
+                   text[(i + 2)...(i + 5)].allSatisfy({ $0 == UInt8(ascii: "0") }) {
+                    return true
+                }
+                i += 2
+                continue
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// Sessions end on the server, not only in the cookie: after 30 minutes without a request, and 12 hours after
+/// signing in, whatever happens in between.
+struct SessionTimeout: AsyncMiddleware {
+    static let idle: TimeInterval = 30 * 60
+    static let absolute: TimeInterval = 12 * 3600
+    static let createdKey = "_created"
+    static let seenKey = "_seen"
+
+    let now: @Sendable () -> Date
+
+    init(now: @escaping @Sendable () -> Date = { Date() }) { self.now = now }
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if request.hasSession, !request.session.data.snapshot.isEmpty {
+            let t = now().timeIntervalSince1970
+            let created = request.session.data[Self.createdKey].flatMap(Double.init)
+            let seen = request.session.data[Self.seenKey].flatMap(Double.init)
+            if let created, let seen, t - created <= Self.absolute, t - seen <= Self.idle {
+                request.session.data[Self.seenKey] = String(Int(t))
+            } else {
+                // Expired, or from before sessions had times: the next page asks to sign in again.
+                request.session.data = SessionData()
+                request.session.destroy()
+            }
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Stamps a session that has just been signed in to.
+    static func start(_ session: Session, at date: Date = Date()) {
+        let t = String(Int(date.timeIntervalSince1970))
+        session.data[createdKey] = t
+        session.data[seenKey] = t
+    }
+}
+
+/// Counts the requests being answered, so that a shutdown can wait for them before closing the database.
+final class InFlight: Sendable {
+    private let count = NIOLockedValueBox(0)
+    var current: Int { count.withLockedValue { $0 } }
+    func enter() { count.withLockedValue { $0 += 1 } }
+    func leave() { count.withLockedValue { $0 -= 1 } }
+}
+
+struct InFlightMiddleware: AsyncMiddleware {
+    let inFlight: InFlight
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        inFlight.enter()
+        defer { inFlight.leave() }
+        return try await next.respond(to: request)
+    }
+}
+
+/// At most `limit` results computed at once. A request that finds no place within `wait` is answered 503 with
+/// `Retry-After`, so that a crowd asking for results cannot hold up health checks and light pages.
+final class ComputeGate: Sendable {
+    let limit: Int
+    let wait: Duration
+    private let running = NIOLockedValueBox(0)
+
+    init(limit: Int, wait: Duration = .seconds(1)) {
+        self.limit = max(1, limit)
+        self.wait = wait
+    }
+
+    private func tryEnter() -> Bool {
+        running.withLockedValue { n in
+            guard n < limit else { return false }
+            n += 1
+            return true
+        }
+    }
+
+    func run<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + wait
+        while !tryEnter() {
+            guard ContinuousClock.now < deadline else { throw AppError(.serviceUnavailable, "error.busy") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        defer { running.withLockedValue { $0 -= 1 } }
+        return try await work()
+    }
+}
+
+extension Application {
+    private struct InFlightKey: StorageKey { typealias Value = InFlight }
+    private struct GateKey: StorageKey { typealias Value = ComputeGate }
+
+    var inFlight: InFlight {
+        if let existing = storage[InFlightKey.self] { return existing }
+        let made = InFlight()
+        storage[InFlightKey.self] = made
+        return made
+    }
+
+    var resultsGate: ComputeGate {
+        get { storage[GateKey.self] ?? ComputeGate(limit: 1) }
+        set { storage[GateKey.self] = newValue }
+    }
+}
+
+/// Stops the server gracefully: no new connections, requests in flight finished (up to `timeout`), so that the
+/// database is closed only when nothing uses it. Returns false when some request was still running at the end.
+public func drainServer(_ app: Application, timeout: Duration = .seconds(8)) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    await app.server.shutdown()
+    while app.inFlight.current > 0, ContinuousClock.now < deadline {
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return app.inFlight.current == 0
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// What an account may do; its unit limits where.
+public enum Role: String, Codable, CaseIterable, Sendable {
+    /// Keeps accounts and the system; sees everything.
+    case admin
+    /// The steering committee's secretariat: plans, units, approvals, reviews, awards.
+    case secretariat
+    /// Commune police in charge of the force: the commune's teams, tips, records and reports.
+    case communeOfficer
+    /// A team leader: the team's own records.
+    case teamLeader
+    /// Reads dashboards and reports in its unit, nothing more.
+    case viewer
+
+    /// Roles tied to a unit must name one when created.
+    public var needsUnit: Bool { self == .communeOfficer || self == .teamLeader }
+}
+
+/// Days, communes and (for a commune taken over in part) villages an account's unit answers for.
+public struct Grant: Hashable, Sendable {
+    public var communes: Set<UUID>
+    /// Nil: all of each commune. Otherwise only these villages, and the commune's records that name no village.
+    public var villages: Set<UUID>?
+    /// First and last day; nil for open.
+    public var from: LocalDate?
+    public var to: LocalDate?
+
+    public init(communes: Set<UUID>, villages: Set<UUID>? = nil, from: LocalDate?, to: LocalDate?) {
+        self.communes = communes
+        self.villages = villages
+        self.from = from
+        self.to = to
+    }
+
+    public func contains(commune: UUID, village: UUID?, on date: LocalDate) -> Bool {
+        if let from, date < from { return false }
+        if let to, date > to { return false }
+        guard communes.contains(commune) else { return false }
+        guard let villages, let village else { return true }
+        return villages.contains(village)
+    }
+}
+
+/// Where an account may act: the one rule behind reading, writing and seeing personal data.
+///
+/// An account of a unit answers for what lay under that unit on each day the unit existed. An account of a unit
+/// formed by a reorganisation (a 2025 ward) also answers for what it was formed from, on the days before: whole
+/// communes, or for a commune it took in part, that commune's villages that came to it (and the commune's records
+/// that name no village). An account of a unit that has ended answers for nothing after its last day, until it is
+/// given a unit of today. A team leader answers for its own village, whatever commune it lay in.
+public enum Reach: Hashable, Sendable {
+    case all
+    case village(UUID)
+    case grants([Grant])
+    case nothing
+
+    public func includes(commune: UUID, village: UUID?, on date: LocalDate) -> Bool {
+        switch self {
+        case .all: true
+        case .nothing: false
+        case .village(let home): village == home
+        case .grants(let grants): grants.contains { $0.contains(commune: commune, village: village, on: date) }
+        }
+    }
+
+    /// The reach of an account with a role and (maybe) a unit.
+    public static func of(role: Role, unit: UUID?, graph: UnitGraph) -> Reach {
+        guard let home = unit else {
+            return role == .admin || role == .secretariat || role == .viewer ? .all : .nothing
+        }
+        guard let homeUnit = graph.units[home] else { return .nothing }
+        if role == .teamLeader { return homeUnit.level == .village ? .village(home) : .nothing }
+        if role == .admin { return .all }
+        return .grants(grants(of: homeUnit, graph: graph))
+    }
+
+    /// The grants of a unit, segment by segment of the days over which the structure stays the same.
+    static func grants(of home: UnitInfo, graph: UnitGraph) -> [Grant] {
+        var result: [Grant] = []
+        for segment in graph.segments() {
+            let day = segment.representative
+            if home.isValid(on: day) {
+                var communes: Set<UUID> = home.level == .commune ? [home.id] : []
+                if home.level == .village, let c = graph.ancestor(of: home.id, at: .commune, on: day) {
+                    result.append(Grant(communes: [c], villages: [home.id], from: segment.from, to: segment.to))
+                    continue
+                }
+                communes.formUnion(graph.units(at: .commune, on: day, under: home.id).map(\.id))
+                if !communes.isEmpty { result.append(Grant(communes: communes, from: segment.from, to: segment.to)) }
+            } else if day < home.validFrom {
+                for part in graph.constituents(of: home.id, structureDate: home.validFrom, on: day) {
+                    result += grants(for: part, home: home, day: day, segment: segment, graph: graph)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func grants(for part: Constituent, home: UnitInfo, day: LocalDate, segment: UnitGraph.Segment,
+                               graph: UnitGraph) -> [Grant] {
+        let unit = part.unit
+        if part.whole {
+            var communes: Set<UUID> = unit.level == .commune ? [unit.id] : []
+            communes.formUnion(graph.units(at: .commune, on: day, under: unit.id).map(\.id))
+            if unit.level == .village, let c = graph.ancestor(of: unit.id, at: .commune, on: day) {
+                return [Grant(communes: [c], villages: [unit.id], from: segment.from, to: segment.to)]
+            }
+            return communes.isEmpty ? [] : [Grant(communes: communes, from: segment.from, to: segment.to)]
+        }
+        // In part: the villages that came, under the commune each lay in on that day.
+        var byCommune: [UUID: Set<UUID>] = [:]
+        for village in part.villages {
+            if let c = graph.ancestor(of: village.id, at: .commune, on: day) { byCommune[c, default: []].insert(village.id) }
+        }
+        return byCommune.map { Grant(communes: [$0.key], villages: $0.value, from: segment.from, to: segment.to) }
+            .sorted { $0.communes.first?.uuidString ?? "" < $1.communes.first?.uuidString ?? "" }
+    }
+}
+
+/// Who may do what, where; the one place the app asks.
+public enum Permissions {
+    /// Kinds a team leader records for the team's own village.
+    public static let teamKinds: Set<RecordKind> = [.informationSource, .patrol, .fireActivity, .propaganda, .reformVisit]
+
+    /// A record of a kind, at a commune (and village), on a day: created, corrected or deleted.
+    public static func canWrite(role: Role, reach: Reach, kind: RecordKind, commune: UUID, village: UUID?,
+                                on date: LocalDate) -> Bool {
+        switch role {
+        case .viewer: return false
+        case .teamLeader: return teamKinds.contains(kind) && village != nil && reach.includes(commune: commune, village: village, on: date)
+        case .admin, .secretariat, .communeOfficer: return reach.includes(commune: commune, village: village, on: date)
+        }
+    }
+
+    /// Commune-level data (figures, self-scores): the admin, the secretariat and commune police inside their reach.
+    public static func canWriteCommune(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
+        switch role {
+        case .viewer, .teamLeader: false
+        case .admin, .secretariat, .communeOfficer: reach.includes(commune: commune, village: nil, on: date)
+        }
+    }
+
+    /// The committee's own acts on a commune (reviewed scores, bonus and penalty points): the admin, and the
+    /// secretariat within its reach.
+    public static func canReview(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
+        (role == .admin || role == .secretariat) && reach.includes(commune: commune, village: nil, on: date)
+    }
+
+    /// Personal data (members, reform cases, tipsters) is for those who work with it there; viewers read figures,
+    /// never people.
+    public static func seesPersonalData(role: Role, reach: Reach, commune: UUID, village: UUID?, on date: LocalDate) -> Bool {
+        role != .viewer && reach.includes(commune: commune, village: village, on: date)
+    }
+}
