@@ -1,23 +1,34 @@
 import Fluent
 
-/// Every migration, in the order it must run. Append; never reorder.
+/// Every migration, in the order it must run. Append; never reorder or edit one that has shipped: each states its
+/// tables, columns, kinds and indexes literally, as history, and never calls today's code.
+func migrationList() -> [any Migration] {
+    [
+        CreateMovement(),
+        CreateUnits(),
+        CreateUnitParentLinks(),
+        CreateUnitSuccessions(),
+        CreateTeams(),
+        CreateMembers(),
+        CreateUsers(),
+        CreateAPITokens(),
+        SessionRecord.migration,
+        CreateAuditEntries(),
+        // The first release with records (4312424) ended here.
+        CreateRecords(),
+        CreateFigures(),
+        CreateAssessments(),
+        CreateStructureVersion(),
+        CreateRecordTotals(),
+        CreateRecordsInForceIndex(),
+        CreateSignInFailures(),
+        MakeRecordTotalsUnique(),
+    ]
+}
+
+/// How many migrations the first release with records had.
+let firstReleaseMigrationCount = 13
+
 func registerMigrations(_ migrations: Migrations) {
-    migrations.add(CreateMovement())
-    migrations.add(CreateUnits())
-    migrations.add(CreateUnitParentLinks())
-    migrations.add(CreateUnitSuccessions())
-    migrations.add(CreateTeams())
-    migrations.add(CreateMembers())
-    migrations.add(CreateUsers())
-    migrations.add(CreateAPITokens())
-    migrations.add(SessionRecord.migration)
-    migrations.add(CreateAuditEntries())
-    migrations.add(CreateRecords())
-    migrations.add(CreateFigures())
-    migrations.add(CreateAssessments())
-    migrations.add(CreateStructureVersion())
-    migrations.add(CreateRecordTotals())
-    migrations.add(CreateRecordsInForceIndex())
-    migrations.add(CreateSignInFailures())
-    migrations.add(MakeRecordTotalsUnique())
+    for migration in migrationList() { migrations.add(migration) }
 }

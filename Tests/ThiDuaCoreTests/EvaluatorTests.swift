@@ -106,6 +106,17 @@ struct EvaluatorTests {
         #expect(ranked.map(\.total) == [30, 20, 12.5, 12.5, 0])
     }
 
+    @Test("Within a tie the name decides, as the formula says, even where the codes run the other way")
+    func tieByNameNotCode() {
+        var bSon = facts("x", n: 1, d: 2, now: 3, before: 3)
+        bSon.unit = UnitInfo(code: "06814", level: .commune, kind: "phường", name: "Bắc Sơn", validFrom: LocalDate(iso: "2020-01-01")!)
+        var anLac = facts("y", n: 1, d: 2, now: 3, before: 3)
+        anLac.unit = UnitInfo(code: "06899", level: .commune, kind: "xã", name: "An Lạc", validFrom: LocalDate(iso: "2020-01-01")!)
+        let ranked = Evaluator.evaluate(plan: plan, window: ended, units: [bSon, anLac])
+        #expect(ranked.map(\.unit.name) == ["An Lạc", "Bắc Sơn"])
+        #expect(ranked.map(\.rank) == [1, 1])
+    }
+
     @Test("Bands: the highest floor reached, the lowest below every floor")
     func classification() {
         let bands = plan.classification

@@ -144,11 +144,8 @@ struct CreateUserCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        func fail(_ key: String, _ args: [String: String] = [:]) -> ExitCode {
-            context.complain(app.localizer.text(key, lang, args))
-            return ExitCode.failure
-        }
-        guard let username = signature.username, Self.validUsername(username) else { throw fail("cli.user.badUsername") }
+        let fail = AccountCommands.failure(context)
+        let username = try AccountCommands.username(signature.username, context)
         guard let roleName = signature.role, let role = Role(rawValue: roleName) else {
             throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")])
         }
@@ -170,10 +167,7 @@ struct CreateUserCommand: AsyncCommand {
         } else if role.needsUnit {
             throw fail("cli.user.unitRequired", ["role": role.rawValue])
         }
-        guard let password = readLine(strippingNewline: true), password.count >= PasswordPolicy.minimumLength,
-              password.count <= 200 else {
-            throw fail("cli.user.badPassword", ["min": String(PasswordPolicy.minimumLength)])
-        }
+        let password = try AccountCommands.password(context)
         if try await User.query(on: app.db).filter(\.$username == username).first() != nil {
             throw fail("cli.user.exists", ["username": username])
         }
@@ -195,6 +189,31 @@ struct CreateUserCommand: AsyncCommand {
     }
 }
 
+/// What the account commands share: a message in the operator's language and exit 1, a checked username, and a
+/// password read from standard input.
+enum AccountCommands {
+    static func failure(_ context: CommandContext) -> (String, [String: String]) -> ExitCode {
+        let app = context.application
+        return { key, args in
+            context.complain(app.localizer.text(key, app.config.defaultLanguage, args))
+            return ExitCode.failure
+        }
+    }
+
+    static func username(_ given: String?, _ context: CommandContext) throws -> String {
+        guard let given, CreateUserCommand.validUsername(given) else { throw failure(context)("cli.user.badUsername", [:]) }
+        return given
+    }
+
+    static func password(_ context: CommandContext) throws -> String {
+        guard let password = readLine(strippingNewline: true), password.count >= PasswordPolicy.minimumLength,
+              password.count <= 200 else {
+            throw failure(context)("cli.user.badPassword", ["min": String(PasswordPolicy.minimumLength)])
+        }
+        return password
+    }
+}
+
 /// `thidua set-password --username NAME`: a new password for an account, read from standard input.
 struct SetPasswordCommand: AsyncCommand {
     struct Signature: CommandSignature {
@@ -208,26 +227,18 @@ struct SetPasswordCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let lang = app.config.defaultLanguage
-        func fail(_ key: String, _ args: [String: String] = [:]) -> ExitCode {
-            context.complain(app.localizer.text(key, lang, args))
-            return ExitCode.failure
-        }
-        guard let username = signature.username, CreateUserCommand.validUsername(username) else { throw fail("cli.user.badUsername") }
+        let username = try AccountCommands.username(signature.username, context)
         try await app.autoMigrate()
         guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else {
-            throw fail("cli.user.unknown", ["username": username])
+            throw AccountCommands.failure(context)("cli.user.unknown", ["username": username])
         }
-        guard let password = readLine(strippingNewline: true), password.count >= PasswordPolicy.minimumLength,
-              password.count <= 200 else {
-            throw fail("cli.user.badPassword", ["min": String(PasswordPolicy.minimumLength)])
-        }
+        let password = try AccountCommands.password(context)
         user.passwordHash = try Bcrypt.hash(password)
         try await app.db.transaction { tx in
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: "cli", action: "user.setPassword", entity: "user", entityID: user.id?.uuidString)
         }
-        context.say(app.localizer.text("cli.user.passwordSet", lang, ["username": username]))
+        context.say(app.localizer.text("cli.user.passwordSet", app.config.defaultLanguage, ["username": username]))
     }
 }
 

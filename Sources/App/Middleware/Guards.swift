@@ -3,10 +3,14 @@ import NIOConcurrencyHelpers
 import Vapor
 
 /// Refuses input no handler should have to think about, before any handler sees it:
-/// - a query with a parameter given as an array (`kind[]=…`), twice, or not valid percent-encoded UTF-8 (400);
+/// - a path or query not valid percent-encoded UTF-8, or a query parameter given as an array (`kind[]=…`) or twice (400);
 /// - a NUL character anywhere in the query (400) or in a JSON or form body (422), which PostgreSQL cannot store.
 struct InputGuard: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        // A path parameter is looked up in the database as it stands: no NUL, valid UTF-8.
+        guard let path = request.url.path.removingPercentEncoding, !path.contains("\u{0}") else {
+            throw AppError.badRequest("error.queryEncoding")
+        }
         if let query = request.url.query { try Self.check(query: query) }
         if let type = request.headers.contentType, type == .json || type == .urlEncodedForm || type.subType.hasSuffix("+json") {
             let body: ByteBuffer?

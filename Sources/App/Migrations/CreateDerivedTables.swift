@@ -213,7 +213,9 @@ struct MakeRecordTotalsUnique: AsyncMigration {
 
     func prepare(on database: any Database) async throws {
         if DerivedSQL.isPostgres(database) {
-            try await DerivedSQL.run(["LOCK TABLE records IN SHARE MODE"] + Self.refill + [
+            // One transaction, records locked against writers, so that no write falls between the count and the
+            // new trigger.
+            try await database.transaction { tx in try await DerivedSQL.run(["LOCK TABLE records IN SHARE MODE"] + Self.refill + [
                 "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.postgresKey)) NULLS NOT DISTINCT",
                 """
                 CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
@@ -230,7 +232,7 @@ struct MakeRecordTotalsUnique: AsyncMigration {
                 END
                 $$ LANGUAGE plpgsql
                 """,
-            ], on: database)
+            ], on: tx) }
         } else {
             let add = """
                 INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
@@ -240,7 +242,7 @@ struct MakeRecordTotalsUnique: AsyncMigration {
                 UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS"));
                 DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS"));
                 """
-            try await DerivedSQL.run(Self.refill + [
+            try await database.transaction { tx in try await DerivedSQL.run(Self.refill + [
                 "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.sqliteKey))",
                 "DROP TRIGGER records_totals_insert",
                 "DROP TRIGGER records_totals_update",
@@ -249,7 +251,7 @@ struct MakeRecordTotalsUnique: AsyncMigration {
                 CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
                 flag_on, occurred_on ON records BEGIN \(remove) \(add) END
                 """,
-            ], on: database)
+            ], on: tx) }
         }
     }
 

@@ -91,21 +91,16 @@ enum ReachFilter {
     static func records(_ query: QueryBuilder<Record>, _ reach: Reach) {
         switch reach {
         case .all: break
-        case .nothing: query.filter(\.$id == UUID())
+        case .nothing, .grants([]): query.filter(\.$id == UUID())
         case .village(let home): query.filter(\.$villageID == home)
         case .grants(let grants):
-            guard !grants.isEmpty else { query.filter(\.$id == UUID()); return }
-            query.group(.or) { any in
-                for g in grants {
-                    any.group(.and) { all in
-                        all.filter(\.$communeID ~~ Array(g.communes))
-                        if let villages = g.villages {
-                            all.group(.or) { $0.filter(\.$villageID == nil).filter(\.$villageID ~~ Array(villages)) }
-                        }
-                        if let from = g.from { all.filter(\.$occurredOn >= from.iso) }
-                        if let to = g.to { all.filter(\.$occurredOn <= to.iso) }
-                    }
+            anyGrant(query, grants) { all, g in
+                all.filter(\.$communeID ~~ Array(g.communes))
+                if let villages = g.villages {
+                    all.group(.or) { $0.filter(\.$villageID == nil).filter(\.$villageID ~~ Array(villages)) }
                 }
+                if let from = g.from { all.filter(\.$occurredOn >= from.iso) }
+                if let to = g.to { all.filter(\.$occurredOn <= to.iso) }
             }
         }
     }
@@ -115,21 +110,24 @@ enum ReachFilter {
     static func figures(_ query: QueryBuilder<Figure>, _ reach: Reach, graph: UnitGraph) {
         switch reach {
         case .all: break
-        case .nothing: query.filter(\.$id == UUID())
+        case .nothing, .grants([]): query.filter(\.$id == UUID())
         case .village(let home):
             let communes = Set(graph.segments().compactMap { graph.ancestor(of: home, at: .commune, on: $0.representative) })
             query.filter(\.$communeID ~~ Array(communes))
         case .grants(let grants):
-            guard !grants.isEmpty else { query.filter(\.$id == UUID()); return }
-            query.group(.or) { any in
-                for g in grants {
-                    any.group(.and) { all in
-                        all.filter(\.$communeID ~~ Array(g.communes))
-                        if let from = g.from { all.filter(\.$month >= Month(from).text) }
-                        if let to = g.to { all.filter(\.$month <= Month(to).text) }
-                    }
-                }
+            anyGrant(query, grants) { all, g in
+                all.filter(\.$communeID ~~ Array(g.communes))
+                if let from = g.from { all.filter(\.$month >= Month(from).text) }
+                if let to = g.to { all.filter(\.$month <= Month(to).text) }
             }
+        }
+    }
+
+    /// Rows that meet the conditions of any one grant.
+    private static func anyGrant<M: Model>(_ query: QueryBuilder<M>, _ grants: [Grant],
+                                           _ conditions: @escaping (QueryBuilder<M>, Grant) -> Void) {
+        query.group(.or) { any in
+            for g in grants { any.group(.and) { conditions($0, g) } }
         }
     }
 }

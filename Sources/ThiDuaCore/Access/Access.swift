@@ -72,7 +72,7 @@ public enum Reach: Hashable, Sendable {
         guard let homeUnit = graph.units[home] else { return .nothing }
         if role == .teamLeader { return homeUnit.level == .village ? .village(home) : .nothing }
         if role == .admin { return .all }
-        return .grants(grants(of: homeUnit, graph: graph))
+        return .grants(graph.memo.value("grants/\(home)") { grants(of: homeUnit, graph: graph) })
     }
 
     /// The grants of a unit, segment by segment of the days over which the structure stays the same.

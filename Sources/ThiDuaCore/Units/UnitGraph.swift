@@ -118,6 +118,8 @@ public struct UnitGraph: Sendable {
     /// The days on which some unit or parent link begins, or begins to be over: the structure is the same on
     /// every day between two of them.
     public let changeDays: [LocalDate]
+    /// Answers worked out from this graph and kept with it (a copy shares them; a graph read afresh starts empty).
+    let memo = Memo()
 
     public init(units: [UnitInfo], links: [ParentLink], successions: [Succession]) {
         self.units = Dictionary(units.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -315,5 +317,23 @@ public struct UnitGraph: Sendable {
             }
         }
         return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
+    }
+}
+
+/// A lock-guarded store of values derived from one graph, such as each account's reach: the graph never changes,
+/// so they are worked out once.
+final class Memo: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: any Sendable] = [:]
+
+    func value<T: Sendable>(_ key: String, _ make: () -> T) -> T {
+        lock.lock()
+        if let found = values[key] as? T { lock.unlock(); return found }
+        lock.unlock()
+        let made = make()
+        lock.lock()
+        values[key] = made
+        lock.unlock()
+        return made
     }
 }

@@ -107,7 +107,7 @@ enum Accounts {
     ///
     /// The attempt is counted before the password is looked at: each of many concurrent attempts (on any server
     /// sharing the database) sees at least those stored before it, so no more than `maxFailures` of them within a
-    /// window ever reach the check.
+    /// window ever reach the check, and every attempt after them is refused until the window has passed.
     static func verify(username: String, password: String, on db: any Database, now: Date = Date()) async throws -> User? {
         guard !username.isEmpty, username.count <= 64, password.count <= 200 else { return nil }
         let key = username.lowercased()
@@ -116,10 +116,10 @@ enum Accounts {
         let recent = try await SignInFailure.query(on: db).filter(\.$usernameKey == key)
             .filter(\.$at > now.addingTimeInterval(-failureWindow)).sort(\.$at, .descending).all()
         if recent.count > maxFailures {
-            // Refused attempts do not count: the lock lifts as the failures that caused it grow old.
-            try await attempt.delete(on: db)
-            let others = recent.filter { $0.id != attempt.id }.prefix(maxFailures)
-            let oldest = others.last?.at ?? now
+            // A refused attempt counts too, so that a burst cannot slip a guess in between: the lock lifts 15
+            // minutes after the fifth latest attempt.
+            try await SignInFailure.query(on: db).filter(\.$at <= now.addingTimeInterval(-failureWindow)).delete()
+            let oldest = recent.prefix(maxFailures).last?.at ?? now
             let seconds = oldest.addingTimeInterval(failureWindow).timeIntervalSince(now)
             throw AppError(.tooManyRequests, "signIn.locked", ["minutes": String(max(1, Int((seconds / 60).rounded(.up))))])
         }

@@ -1,0 +1,465 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+/// Units of the demo by their stable ids.
+enum DemoUnits {
+    static func commune(_ code: String) -> UUID { DemoLoader.stableID("unit", code) }
+    static func village(_ code: String, _ name: String) -> UUID { DemoLoader.stableID("village", code, name) }
+    static func ward2025(_ name: String) -> UUID { DemoLoader.stableID("unit", "2025", name) }
+}
+
+/// Creates an account straight in the database, with the tests' password.
+func makeAccount(_ app: Application, _ username: String, role: Role, unit: UUID?) async throws {
+    try await User(username: username, displayName: username, passwordHash: try Bcrypt.hash("demo-password-for-tests"),
+                   role: role, unitID: unit).create(on: app.db)
+}
+
+@Suite("Integrity: totals under concurrent writers, scope after the merger, hostile input")
+struct IntegrityTests {
+    @Test("Eight concurrent writers to one commune and month leave one total per key, equal to a fresh count")
+    func concurrentTotals() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let author = DemoLoader.stableID("user", "thuongtruc")
+            let commune = DemoUnits.commune("06808")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for round in 0..<30 {
+                            // Every writer's first record has the same key: the race the unique key must survive.
+                            let r = Record()
+                            r.kind = RecordKind.informationSource.rawValue
+                            r.communeID = commune
+                            r.occurredOn = round % 2 == 0 ? "2025-03-0\(1 + writer % 3)" : "2025-04-10"
+                            r.category = "social_order"
+                            r.origin = writer % 2 == 0 ? "people" : "police"
+                            r.status = "received"
+                            r.createdBy = author
+                            try await r.create(on: app.db)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (differing, records) = try await RecordTotals.differences(on: app.db)
+            #expect(records == 240)
+            #expect(differing == 0)
+            struct N: Decodable { var n: Int }
+            let sql = try #require(app.db as? any SQLDatabase)
+            let duplicates = try await sql.raw("""
+                SELECT COUNT(*) AS n FROM (SELECT commune_id, month, kind, category, origin, subkind, flag, flag_on
+                FROM record_totals GROUP BY commune_id, month, kind, category, origin, subkind, flag, flag_on HAVING COUNT(*) > 1) d
+                """).first(decoding: N.self)
+            #expect(duplicates?.n == 0)
+            // 2 origins × (March and April) = 4 keys; 120 people, 120 police.
+            let rows = try await sql.raw("SELECT CAST(SUM(n) AS BIGINT) AS n FROM record_totals WHERE origin = 'people'").first(decoding: N.self)
+            #expect(rows?.n == 120)
+        }
+    }
+
+    @Test("The query that reads records in force names the index's condition word for word")
+    func inForceCondition() {
+        #expect(RecordSQL.inForceCondition == CreateRecordsInForceIndex.condition)
+        #expect(RecordKind.allCases.filter(\.hasDuration).map(\.rawValue) == ["model", "reform_case"])
+    }
+
+    @Test("An account of a commune that ended on 30/06/2025 writes and reads only there, only until then")
+    func endedCommune() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "ca.vangdanh")
+            let namKhe2 = DemoUnits.village("06823", "Nam Khê 2").uuidString
+            let ownVillage = DemoUnits.village("06808", "Vàng Danh 3").uuidString
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            // A tip in another old ward's village, after the merger: refused.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "village": namKhe2, "date": "2025-08-10",
+                            "category": "social_order", "origin": "people"]) { #expect($0.status == .forbidden) }
+            // In its own former village after the merger: refused too; the ward of 2025 is not its unit.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "village": ownVillage, "date": "2025-08-05",
+                            "category": "social_order", "origin": "people"]) { #expect($0.status == .forbidden) }
+            try await send(app, .PUT, "/api/v1/figures", token: token,
+                           ["unit": ward, "kind": "traffic_accidents", "month": "2025-08", "value": 3]) { #expect($0.status == .forbidden) }
+            try await send(app, .PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/assessments", token: token,
+                           ["unit": ward, "criterion": try firstCriterion(app), "selfScore": 1]) { #expect($0.status == .forbidden) }
+            // Before the merger, in its own village: created, read, corrected and deleted.
+            var id = ""
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "village": ownVillage, "date": "2025-06-05",
+                            "category": "social_order", "origin": "people"]) { res in
+                #expect(res.status == .created)
+                id = try res.content.decode(RecordJSON.self).id
+            }
+            try await send(app, .GET, "/api/v1/records/\(id)", token: token) { #expect($0.status == .ok) }
+            try await send(app, .PUT, "/api/v1/records/\(id)", token: token,
+                           ["village": ownVillage, "date": "2025-06-06", "category": "drugs", "origin": "people"]) { #expect($0.status == .ok) }
+            try await send(app, .GET, "/api/v1/records?limit=1000", token: token) { res in
+                let page = try res.content.decode(RecordsAPI.RecordPage.self)
+                #expect(page.items.map(\.id) == [id])
+            }
+            try await send(app, .DELETE, "/api/v1/records/\(id)", token: token) { #expect($0.status == .noContent) }
+        }
+    }
+
+    @Test("An account of a 2025 ward answers for what it was formed from, before; a part only for the villages that came")
+    func wardOf2025() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            try await makeAccount(app, "ca.vangdanh2025", role: .communeOfficer, unit: DemoUnits.ward2025("Vàng Danh"))
+            let token = try await issueToken(app, "ca.vangdanh2025")
+            func tip(_ village: UUID, _ date: String, _ status: HTTPStatus) async throws {
+                try await send(app, .POST, "/api/v1/records", token: token,
+                               ["kind": "information_source", "village": village.uuidString, "date": date,
+                                "category": "social_order", "origin": "people"]) { #expect($0.status == status) }
+            }
+            // Trưng Vương went in part: its villages but Điền Công 1–3 came to Vàng Danh.
+            try await tip(DemoUnits.village("06820", "Trưng Vương 2"), "2025-05-01", .created)
+            try await tip(DemoUnits.village("06820", "Điền Công 1"), "2025-05-01", .forbidden)
+            // Nam Khê went whole; Quang Trung went to phường Uông Bí.
+            try await tip(DemoUnits.village("06823", "Nam Khê 2"), "2025-05-01", .created)
+            try await tip(DemoUnits.village("06817", "Quang Trung 1"), "2025-05-01", .forbidden)
+            try await tip(DemoUnits.village("06823", "Nam Khê 2"), "2025-08-01", .created)
+            // A secretariat of an old ward sets nothing for the 2025 ward its villages went into.
+            try await makeAccount(app, "tt.quangtrung", role: .secretariat, unit: DemoUnits.commune("06817"))
+            let secretariat = try await issueToken(app, "tt.quangtrung")
+            try await send(app, .PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/adjustments", token: secretariat,
+                           ["unit": DemoUnits.ward2025("Uông Bí").uuidString, "adjustment": try firstAdjustment(app),
+                            "points": 1, "reason": "thử"]) { #expect($0.status == .forbidden) }
+        }
+    }
+
+    @Test("Members' names show only to accounts that answer for their village on the day shown")
+    func membersInScope() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            let member = try #require(try await Member.query(on: app.db).join(Team.self, on: \Member.$team.$id == \Team.$id)
+                .filter(Team.self, \.$village.$id == DemoUnits.village("06823", "Nam Khê 2")).first())
+            let old = Browser()
+            try await old.signIn(app, "ca.vangdanh", "demo-password-for-tests")
+            try await old.get(app, "/units/\(ward)?date=2025-08-01") { res in
+                #expect(res.status == .ok)
+                #expect(!res.body.string.contains(member.fullName))
+            }
+            try await makeAccount(app, "ca.vangdanh2025", role: .communeOfficer, unit: DemoUnits.ward2025("Vàng Danh"))
+            let new = Browser()
+            try await new.signIn(app, "ca.vangdanh2025", "demo-password-for-tests")
+            try await new.get(app, "/units/\(ward)?date=2025-08-01") { res in
+                #expect(res.body.string.contains(member.fullName))
+            }
+        }
+    }
+
+    @Test("A team leader cannot attach a visit to another village's reform case")
+    func reformCaseOfAnotherVillage() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let officer = try await issueToken(app, "ca.vangdanh")
+            let v1 = DemoUnits.village("06808", "Vàng Danh 1"), v2 = DemoUnits.village("06808", "Vàng Danh 2")
+            var caseID = ""
+            try await send(app, .POST, "/api/v1/records", token: officer,
+                           ["kind": "reform_case", "village": v2.uuidString, "date": "2025-03-01", "code": "GD-01"]) { res in
+                #expect(res.status == .created)
+                caseID = try res.content.decode(RecordJSON.self).id
+            }
+            try await makeAccount(app, "tt.vd1", role: .teamLeader, unit: v1)
+            try await makeAccount(app, "tt.vd2", role: .teamLeader, unit: v2)
+            let other = try await issueToken(app, "tt.vd1"), own = try await issueToken(app, "tt.vd2")
+            try await send(app, .POST, "/api/v1/records", token: other,
+                           ["kind": "reform_visit", "village": v1.uuidString, "date": "2025-03-05", "reformCase": caseID]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let p = try problem(res)
+                #expect(p.errors?["reformCase"] != nil)
+            }
+            try await send(app, .POST, "/api/v1/records", token: own,
+                           ["kind": "reform_visit", "village": v2.uuidString, "date": "2025-03-05", "reformCase": caseID]) {
+                #expect($0.status == .created)
+            }
+        }
+    }
+
+    @Test("Concurrent wrong passwords: at most five are checked, the rest refused, and then the right one too")
+    func signInRace() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let outcomes = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<30 {
+                    group.addTask {
+                        do {
+                            return try await Accounts.verify(username: "thuongtruc", password: "wrong-password-1", on: app.db) == nil ? 401 : 200
+                        } catch let e as AppError where e.status == .tooManyRequests {
+                            return 429
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(outcomes.count == 30)
+            #expect(outcomes.filter { $0 == 401 }.count <= Accounts.maxFailures)
+            #expect(!outcomes.contains(200))
+            await #expect(throws: AppError.self) {
+                _ = try await Accounts.verify(username: "thuongtruc", password: "demo-password-for-tests", on: app.db)
+            }
+        }
+    }
+
+    @Test("A next address must stay on this site", arguments: [
+        ("/units?date=2025-07-01", "/units?date=2025-07-01"), ("/", "/"), ("//evil.example", "/"), ("/\t/evil.example", "/"),
+        ("/\\evil.example", "/"), ("/\n/evil.example", "/"), ("https://evil.example", "/"), ("/a b", "/"), ("", "/"),
+    ])
+    func safeNext(pair: (String, String)) {
+        #expect(AuthController.safeNext(pair.0) == pair.1)
+    }
+
+    @Test("Signing in with next=/%09/evil.example goes home")
+    func openRedirect() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let b = Browser()
+            try await b.get(app, "/sign-in?next=/%09/evil.example")
+            try await b.post(app, "/sign-in", ["username": "thuongtruc", "password": "demo-password-for-tests", "next": "/\t/evil.example"]) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/")
+            }
+        }
+    }
+
+    @Test("Every answer has the security headers, errors included; account data is not cached")
+    func headersEverywhere() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            func check(_ res: TestingHTTPResponse) {
+                #expect(res.headers.first(name: "Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+                #expect(res.headers.first(name: "X-Content-Type-Options") == "nosniff")
+                #expect(res.headers.first(name: "X-Frame-Options") == "DENY")
+            }
+            try await app.testing().test(.GET, "/no-such-page", headers: ["Accept": "text/html"]) { check($0); #expect($0.status == .notFound) }
+            try await app.testing().test(.GET, "/api/v1/nothing-here") { check($0); #expect($0.status == .notFound) }
+            try await app.testing().test(.GET, "/api/v1/units?date=2025-99-01") { check($0); #expect($0.status == .badRequest) }
+            try await send(app, .POST, "/api/v1/records", token: token, ["kind": "patrol"]) { res in
+                check(res)
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+            }
+            try await send(app, .GET, "/api/v1/me", token: token) { res in
+                check(res)
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+            }
+        }
+    }
+
+    @Test("Sessions end on the server after 30 idle minutes and 12 hours after signing in")
+    func sessionExpiry() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            for (field, age) in [("_seen", 31 * 60), ("_created", 12 * 3600 + 60)] {
+                let b = Browser()
+                try await b.signIn(app, "thuongtruc", "demo-password-for-tests")
+                try await b.get(app, "/units") { #expect($0.status == .ok) }
+                let session = try #require(try await SessionRecord.query(on: app.db).all().first { $0.data[field] != nil && $0.key.string == b.cookies["thidua_session"] })
+                session.data[field] = String(Int(Date().timeIntervalSince1970) - age)
+                try await session.update(on: app.db)
+                try await b.get(app, "/units") { res in
+                    #expect(res.status == .seeOther)
+                    #expect(res.headers.first(name: .location)?.hasPrefix("/sign-in") == true)
+                }
+            }
+        }
+    }
+
+    @Test("NUL characters, array and badly encoded parameters are refused with a message, and change nothing")
+    func hostileInput() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs",
+                            "origin": "people", "summary": "a\u{0}b"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let p = try problem(res)
+                #expect(p.detail.contains("NUL"))
+            }
+            try await app.testing().test(.POST, "/api/v1/auth/token", headers: ["Content-Type": "application/json"],
+                                         body: ByteBuffer(string: #"{"username":"thuong\u0000truc","password":"x"}"#)) { res in
+                #expect(res.status == .unprocessableEntity)
+            }
+            // An escaped backslash before "u0000" is text, not a NUL.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs",
+                            "origin": "people", "summary": "a\\u0000b"]) { #expect($0.status == .created) }
+            for query in ["kind[]=patrol", "kind=patrol&kind=model", "unit=%ED%A0%80", "unit=%00"] {
+                try await send(app, .GET, "/api/v1/records?\(query)", token: token) { res in
+                    #expect(res.status == .badRequest, "\(query)")
+                }
+            }
+            try await app.testing().test(.GET, "/api/v1/records?kind[]=patrol", headers: ["Authorization": "Bearer \(token)", "Accept-Language": "en"]) { res in
+                let p = try problem(res)
+                #expect(p.detail == "Give the parameter “kind” once, as kind=value (not as an array kind[]).")
+            }
+            // A letter with 300,000 combining accents is one character but far too long.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs",
+                            "origin": "people", "summary": "a" + String(repeating: "\u{301}", count: 300_000)]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let p = try problem(res)
+                #expect(p.errors == ["summary": "quá dài"])
+            }
+            for evaluated in ["9999-12-31", ""] {
+                try await send(app, .POST, "/api/v1/records", token: token,
+                               ["kind": "model", "unit": "06808", "date": "2025-03-01", "name": "Camera",
+                                "effective": true, "evaluatedOn": evaluated]) { res in
+                    #expect(res.status == .unprocessableEntity)
+                    let p = try problem(res)
+                    #expect(p.errors == ["evaluatedOn": evaluated.isEmpty ? "bắt buộc, chưa nhập" : "không được ở tương lai"])
+                }
+            }
+            let records = try await Record.query(on: app.db).count()
+            #expect(records == 1)
+        }
+    }
+
+    @Test("A figure corrected without its basis keeps the stored basis")
+    func figureBasisKept() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .PUT, "/api/v1/figures", token: token,
+                           ["unit": "06808", "kind": "under14_population", "month": "2025-03", "value": 900, "basis": "population"]) {
+                #expect($0.status == .created)
+            }
+            try await send(app, .PUT, "/api/v1/figures", token: token,
+                           ["unit": "06808", "kind": "under14_population", "month": "2025-03", "value": 910]) { res in
+                #expect(res.status == .ok)
+                let f = try res.content.decode(RecordsAPI.FigureJSON.self)
+                #expect(f.value == 910)
+                #expect(f.basis == "population")
+            }
+        }
+    }
+
+    @Test("API errors and pages follow Accept-Language when no language was chosen")
+    func acceptLanguage() async throws {
+        try await withApp { app in
+            try await app.testing().test(.GET, "/api/v1/units?date=2025-99-01", headers: ["Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"]) { res in
+                let p = try problem(res)
+                #expect(p.detail.hasPrefix("“2025-99-01” is not a valid date"))
+            }
+            try await app.testing().test(.GET, "/api/v1/units?date=2025-99-01", headers: ["Accept-Language": "fr, vi;q=0.4, en;q=0.3"]) { res in
+                let p = try problem(res)
+                #expect(p.detail.hasPrefix("“2025-99-01” không phải một ngày hợp lệ"))
+            }
+        }
+        #expect(Request.accepted("en;q=0.2, vi;q=0.8") == .vi)
+        #expect(Request.accepted("de") == nil)
+        #expect(Request.accepted("vi;q=0, en") == .en)
+    }
+
+    @Test("The language switch keeps the page's query; the 404 page keeps a signed-in user's navigation")
+    func languageAndNotFound() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let b = Browser()
+            try await b.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await b.get(app, "/units?date=2025-06-30") { res in
+                #expect(res.body.string.contains(#"name="back" value="/units?date=2025-06-30""#))
+            }
+            try await b.get(app, "/no-such-page") { res in
+                #expect(res.status == .notFound)
+                #expect(res.body.string.contains(#"action="/sign-out""#))
+            }
+        }
+    }
+
+    @Test("Loading the demo again keeps every account's password")
+    func demoKeepsPasswords() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let again = try await DemoLoader.load(resources: resourcesDirectory, password: "another-password-2025", sampleRecords: false, on: app.db)
+            #expect(again.password == nil)
+            #expect(try await Accounts.verify(username: "admin", password: "demo-password-for-tests", on: app.db) != nil)
+        }
+    }
+
+    @Test("Results beyond the limit wait briefly, then get 503 with Retry-After")
+    func busy() async throws {
+        let gate = ComputeGate(limit: 1, wait: .milliseconds(100))
+        let (entered, release) = AsyncStream.makeStream(of: Void.self)
+        let (held, hold) = AsyncStream.makeStream(of: Void.self)
+        async let first: Void = gate.run {
+            hold.yield()
+            for await _ in entered { break }
+        }
+        for await _ in held { break }
+        await #expect(throws: AppError.self) { try await gate.run { () } }
+        release.yield()
+        try await first
+        try await gate.run { () }
+        #expect(AppError(.serviceUnavailable, "error.busy").headers.first(name: "Retry-After") == "2")
+    }
+}
+
+func firstCriterion(_ app: Application) async throws -> String {
+    let (_, plan) = try #require(try await PlanService.movement("uong-bi-2024-2025", on: app.db))
+    return try #require(plan.criteria.first).id
+}
+
+func firstAdjustment(_ app: Application) async throws -> String {
+    let (_, plan) = try #require(try await PlanService.movement("uong-bi-2024-2025", on: app.db))
+    return try #require(plan.adjustments.first).id
+}
+
+@Suite("Migrations are history")
+struct MigrationHistoryTests {
+    @Test("A database of the first release with records, migrated to now, keeps its records and counts them")
+    func fromFirstRelease() async throws {
+        try await withApp(migrate: false) { app in
+            let early = Migrations()
+            for m in migrationList().prefix(firstReleaseMigrationCount) { early.add(m) }
+            let migrator = Migrator(databases: app.databases, migrations: early, logger: app.logger, on: app.eventLoopGroup.next())
+            try await migrator.setupIfNeeded().get()
+            try await migrator.prepareBatch().get()
+            try await loadDemo(app)
+            let author = DemoLoader.stableID("user", "thuongtruc")
+            // Phase 1 of the seed plan, old Vàng Danh: 3 tips from the people of 5; 1 model in force at the end.
+            for (day, origin, kind) in [("2024-09-01", "people", "information_source"), ("2024-10-01", "people", "information_source"),
+                                        ("2024-12-24", "people", "information_source"), ("2024-12-25", "police", "information_source"),
+                                        ("2025-01-05", "camera", "information_source"), ("2024-09-10", nil, "model")] {
+                let r = Record()
+                r.kind = kind
+                r.communeID = DemoUnits.commune("06808")
+                r.villageID = DemoUnits.village("06808", "Vàng Danh 1")
+                r.occurredOn = day
+                if kind == "information_source" { r.category = "social_order"; r.origin = origin; r.status = "received" }
+                if kind == "model" { r.title = "Camera an ninh"; r.flag = true; r.flagOn = "2024-10-01" }
+                r.createdBy = author
+                try await r.create(on: app.db)
+            }
+            try await app.autoMigrate()
+            let (differing, records) = try await RecordTotals.differences(on: app.db)
+            #expect(records == 6)
+            #expect(differing == 0)
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-1/results?unit=06808", token: token) { res in
+                let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                let tips = try #require(body.units.first?.targets.first)
+                #expect(tips.numerator == 3)
+                #expect(tips.denominator == 5)
+                #expect(tips.value == 60)
+            }
+            // Writes after the upgrade keep the totals too.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": "06808", "date": "2024-12-26", "category": "drugs", "origin": "people"]) {
+                #expect($0.status == .created)
+            }
+            #expect(try await RecordTotals.differences(on: app.db).differing == 0)
+        }
+    }
+}

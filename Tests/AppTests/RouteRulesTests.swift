@@ -1,0 +1,218 @@
+import Fluent
+import Foundation
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+/// Every registered route, tried by every role, inside and outside its unit, before and after 01/07/2025, against
+/// one written table of rules. A route added without a rule here fails the test.
+@Suite("Route by role: one table of who may do what, where, when")
+struct RouteRulesTests {
+    enum Who: String, CaseIterable {
+        case anonymous, admin, secretariat
+        /// Commune police of old Vàng Danh (06808), which ended on 30/06/2025.
+        case oldOfficer
+        /// Commune police of phường Vàng Danh of 2025 (old Vàng Danh, Bắc Sơn, Nam Khê, most of Trưng Vương).
+        case newOfficer
+        /// Team leader of khu Vàng Danh 3, which moved into the 2025 ward.
+        case teamLeader
+        /// A viewer of Uông Bí city, which ended on 30/06/2025.
+        case viewer
+    }
+
+    /// Where and when an act happens.
+    enum Place: String, CaseIterable {
+        /// Khu Vàng Danh 3 on 05/06/2025, in old Vàng Danh.
+        case oldWardBefore
+        /// Khu Vàng Danh 3 on 05/08/2025, in phường Vàng Danh of 2025.
+        case newWardAfter
+        /// Khu Phương Đông 1 on 05/06/2025: outside every Vàng Danh.
+        case outside
+
+        var village: UUID {
+            self == .outside ? DemoUnits.village("06832", "Phương Đông 1") : DemoUnits.village("06808", "Vàng Danh 3")
+        }
+        var commune: UUID {
+            switch self {
+            case .oldWardBefore: DemoUnits.commune("06808")
+            case .newWardAfter: DemoUnits.ward2025("Vàng Danh")
+            case .outside: DemoUnits.commune("06832")
+            }
+        }
+        var date: String { self == .newWardAfter ? "2025-08-05" : "2025-06-05" }
+        var month: String { String(date.prefix(7)) }
+    }
+
+    /// Who may read and who may write at a place (the written rule; `Reach` is what the app computes).
+    static func mayRead(_ who: Who, _ place: Place) -> Bool {
+        switch who {
+        case .anonymous: false
+        case .admin, .secretariat: true
+        case .oldOfficer: place == .oldWardBefore
+        case .newOfficer, .teamLeader: place != .outside
+        case .viewer: place != .newWardAfter // the city's communes, until the city ended
+        }
+    }
+
+    static func mayWriteRecord(_ who: Who, _ place: Place) -> Bool { who != .viewer && mayRead(who, place) }
+    static func mayWriteCommune(_ who: Who, _ place: Place) -> Bool { who != .teamLeader && mayWriteRecord(who, place) }
+    static func mayReview(_ who: Who) -> Bool { who == .admin || who == .secretariat }
+
+    /// The routes the table covers, as `METHOD /path`; unscoped routes with the status for a signed-in account
+    /// and for nobody.
+    static let scoped: Set<String> = [
+        "POST /api/v1/records", "GET /api/v1/records", "GET /api/v1/records/:record", "PUT /api/v1/records/:record",
+        "DELETE /api/v1/records/:record", "PUT /api/v1/figures", "GET /api/v1/figures", "DELETE /api/v1/figures/:figure",
+        "PUT /api/v1/movements/:movement/phases/:phase/assessments",
+        "PUT /api/v1/movements/:movement/phases/:phase/adjustments",
+    ]
+    static let unscoped: [String: (path: String, signedIn: HTTPStatus, anonymous: HTTPStatus)] = [
+        "GET /healthz": ("/healthz", .ok, .ok),
+        "GET /metrics": ("/metrics", .ok, .ok),
+        "GET /api/v1/openapi.yaml": ("/api/v1/openapi.yaml", .ok, .ok),
+        "GET /api/v1/movements": ("/api/v1/movements", .ok, .ok),
+        "GET /api/v1/movements/:movement": ("/api/v1/movements/uong-bi-2024-2025", .ok, .ok),
+        "GET /api/v1/units": ("/api/v1/units?date=2025-08-05", .ok, .ok),
+        "GET /api/v1/units/:unit/predecessors": ("/api/v1/units/06808/predecessors?date=2025-06-05", .ok, .ok),
+        "GET /api/v1/me": ("/api/v1/me", .ok, .unauthorized),
+        "GET /api/v1/movements/:movement/phases/:phase/results": ("/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results", .ok, .unauthorized),
+        "POST /api/v1/auth/token": ("/api/v1/auth/token", .badRequest, .badRequest),
+        "DELETE /api/v1/auth/token": ("/api/v1/auth/token", .noContent, .unauthorized),
+        // Web pages: a session, not a token; without one they send to the sign-in page.
+        "GET /": ("/", .seeOther, .seeOther),
+        "GET /movements/:movement": ("/movements/uong-bi-2024-2025", .seeOther, .seeOther),
+        "GET /units": ("/units", .seeOther, .seeOther),
+        "GET /units/:unit": ("/units/06808", .seeOther, .seeOther),
+        "GET /sign-in": ("/sign-in", .ok, .ok),
+        // Forms without a CSRF token change nothing.
+        "POST /sign-in": ("/sign-in", .forbidden, .forbidden),
+        "POST /sign-out": ("/sign-out", .forbidden, .forbidden),
+        "POST /language": ("/language", .forbidden, .forbidden),
+    ]
+
+    @Test("Every registered route has a rule in the table")
+    func everyRouteHasARule() async throws {
+        try await withApp { app in
+            let registered = Set(app.routes.all.map { "\($0.method.rawValue) /\($0.path.string)" })
+            let covered = Self.scoped.union(Self.unscoped.keys)
+            #expect(registered.subtracting(covered).sorted() == [])
+            #expect(covered.subtracting(registered).sorted() == [])
+        }
+    }
+
+    @Test("Unscoped routes: the same for every role; nothing for nobody where an account is needed")
+    func unscopedRoutes() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let tokens = try await Self.tokens(app)
+            for (key, rule) in Self.unscoped.sorted(by: { $0.key < $1.key }) {
+                let method = HTTPMethod(rawValue: String(key.split(separator: " ")[0]))
+                for who in Who.allCases {
+                    // Revoking uses up the token: a fresh one for that route.
+                    let token = key == "DELETE /api/v1/auth/token" && who != .anonymous ? try await issueToken(app, Self.username(who)) : tokens[who]
+                    var headers: HTTPHeaders = [:]
+                    if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
+                    try await app.testing().test(method, rule.path, headers: headers) { res in
+                        #expect(res.status == (who == .anonymous ? rule.anonymous : rule.signedIn), "\(key) as \(who)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("Scoped routes, by role, place and day", arguments: Place.allCases)
+    func scopedRoutes(place: Place) async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let tokens = try await Self.tokens(app)
+            let admin = try #require(tokens[.admin])
+            let criterion = try await firstCriterion(app), adjustment = try await firstAdjustment(app)
+            let tip: [String: Any] = ["kind": "information_source", "village": place.village.uuidString, "date": place.date,
+                                      "category": "social_order", "origin": "people"]
+            func status(_ method: HTTPMethod, _ path: String, _ token: String?, _ body: [String: Any]? = nil) async throws -> HTTPStatus {
+                var result = HTTPStatus.internalServerError
+                var headers: HTTPHeaders = [:]
+                if let token { headers.bearerAuthorization = BearerAuthorization(token: token) }
+                if body != nil { headers.contentType = .json }
+                try await app.testing().test(method, path, headers: headers, body: try body.map(jsonBody)) { result = $0.status }
+                return result
+            }
+            func made(_ path: String, _ body: [String: Any]) async throws -> String {
+                var id = ""
+                try await send(app, path == "/api/v1/records" ? .POST : .PUT, path, token: admin, body) { res in
+                    struct ID: Decodable { var id: String }
+                    id = try res.content.decode(ID.self).id
+                }
+                return id
+            }
+            for who in Who.allCases {
+                let token = tokens[who]
+                let denied: HTTPStatus = who == .anonymous ? .unauthorized : .forbidden
+                let hidden: HTTPStatus = who == .anonymous ? .unauthorized : .notFound
+                let label = "\(who) at \(place)"
+                // Creating.
+                let create = try await status(.POST, "/api/v1/records", token, tip)
+                #expect(create == (Self.mayWriteRecord(who, place) ? .created : denied), "create: \(label)")
+                // Reading, correcting, deleting what the admin stored there.
+                let id = try await made("/api/v1/records", tip)
+                let read = try await status(.GET, "/api/v1/records/\(id)", token)
+                #expect(read == (Self.mayRead(who, place) ? .ok : hidden), "read: \(label)")
+                var listed = false
+                if let token {
+                    try await send(app, .GET, "/api/v1/records?limit=1000", token: token) { res in
+                        listed = try res.content.decode(RecordsAPI.RecordPage.self).items.contains { $0.id == id }
+                    }
+                }
+                #expect(listed == Self.mayRead(who, place), "list: \(label)")
+                let writeStatus: HTTPStatus = Self.mayRead(who, place) ? (Self.mayWriteRecord(who, place) ? .ok : .forbidden) : hidden
+                #expect(try await status(.PUT, "/api/v1/records/\(id)", token, tip.filter { $0.key != "kind" }) == writeStatus, "correct: \(label)")
+                let deleteStatus: HTTPStatus = writeStatus == .ok ? .noContent : writeStatus
+                #expect(try await status(.DELETE, "/api/v1/records/\(id)", token) == deleteStatus, "delete: \(label)")
+                // Monthly figures of the commune.
+                let figure: [String: Any] = ["unit": place.commune.uuidString, "kind": "traffic_accidents", "month": place.month, "value": 2]
+                let put = try await status(.PUT, "/api/v1/figures", token, figure)
+                #expect([HTTPStatus.created, .ok].contains(put) == Self.mayWriteCommune(who, place), "figure: \(label) got \(put)")
+                if !Self.mayWriteCommune(who, place) { #expect(put == denied, "figure: \(label)") }
+                let figureID = try await made("/api/v1/figures", figure)
+                var figureListed = false
+                if let token {
+                    try await send(app, .GET, "/api/v1/figures", token: token) { res in
+                        figureListed = try res.content.decode([RecordsAPI.FigureJSON].self).contains { $0.id == figureID }
+                    }
+                }
+                #expect(figureListed == (Self.mayRead(who, place) || who == .teamLeader && place != .outside), "figures list: \(label)")
+                let figureDelete = try await status(.DELETE, "/api/v1/figures/\(figureID)", token)
+                #expect(figureDelete == (Self.mayWriteCommune(who, place) ? .noContent : denied), "figure delete: \(label)")
+                // The committee's acts.
+                let assess = try await status(.PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/assessments", token,
+                                              ["unit": place.commune.uuidString, "criterion": criterion, "selfScore": 1])
+                #expect(assess == (Self.mayWriteCommune(who, place) ? .noContent : denied), "self-score: \(label)")
+                let adjust = try await status(.PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/adjustments", token,
+                                              ["unit": place.commune.uuidString, "adjustment": adjustment, "points": 1, "reason": "thử"])
+                #expect(adjust == (Self.mayReview(who) ? .noContent : denied), "adjustment: \(label)")
+            }
+        }
+    }
+
+    static func username(_ who: Who) -> String {
+        switch who {
+        case .anonymous: ""
+        case .admin: "admin"
+        case .secretariat: "thuongtruc"
+        case .oldOfficer: "ca.vangdanh"
+        case .newOfficer: "ca.vangdanh2025"
+        case .teamLeader: "tt.vangdanh3"
+        case .viewer: "lanhdao"
+        }
+    }
+
+    static func tokens(_ app: Application) async throws -> [Who: String] {
+        try await makeAccount(app, "ca.vangdanh2025", role: .communeOfficer, unit: DemoUnits.ward2025("Vàng Danh"))
+        try await makeAccount(app, "tt.vangdanh3", role: .teamLeader, unit: DemoUnits.village("06808", "Vàng Danh 3"))
+        var tokens: [Who: String] = [:]
+        for who in Who.allCases where who != .anonymous { tokens[who] = try await issueToken(app, username(who)) }
+        return tokens
+    }
+}
