@@ -463,3 +463,30 @@ struct MigrationHistoryTests {
         }
     }
 }
+
+@Suite("The published plan says how a target scores")
+struct PublishedScoringTests {
+    @Test("all_or_nothing is published: in the movement API, on the movement page and in the formula")
+    func allOrNothingPublished() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            try await importSeedVariant(app, id: "all-or-nothing", replacing: "        goal: {at_least: 80}\n        points: 15",
+                                        with: "        goal: {at_least: 80}\n        points: 15\n        scoring: all_or_nothing")
+            try await app.testing().test(.GET, "/api/v1/movements/all-or-nothing") { res in
+                let detail = try res.content.decode(APIModels.MovementDetail.self)
+                #expect(detail.contents[0].targets[0].scoring == "all_or_nothing")
+                #expect(detail.contents[1].targets[0].scoring == "proportional")
+            }
+            let b = Browser()
+            try await b.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await b.get(app, "/movements/all-or-nothing") { res in
+                #expect(res.body.string.components(separatedBy: "chỉ có điểm khi đạt mức").count == 2)
+            }
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .GET, "/api/v1/movements/all-or-nothing/phases/dot-1/results", token: token) { res in
+                let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                #expect(body.formula.contains("chỉ có điểm khi đạt mức"))
+            }
+        }
+    }
+}

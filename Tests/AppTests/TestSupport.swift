@@ -35,7 +35,8 @@ func withApp(migrate: Bool = true, _ test: (Application) async throws -> Void) a
         try await test(app)
     } catch {
         await cleanUp(app, schema: schema, scratch: scratch)
-        throw error
+        // PostgreSQL's errors describe themselves only when reflected.
+        throw TestFailure(description: String(reflecting: error))
     }
     await cleanUp(app, schema: schema, scratch: scratch)
 }
@@ -114,4 +115,9 @@ func loadDemo(_ app: Application, sampleRecords: Bool = false) async throws -> D
 func problem(_ res: TestingHTTPResponse) throws -> Problem {
     #expect(res.headers.contentType?.subType == "problem+json")
     return try JSONDecoder().decode(Problem.self, from: Data(buffer: res.body))
+}
+
+/// An error with its full description, for the test report.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
 }
