@@ -345,9 +345,12 @@ struct IntegrityTests {
         }
     }
 
-    @Test("API errors and pages follow Accept-Language when no language was chosen")
+    @Test("API errors follow Accept-Language when no language was chosen; pages stay Vietnamese until switched")
     func acceptLanguage() async throws {
         try await withApp { app in
+            try await app.testing().test(.GET, "/sign-in", headers: ["Accept-Language": "en-US,en;q=0.9"]) { res in
+                #expect(res.body.string.contains(#"<html lang="vi">"#))
+            }
             try await app.testing().test(.GET, "/api/v1/units?date=2025-99-01", headers: ["Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"]) { res in
                 let p = try problem(res)
                 #expect(p.detail.hasPrefix("“2025-99-01” is not a valid date"))

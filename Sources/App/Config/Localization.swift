@@ -64,12 +64,13 @@ extension Request {
 
     public static let languageCookie = "thidua_lang"
 
-    /// The language this request is answered in: the user's choice (a cookie), else the first of ours the client
-    /// accepts (`Accept-Language`, by its weights), else the server's default.
+    /// The language this request is answered in: the user's choice (a cookie), else for the API the first of ours
+    /// the client accepts (`Accept-Language`, by its weights), else the server's default. Pages do not follow
+    /// `Accept-Language`: many officers' browsers say English, and ThiĐua is Vietnamese first, with the switch.
     public var language: Language {
         if let cached = storage[LanguageKey.self] { return cached }
         let chosen = cookies[Request.languageCookie].flatMap { Language(rawValue: $0.string) }
-            ?? Self.accepted(headers.first(name: .acceptLanguage))
+            ?? (url.path.hasPrefix("/api/") ? Self.accepted(headers.first(name: .acceptLanguage)) : nil)
             ?? application.config.defaultLanguage
         storage[LanguageKey.self] = chosen
         return chosen
