@@ -110,3 +110,34 @@ struct ReachTests {
         #expect(!Permissions.seesPersonalData(role: .viewer, reach: .all, commune: m.w, village: m.a1, on: after))
     }
 }
+
+@Suite("Participation: who takes part on a day, where a record counts")
+struct ParticipationTests {
+    let m = MergerGraph()
+    var plan: Plan {
+        try! PlanLoader.load(yaml: minimalPlan.replacingOccurrences(of: "organiser: {name: Ban Chỉ đạo thử}",
+                                                                    with: "organiser: {name: Ban Chỉ đạo thử}\narea: [D]"))
+    }
+
+    @Test("A district's plan: its communes before the merger, their successors after")
+    func participants() {
+        let g = m.graph
+        #expect(Participation.participants(plan: plan, structureDate: LocalDate(iso: "2025-06-30")!, graph: g).map(\.name) == ["A", "B"])
+        #expect(Participation.participants(plan: plan, structureDate: LocalDate(iso: "2025-07-01")!, graph: g).map(\.name) == ["V", "W"])
+    }
+
+    @Test("After the merger a village's records follow the village; a split commune is read village by village")
+    func targets() {
+        let g = m.graph
+        let ids = Set(Participation.participants(plan: plan, structureDate: LocalDate(iso: "2025-08-19")!, graph: g).map(\.id))
+        var map = Participation.StructureMap(graph: g, structureDate: LocalDate(iso: "2025-08-19")!, participants: ids)
+        #expect(map.target(commune: m.b, village: m.b1) == m.w)
+        #expect(map.target(commune: m.b, village: m.b2) == m.v)
+        #expect(map.target(commune: m.a, village: nil) == m.w)
+        #expect(map.splitCommunes() == [m.b])
+        // With no population known for its parts, a merged ward's residents are unknown, not zero.
+        #expect(Participation.population(of: g.units[m.w]!, graph: g) == nil)
+        #expect(g.formedFrom(m.w).map { "\($0.unit.name)\($0.whole ? "" : " in part")" } == ["A", "B in part"])
+        #expect(g.formedFrom(m.a).isEmpty)
+    }
+}

@@ -104,7 +104,7 @@ enum DemoLoader {
             let communes = graph.units.values.filter { $0.level == .commune }.sorted(by: UnitGraph.naturalOrder)
                 .map { c -> UnitInfo in
                     var c = c
-                    c.population = c.population ?? ResultsService.population(of: c, graph: graph)
+                    c.population = c.population ?? Participation.population(of: c, graph: graph)
                     return c
                 }
             try await sample.figures(communes: communes, from: Month(year: 2023, month: 8)!, to: Month(end), into: &figures)

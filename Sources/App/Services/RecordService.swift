@@ -193,18 +193,18 @@ enum RecordService {
         if let date { place = Self.place(unit: input.unit, village: input.village, on: date, graph: graph, errors: &errors) }
         let before = creating ? nil : RecordJSON(record, graph: graph, personal: false).auditText
         // Every field is checked even when the date is not, so that one mistake does not hide the others.
-        errors.merge(input.apply(to: record, kind: kind, date: date, today: today)) { a, _ in a }
+        let draft = RecordDraft.check(kind: kind, fields: input.fields, date: date, today: today)
+        errors.merge(draft.errors) { a, _ in a }
+        record.apply(draft.values)
         let reach = user.reach(graph)
-        if kind == .reformVisit, let caseID = record.reformCaseID, let place, let date {
+        if kind == .reformVisit, let caseID = record.reformCaseID, let place {
             // The case must be one this account may read, of the visit's commune or of one it was formed from.
             let found = try await Record.query(on: db).filter(\.$id == caseID).filter(\.$kind == RecordKind.reformCase.rawValue).first()
             let readable = found.map { c in
                 LocalDate(iso: c.occurredOn).map { reach.includes(commune: c.communeID, village: c.villageID, on: $0) } ?? false
             } ?? false
             let sameCommune = found.map { c in
-                c.communeID == place.commune.id || graph.constituents(
-                    of: place.commune.id, structureDate: place.commune.validFrom, on: min(date, place.commune.validFrom.adding(days: -1))
-                ).contains { $0.unit.id == c.communeID }
+                c.communeID == place.commune.id || graph.formedFrom(place.commune.id).contains { $0.unit.id == c.communeID }
             } ?? false
             let sameVillage = user.role != .teamLeader || found?.villageID == place.village?.id
             if !(readable && sameCommune && sameVillage) { errors["reformCase"] = "field.reformCaseUnknown" }

@@ -25,121 +25,19 @@ enum ResultsService {
                        facts: Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) }))
     }
 
-    /// The commune-level units of the structure date that take part: those of the plan's area on that day, or the
-    /// successors of the area's communes when the area itself no longer exists (Uông Bí city after 30/06/2025).
-    static func participants(plan: Plan, structureDate: LocalDate, graph: UnitGraph) -> [UnitInfo] {
-        guard !plan.area.isEmpty else { return graph.units(at: .commune, on: structureDate) }
-        var ids: Set<UUID> = []
-        for code in plan.area {
-            for area in graph.units.values where area.code == code {
-                if area.isValid(on: structureDate) {
-                    ids.formUnion(graph.units(at: .commune, on: structureDate, under: area.id).map(\.id))
-                    if area.level == .commune { ids.insert(area.id) }
-                    continue
-                }
-                let day = structureDate < area.validFrom ? area.validFrom : (area.validTo ?? structureDate)
-                let old = area.level == .commune ? [area] : graph.units(at: .commune, on: day, under: area.id)
-                for commune in old {
-                    for c in graph.constituents(of: commune.id, structureDate: day, on: structureDate) where c.unit.level == .commune {
-                        ids.insert(c.unit.id)
-                    }
-                }
-            }
-        }
-        return ids.compactMap { graph.units[$0] }.sorted(by: UnitGraph.naturalOrder)
-    }
-
-    /// Where a record of a commune (and village, if known) counts in the structure of a day.
-    struct StructureMap {
-        let graph: UnitGraph
-        let structureDate: LocalDate
-        let participants: Set<UUID>
-        private var cache: [UUID: UUID?] = [:]
-
-        init(graph: UnitGraph, structureDate: LocalDate, participants: Set<UUID>) {
-            self.graph = graph
-            self.structureDate = structureDate
-            self.participants = participants
-        }
-
-        mutating func target(commune: UUID, village: UUID?) -> UUID? {
-            if let village, let c = graph.ancestor(of: village, at: .commune, on: structureDate) {
-                return participants.contains(c) ? c : nil
-            }
-            if let cached = cache[commune] { return cached }
-            let found = communeTarget(commune)
-            cache[commune] = .some(found)
-            return found
-        }
-
-        /// A commune that no longer exists (or does not yet) counts whole in the unit that took most of its villages.
-        private func communeTarget(_ commune: UUID) -> UUID? {
-            guard let unit = graph.units[commune] else { return nil }
-            if unit.isValid(on: structureDate) { return participants.contains(commune) ? commune : nil }
-            let day = structureDate < unit.validFrom ? unit.validFrom : (unit.validTo ?? structureDate)
-            let villages = Set(graph.villages(of: commune, on: day).map(\.id))
-            let candidates = graph.constituents(of: commune, structureDate: day, on: structureDate)
-                .filter { $0.unit.level == .commune && participants.contains($0.unit.id) }
-            let best = candidates.max { a, b in
-                share(a, villages) != share(b, villages) ? share(a, villages) < share(b, villages)
-                    : !UnitGraph.naturalOrder(a.unit, b.unit)
-            }
-            return best?.unit.id
-        }
-
-        /// Communes whose records do not all go to one unit of the structure: a village that was ever theirs now lies
-        /// in another. Their records are read village by village; every other commune's from its totals.
-        mutating func splitCommunes() -> Set<UUID> {
-            var result: Set<UUID> = []
-            for link in graph.links where !result.contains(link.parentID) {
-                guard graph.units[link.parentID]?.level == .commune, graph.units[link.unitID]?.level == .village else { continue }
-                if target(commune: link.parentID, village: link.unitID) != target(commune: link.parentID, village: nil) {
-                    result.insert(link.parentID)
-                }
-            }
-            return result
-        }
-
-        private func share(_ c: Constituent, _ villages: Set<UUID>) -> Int {
-            c.whole ? graph.villages(of: c.unit.id, on: structureDate).filter { villages.contains($0.id) }.count
-                : c.villages.count
-        }
-    }
-
     static func facts(plan: Plan, movementID: UUID, window: EvaluationWindow, structureDate: LocalDate,
                       graph: UnitGraph, on db: any Database) async throws -> [UnitFacts] {
-        let participants = participants(plan: plan, structureDate: structureDate, graph: graph)
-        var map = StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
+        let participants = Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
+        var map = Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
         var facts: [UUID: UnitFacts] = [:]
         for unit in participants {
-            facts[unit.id] = UnitFacts(unit: unit, population: population(of: unit, graph: graph))
+            facts[unit.id] = UnitFacts(unit: unit, population: Participation.population(of: unit, graph: graph))
         }
         let keys = plan.factKeys
         try await recordFacts(keys: keys, window: window, map: &map, facts: &facts, on: db)
         try await figureFacts(keys: keys, window: window, map: &map, facts: &facts, on: db)
         try await assessments(movementID: movementID, phase: window.phase.id, facts: &facts, on: db)
         return participants.compactMap { facts[$0.id] }
-    }
-
-    /// A unit's residents; for a unit formed by a merger with no figure of its own, its parts' (a part taken by
-    /// its share of villages).
-    static func population(of unit: UnitInfo, graph: UnitGraph) -> Int? {
-        if let p = unit.population { return p }
-        let before = unit.validFrom.adding(days: -1)
-        let parts = graph.constituents(of: unit.id, structureDate: unit.validFrom, on: before)
-        guard !parts.isEmpty, !(parts.count == 1 && parts[0].unit.id == unit.id) else { return nil }
-        var total = 0.0
-        for part in parts {
-            guard let p = part.unit.population else { return nil }
-            if part.whole {
-                total += Double(p)
-            } else {
-                let all = graph.villages(of: part.unit.id, on: before).count
-                guard all > 0 else { return nil }
-                total += Double(p) * Double(part.villages.count) / Double(all)
-            }
-        }
-        return Int(total.rounded())
     }
 
     // MARK: Records
@@ -173,7 +71,7 @@ enum ResultsService {
     /// database keeps per commune (`record_totals`) and only the days at the window's edges from the records;
     /// communes split by a merger are read from their records, village by village. Measures of what is in force on
     /// the last day (models, reform cases) read the records.
-    static func recordFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout StructureMap,
+    static func recordFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout Participation.StructureMap,
                             facts: inout [UUID: UnitFacts], on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         var byWindow: [FactWindow: [(FactKey, RecordKind, [RecordFilter], RecordWindow)]] = [:]
@@ -302,7 +200,7 @@ enum ResultsService {
 
     /// Figures per month: summed over the counted months, or the latest month's, per unit of the structure. A unit
     /// that reported its own figure is read from it; otherwise its parts' latest figures add up.
-    static func figureFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout StructureMap,
+    static func figureFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout Participation.StructureMap,
                             facts: inout [UUID: UnitFacts], on db: any Database) async throws {
         var needed: [(FactKey, FigureKind, FigureAggregate, DateSpan)] = []
         for key in keys {

@@ -251,6 +251,14 @@ public struct UnitGraph: Sendable {
             .sorted { UnitGraph.naturalOrder($0.unit, $1.unit) }
     }
 
+    /// What a unit was formed from: the units of the day before it began that make it up (none for a unit that
+    /// was not formed from others, such as one whose record starts with ThiĐua's).
+    public func formedFrom(_ unitID: UUID) -> [Constituent] {
+        guard let unit = units[unitID] else { return [] }
+        let parts = constituents(of: unitID, structureDate: unit.validFrom, on: unit.validFrom.adding(days: -1))
+        return parts.count == 1 && parts[0].unit.id == unitID ? [] : parts
+    }
+
     private func viaSuccessions(_ unitID: UUID, on date: LocalDate, whole: Bool, depth: Int) -> [Constituent] {
         guard depth < 16 else { return [] }
         let backward = successions.filter { $0.successorID == unitID && date < $0.effective }

@@ -47,7 +47,7 @@ struct UnitWebController: RouteCollection {
         let dayBefore = unit.validFrom.adding(days: -1)
         let incoming = graph.successions.contains { $0.successorID == unit.id }
         if incoming {
-            madeFrom = graph.constituents(of: unit.id, structureDate: unit.validFrom, on: dayBefore).map { c in
+            madeFrom = graph.formedFrom(unit.id).map { c in
                 link(c.unit, note: c.whole ? nil : req.t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]))
             }
         }
