@@ -14,7 +14,7 @@ struct AuthTests {
             let browser = Browser()
             try await browser.get(app, "/movements/uong-bi-2024-2025") { res in
                 #expect(res.status == .seeOther)
-                #expect(res.headers.first(name: .location) == "/sign-in?next=%2Fmovements%2Fuong%2Dbi%2D2024%2D2025")
+                #expect(res.headers.first(name: .location) == "/sign-in?next=%2Fmovements%2Fuong-bi-2024-2025")
             }
             try await browser.get(app, "/sign-in") { res in
                 #expect(res.status == .ok)

@@ -391,20 +391,39 @@ struct IntegrityTests {
         }
     }
 
-    @Test("Results beyond the limit wait briefly, then get 503 with Retry-After")
+    @Test("Results beyond the limit queue briefly in order; past the queue or the wait, 503 with Retry-After")
     func busy() async throws {
-        let gate = ComputeGate(limit: 1, wait: .milliseconds(100))
-        let (entered, release) = AsyncStream.makeStream(of: Void.self)
-        let (held, hold) = AsyncStream.makeStream(of: Void.self)
-        async let first: Void = gate.run {
-            hold.yield()
-            for await _ in entered { break }
+        let gate = ComputeGate(limit: 1, queueLimit: 1, wait: .seconds(5))
+        let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+        let (held, holder) = AsyncStream.makeStream(of: Void.self)
+        async let first: Int = gate.run {
+            holder.yield()
+            for await _ in release { break }
+            return 1
         }
         for await _ in held { break }
-        await #expect(throws: AppError.self) { try await gate.run { () } }
-        release.yield()
-        try await first
-        try await gate.run { () }
+        // One place to wait: the second queues, the third is refused at once.
+        async let second: Int = gate.run { 2 }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        await #expect(throws: AppError.self) { try await gate.run { 3 } }
+        #expect(ContinuousClock.now - started < .seconds(1))
+        releaser.yield()
+        #expect(try await first == 1)
+        #expect(try await second == 2)
+        // A waiter whose time runs out is refused.
+        let short = ComputeGate(limit: 1, wait: .milliseconds(50))
+        let (release2, releaser2) = AsyncStream.makeStream(of: Void.self)
+        let (held2, holder2) = AsyncStream.makeStream(of: Void.self)
+        async let long: Void = short.run {
+            holder2.yield()
+            for await _ in release2 { break }
+        }
+        for await _ in held2 { break }
+        await #expect(throws: AppError.self) { try await short.run { () } }
+        releaser2.yield()
+        try await long
+        try await short.run { () }
         #expect(AppError(.serviceUnavailable, "error.busy").headers.first(name: "Retry-After") == "2")
     }
 }

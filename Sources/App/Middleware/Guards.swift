@@ -124,34 +124,87 @@ struct InFlightMiddleware: AsyncMiddleware {
     }
 }
 
-/// At most `limit` results computed at once. A request that finds no place within `wait` is answered 503 with
-/// `Retry-After`, so that a crowd asking for results cannot hold up health checks and light pages.
+/// At most `limit` results computed at once, in the order asked. A request that finds every place taken waits in a
+/// queue of at most `queueLimit`, for at most `wait`; beyond the queue, or past the wait, it is answered 503 with
+/// `Retry-After` at once. A crowd asking for results thus costs the server little and cannot hold up health checks
+/// and light pages, while a few people asking together are simply served one after another.
 final class ComputeGate: Sendable {
     let limit: Int
+    let queueLimit: Int
     let wait: Duration
-    private let running = NIOLockedValueBox(0)
 
-    init(limit: Int, wait: Duration = .seconds(1)) {
+    private struct Waiter {
+        var id: Int
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+    private struct State {
+        var running = 0
+        var nextID = 0
+        var waiters: [Waiter] = []
+    }
+    private let state = NIOLockedValueBox(State())
+
+    init(limit: Int, queueLimit: Int? = nil, wait: Duration = .seconds(1)) {
         self.limit = max(1, limit)
+        self.queueLimit = queueLimit ?? 8 * max(1, limit)
         self.wait = wait
     }
 
-    private func tryEnter() -> Bool {
-        running.withLockedValue { n in
-            guard n < limit else { return false }
-            n += 1
-            return true
+    func run<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        guard await admit() else { throw AppError(.serviceUnavailable, "error.busy") }
+        defer { leave() }
+        return try await work()
+    }
+
+    private func admit() async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let queued: Int? = state.withLockedValue { s in
+                if s.running < limit {
+                    s.running += 1
+                    continuation.resume(returning: true)
+                    return nil
+                }
+                guard s.waiters.count < queueLimit else {
+                    continuation.resume(returning: false)
+                    return nil
+                }
+                s.nextID += 1
+                s.waiters.append(Waiter(id: s.nextID, continuation: continuation))
+                return s.nextID
+            }
+            guard let queued else { return }
+            let wait = self.wait
+            Task { [weak self] in
+                try? await Task.sleep(for: wait)
+                self?.expire(queued)
+            }
         }
     }
 
-    func run<T: Sendable>(_ work: () async throws -> T) async throws -> T {
-        let deadline = ContinuousClock.now + wait
-        while !tryEnter() {
-            guard ContinuousClock.now < deadline else { throw AppError(.serviceUnavailable, "error.busy") }
-            try await Task.sleep(for: .milliseconds(20))
+    /// A waiter still queued when its time is up leaves the queue with a refusal.
+    private func expire(_ id: Int) {
+        state.withLockedValue { s in
+            guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return }
+            s.waiters.remove(at: i).continuation.resume(returning: false)
         }
-        defer { running.withLockedValue { $0 -= 1 } }
-        return try await work()
+    }
+
+    /// A finished computation hands its place to the first waiter, or frees it.
+    private func leave() {
+        state.withLockedValue { s in
+            if s.waiters.isEmpty {
+                s.running -= 1
+            } else {
+                s.waiters.removeFirst().continuation.resume(returning: true)
+            }
+        }
+    }
+}
+
+/// Holds a place at the application's results gate for the whole of a request.
+struct ComputeGateMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        try await request.application.resultsGate.run { try await next.respond(to: request) }
     }
 }
 

@@ -71,6 +71,7 @@ struct MovementPage: Encodable {
 struct MovementListPage: Encodable {
     struct Row: Encodable {
         var planID: String
+        var href: String
         var theme: String
         var organiser: String
         var span: String
@@ -81,7 +82,7 @@ struct MovementListPage: Encodable {
     static func build(plans: [Plan], page: PageChrome) -> MovementListPage {
         MovementListPage(page: page, movements: plans.map { plan in
             let span = plan.phases.first.map { first in "\(first.start.display) – \(plan.phases.last!.end.display)" } ?? ""
-            return Row(planID: plan.id, theme: plan.theme, organiser: plan.organiser.shortName ?? plan.organiser.name,
+            return Row(planID: plan.id, href: SiteURL.movement(plan.id).path, theme: plan.theme, organiser: plan.organiser.shortName ?? plan.organiser.name,
                        span: span)
         })
     }

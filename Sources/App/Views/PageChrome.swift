@@ -15,6 +15,7 @@ struct PageChrome: Encodable {
     var account: Account?
     var otherLanguage: String
     var otherLanguageName: String
+    var links = SiteLinks()
 }
 
 extension PageChrome {

@@ -5,6 +5,7 @@ import ThiDuaCore
 struct UnitTreePage: Encodable {
     struct Row: Encodable {
         var id: String
+        var href: String
         var name: String
         var code: String?
         var level: String
@@ -25,7 +26,8 @@ struct UnitTreePage: Encodable {
                       levelName: (UnitLevel) -> String) -> UnitTreePage {
         var rows: [Row] = []
         func walk(_ node: UnitTreeNode, depth: Int) {
-            rows.append(Row(id: node.unit.id.uuidString, name: node.unit.fullName, code: node.unit.code,
+            rows.append(Row(id: node.unit.id.uuidString, href: SiteURL.unit(node.unit.id.uuidString, date: date.iso).path,
+                            name: node.unit.fullName, code: node.unit.code,
                             level: levelName(node.unit.level), depth: min(depth, 5),
                             population: node.unit.population.map(groupedNumber), children: node.children.count))
             // Villages are listed on their commune's page, not in the tree, to keep the tree readable.
@@ -53,6 +55,7 @@ func groupedNumber(_ n: Int) -> String {
 struct UnitPage: Encodable {
     struct Link: Encodable {
         var id: String
+        var href: String
         var name: String
         var note: String?
     }

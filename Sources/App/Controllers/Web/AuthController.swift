@@ -60,7 +60,7 @@ struct AuthController: RouteCollection {
         req.auth.logout(User.self)
         req.session.unauthenticate(User.self)
         req.session.destroy()
-        return req.redirect(to: "/sign-in")
+        return req.redirect(to: SiteURL.signIn(next: nil).path)
     }
 
     struct LanguageForm: Content {
@@ -143,8 +143,7 @@ struct RequireSignIn: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         guard request.auth.has(User.self) else {
             let target = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
-            let encoded = target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"
-            return request.redirect(to: "/sign-in?next=\(encoded)")
+            return request.redirect(to: SiteURL.signIn(next: target).path)
         }
         return try await next.respond(to: request)
     }

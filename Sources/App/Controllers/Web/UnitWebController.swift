@@ -36,8 +36,10 @@ struct UnitWebController: RouteCollection {
         let today = VietnamTime.localDate(of: Date())
         var date = try UnitsAPI.dateParameter(req, name: "date") ?? (unit.isValid(on: today) ? today : unit.validTo ?? unit.validFrom)
         if !unit.isValid(on: date) { date = unit.validTo.map { min($0, max(date, unit.validFrom)) } ?? unit.validFrom }
-        func link(_ u: UnitInfo, note: String? = nil) -> UnitPage.Link {
-            UnitPage.Link(id: u.id.uuidString, name: u.fullName, note: note)
+        // Links within the same day keep it; links to what came before or after show each unit on its own days.
+        func link(_ u: UnitInfo, note: String? = nil, sameDay: Bool = true) -> UnitPage.Link {
+            UnitPage.Link(id: u.id.uuidString, href: SiteURL.unit(u.id.uuidString, date: sameDay ? date.iso : nil).path,
+                          name: u.fullName, note: note)
         }
         let parent = graph.parent(of: unit.id, on: date).flatMap { graph.units[$0] }
         let children = graph.tree(on: date).compactMap { $0.find(unit.id) }.first?.children.map { link($0.unit) } ?? []
@@ -48,13 +50,14 @@ struct UnitWebController: RouteCollection {
         let incoming = graph.successions.contains { $0.successorID == unit.id }
         if incoming {
             madeFrom = graph.formedFrom(unit.id).map { c in
-                link(c.unit, note: c.whole ? nil : req.t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]))
+                link(c.unit, note: c.whole ? nil : req.t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]),
+                     sameDay: false)
             }
         }
         var became: [UnitPage.Link] = []
         if unit.validTo != nil {
             became = graph.successions.filter { $0.predecessorID == unit.id }.compactMap { s in
-                graph.units[s.successorID].map { link($0, note: s.whole ? nil : req.t("units.partOnly")) }
+                graph.units[s.successorID].map { link($0, note: s.whole ? nil : req.t("units.partOnly"), sameDay: false) }
             }
         }
 

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Every path of the web application, built in one place: templates and controllers never spell a path, so a
+/// route that moves moves everywhere at once, and every value in a path or query is escaped the same way.
+enum SiteURL: Sendable, Equatable {
+    case home
+    case movement(String)
+    case units(date: String?)
+    case unit(String, date: String?)
+    case signIn(next: String?)
+    case signOut
+    case language
+    case stylesheet
+
+    var path: String {
+        switch self {
+        case .home: "/"
+        case .movement(let id): "/movements/" + Self.segment(id)
+        case .units(let date): "/units" + Self.query(["date": date])
+        case .unit(let id, let date): "/units/" + Self.segment(id) + Self.query(["date": date])
+        case .signIn(let next): "/sign-in" + Self.query(["next": next])
+        case .signOut: "/sign-out"
+        case .language: "/language"
+        case .stylesheet: "/css/app.css"
+        }
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    private static func segment(_ value: String) -> String {
+        value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    /// `?a=1&b=2` of the values given, in a fixed order; nothing when none is.
+    private static func query(_ items: KeyValuePairs<String, String?>) -> String {
+        let given = items.compactMap { key, value in value.map { "\(key)=\(segment($0))" } }
+        return given.isEmpty ? "" : "?" + given.joined(separator: "&")
+    }
+}
+
+/// The paths every page's frame links to.
+struct SiteLinks: Encodable, Sendable {
+    var home = SiteURL.home.path
+    var units = SiteURL.units(date: nil).path
+    var signIn = SiteURL.signIn(next: nil).path
+    var signOut = SiteURL.signOut.path
+    var language = SiteURL.language.path
+    var stylesheet = SiteURL.stylesheet.path
+}
