@@ -256,6 +256,20 @@ struct IntegrityTests {
         }
     }
 
+    @Test("HSTS when cookies are secure, on errors too; never over plain HTTP settings")
+    func strictTransport() async throws {
+        try await withApp(secureCookies: true) { app in
+            try await app.testing().test(.GET, "/api/v1/nothing-here") { res in
+                #expect(res.headers.first(name: "Strict-Transport-Security") == "max-age=31536000; includeSubDomains")
+            }
+        }
+        try await withApp { app in
+            try await app.testing().test(.GET, "/healthz") { res in
+                #expect(res.headers.first(name: "Strict-Transport-Security") == nil)
+            }
+        }
+    }
+
     @Test("Sessions end on the server after 30 idle minutes and 12 hours after signing in")
     func sessionExpiry() async throws {
         try await withApp { app in

@@ -295,6 +295,8 @@ struct ResultsTests {
                 #expect(tips.numerator == 5)
                 #expect(tips.denominator == 7)
                 #expect(tips.value == 71.43)
+                // Yên Tử had no tip at all (no denominator): the roll-up rests on the other two; Uông Bí met 80%.
+                #expect(tips.communes == CommuneCount(total: 3, counted: 2, met: 1))
                 let cards = body.rollup!.targets.first { $0.targetId == "can-cuoc-duoi-14" }!
                 #expect(cards.numerator == 7400)
                 #expect(cards.denominator == 8000)

@@ -20,7 +20,7 @@ enum TestDatabase {
 
 /// Builds, configures and migrates an application on a database of its own (a fresh SQLite file, or a fresh
 /// PostgreSQL schema), runs the test, and removes it all again. Tests can run in parallel.
-func withApp(migrate: Bool = true, _ test: (Application) async throws -> Void) async throws {
+func withApp(migrate: Bool = true, secureCookies: Bool = false, _ test: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("thidua-test-\(UUID().uuidString)")
@@ -28,7 +28,7 @@ func withApp(migrate: Bool = true, _ test: (Application) async throws -> Void) a
     let database: AppConfig.Database = TestDatabase.postgresURL.map { .postgres(url: $0, schema: schema) }
         ?? .sqlite(path: scratch.appendingPathComponent("thidua.sqlite").path)
     let config = AppConfig(database: database, dataDirectory: scratch.path, resourcesDirectory: resourcesDirectory,
-                           demoPassword: "demo-password-for-tests")
+                           demoPassword: "demo-password-for-tests", secureCookies: secureCookies)
     do {
         try await configure(app, config: config)
         if migrate { try await app.autoMigrate() }
