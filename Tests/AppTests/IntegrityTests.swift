@@ -256,6 +256,24 @@ struct IntegrityTests {
         }
     }
 
+    @Test("A method a path does not take: 405 with the methods it does take; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await withApp { app in
+            try await app.testing().test(.TRACE, "/api/v1/records") { res in
+                #expect(res.status == .methodNotAllowed)
+                #expect(res.headers.first(name: .allow) == "GET, POST")
+                #expect(res.headers.first(name: "X-Frame-Options") == "DENY")
+            }
+            try await app.testing().test(.PATCH, "/api/v1/records/\(UUID())") { res in
+                #expect(res.status == .methodNotAllowed)
+                #expect(res.headers.first(name: .allow) == "DELETE, GET, PUT")
+            }
+            try await app.testing().test(.TRACE, "/api/v1/nothing") { res in
+                #expect(res.status == .notFound)
+            }
+        }
+    }
+
     @Test("HSTS when cookies are secure, on errors too; never over plain HTTP settings")
     func strictTransport() async throws {
         try await withApp(secureCookies: true) { app in

@@ -169,8 +169,10 @@ struct WebPagesTests {
                 #expect(res.body.string.contains("The language must be vi or en."))
             }
             #expect(browser.cookies["thidua_lang"] == "en")
+            // No state changes on GET: the address takes POST only, and says so.
             try await app.testing().test(.GET, "/language") { res in
-                #expect(res.status == .notFound)
+                #expect(res.status == .methodNotAllowed)
+                #expect(res.headers.first(name: .allow) == "POST")
             }
         }
     }

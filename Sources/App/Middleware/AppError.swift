@@ -40,6 +40,13 @@ struct ErrorRenderer: AsyncMiddleware {
     }
 
     func render(_ error: any Error, for request: Request) async -> Response {
+        // The router's 404 for a path that exists under other methods is a 405 that says which.
+        let allowed = error is RouteNotFound ? Self.methods(for: request) : []
+        if !allowed.isEmpty {
+            let response = await render(AppError(.methodNotAllowed, "error.405"), for: request)
+            response.headers.replaceOrAdd(name: .allow, value: allowed.joined(separator: ", "))
+            return response
+        }
         let (status, message) = classify(error, request)
         if status.code >= 500 && !(error is AppError) {
             request.logger.error("\(String(reflecting: error))", metadata: ["component": "http"])
@@ -67,6 +74,21 @@ struct ErrorRenderer: AsyncMiddleware {
         } catch {
             return Response(status: status, headers: ["Content-Type": "text/plain; charset=utf-8"], body: .init(string: message))
         }
+    }
+
+    /// The methods registered for the request's path, other than its own.
+    static func methods(for request: Request) -> [String] {
+        let segments = request.url.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let methods = request.application.routes.all.filter { route in
+            route.path.count == segments.count && zip(route.path, segments).allSatisfy { component, segment in
+                switch component {
+                case .constant(let c): c == segment
+                case .parameter, .anything: true
+                case .catchall: true
+                }
+            }
+        }.map(\.method.rawValue)
+        return Set(methods).subtracting([request.method.rawValue]).sorted()
     }
 
     private func acceptsHTML(_ request: Request) -> Bool {
