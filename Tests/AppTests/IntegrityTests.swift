@@ -153,6 +153,21 @@ struct IntegrityTests {
             try await new.signIn(app, "ca.vangdanh2025", "demo-password-for-tests")
             try await new.get(app, "/units/\(ward)?date=2025-08-01") { res in
                 #expect(res.body.string.contains(member.fullName))
+                #expect(!res.body.string.contains("Thông tin cá nhân của thành viên chỉ hiển thị"))
+            }
+            // Old Trưng Vương before the merger: the ward of 2025 answers for the villages that came to it, not for
+            // khu Điền Công 1–3 (phường Uông Bí's): their teams show a count, the others their members.
+            func someMember(_ village: UUID) async throws -> Member {
+                try #require(try await Member.query(on: app.db).join(Team.self, on: \Member.$team.$id == \Team.$id)
+                    .filter(Team.self, \.$village.$id == village).first())
+            }
+            let came = try await someMember(DemoUnits.village("06820", "Trưng Vương 2"))
+            let went = try await someMember(DemoUnits.village("06820", "Điền Công 1"))
+            try await new.get(app, "/units/\(DemoUnits.commune("06820").uuidString)?date=2025-06-30") { res in
+                let page = res.body.string
+                #expect(page.contains(came.fullName))
+                #expect(!page.contains(went.fullName))
+                #expect(page.contains("Thông tin cá nhân của thành viên chỉ hiển thị"))
             }
         }
     }

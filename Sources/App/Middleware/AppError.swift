@@ -83,8 +83,7 @@ struct ErrorRenderer: AsyncMiddleware {
             route.path.count == segments.count && zip(route.path, segments).allSatisfy { component, segment in
                 switch component {
                 case .constant(let c): c == segment
-                case .parameter, .anything: true
-                case .catchall: true
+                case .parameter, .anything, .catchall: true
                 }
             }
         }.map(\.method.rawValue)

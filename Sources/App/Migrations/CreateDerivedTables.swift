@@ -211,95 +211,83 @@ struct MakeRecordTotalsUnique: AsyncMigration {
     private static let sqliteKey = "commune_id, month, kind, IFNULL(category, ''), IFNULL(origin, ''), IFNULL(subkind, ''), IFNULL(flag, -1), IFNULL(flag_on, '')"
     private static let postgresKey = "commune_id, month, kind, category, origin, subkind, flag, flag_on"
 
+    /// The trigger function (PostgreSQL) or triggers (SQLite) with a given statement that counts a new record in.
+    private static func postgresFunction(add: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
+        BEGIN
+          IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            UPDATE record_totals SET n = n - 1 WHERE \(match("OLD", same: "IS NOT DISTINCT FROM"));
+            DELETE FROM record_totals WHERE n <= 0 AND \(match("OLD", same: "IS NOT DISTINCT FROM"));
+          END IF;
+          IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            \(add)
+          END IF;
+          RETURN NULL;
+        END
+        $$ LANGUAGE plpgsql
+        """
+    }
+
+    private static func sqliteTriggers(add: String) -> [String] {
+        let remove = """
+            UPDATE record_totals SET n = n - 1 WHERE \(match("OLD", same: "IS"));
+            DELETE FROM record_totals WHERE n <= 0 AND \(match("OLD", same: "IS"));
+            """
+        return [
+            "DROP TRIGGER records_totals_insert",
+            "DROP TRIGGER records_totals_update",
+            "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
+            """
+            CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
+            flag_on, occurred_on ON records BEGIN \(remove) \(add) END
+            """,
+        ]
+    }
+
     func prepare(on database: any Database) async throws {
         if DerivedSQL.isPostgres(database) {
             // One transaction, records locked against writers, so that no write falls between the count and the
             // new trigger.
-            try await database.transaction { tx in try await DerivedSQL.run(["LOCK TABLE records IN SHARE MODE"] + Self.refill + [
-                "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.postgresKey)) NULLS NOT DISTINCT",
-                """
-                CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
-                BEGIN
-                  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                    UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
-                    DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
-                  END IF;
-                  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                    INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
+            let upsert = """
+                INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
                     ON CONFLICT (\(Self.postgresKey)) DO UPDATE SET n = record_totals.n + 1;
-                  END IF;
-                  RETURN NULL;
-                END
-                $$ LANGUAGE plpgsql
-                """,
-            ], on: tx) }
+                """
+            try await database.transaction { tx in
+                try await DerivedSQL.run(["LOCK TABLE records IN SHARE MODE"] + Self.refill + [
+                    "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.postgresKey)) NULLS NOT DISTINCT",
+                    Self.postgresFunction(add: upsert),
+                ], on: tx)
+            }
         } else {
-            let add = """
+            let upsert = """
                 INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1)
                   ON CONFLICT (\(Self.sqliteKey)) DO UPDATE SET n = n + 1;
                 """
-            let remove = """
-                UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS"));
-                DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS"));
-                """
-            try await database.transaction { tx in try await DerivedSQL.run(Self.refill + [
-                "CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.sqliteKey))",
-                "DROP TRIGGER records_totals_insert",
-                "DROP TRIGGER records_totals_update",
-                "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
-                """
-                CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
-                flag_on, occurred_on ON records BEGIN \(remove) \(add) END
-                """,
-            ], on: tx) }
+            try await database.transaction { tx in
+                try await DerivedSQL.run(Self.refill + ["CREATE UNIQUE INDEX record_totals_unique ON record_totals (\(Self.sqliteKey))"]
+                    + Self.sqliteTriggers(add: upsert), on: tx)
+            }
         }
     }
 
     /// Back to the update-then-insert triggers, which need no unique index.
     func revert(on database: any Database) async throws {
-        let addIfMissing = { (same: String) in
-            "UPDATE record_totals SET n = n + 1 WHERE \(Self.match("NEW", same: same)); "
-        }
         if DerivedSQL.isPostgres(database) {
-            try await DerivedSQL.run([
+            let add = """
+                UPDATE record_totals SET n = n + 1 WHERE \(Self.match("NEW", same: "IS NOT DISTINCT FROM"));
+                IF NOT FOUND THEN
+                  INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1);
+                END IF;
                 """
-                CREATE OR REPLACE FUNCTION record_totals_apply() RETURNS trigger AS $$
-                BEGIN
-                  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-                    UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
-                    DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS NOT DISTINCT FROM"));
-                  END IF;
-                  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-                    \(addIfMissing("IS NOT DISTINCT FROM"))
-                    IF NOT FOUND THEN
-                      INSERT INTO record_totals (\(Self.columns), n) VALUES (\(Self.values("NEW")), 1);
-                    END IF;
-                  END IF;
-                  RETURN NULL;
-                END
-                $$ LANGUAGE plpgsql
-                """,
-                "DROP INDEX record_totals_unique",
-            ], on: database)
+            try await DerivedSQL.run([Self.postgresFunction(add: add), "DROP INDEX record_totals_unique"], on: database)
         } else {
-            let add = addIfMissing("IS") + """
+            let add = """
+                UPDATE record_totals SET n = n + 1 WHERE \(Self.match("NEW", same: "IS"));
                 INSERT INTO record_totals (\(Self.columns), n) SELECT \(Self.values("NEW")), 1
                   WHERE NOT EXISTS (SELECT 1 FROM record_totals WHERE \(Self.match("NEW", same: "IS")));
                 """
-            let remove = """
-                UPDATE record_totals SET n = n - 1 WHERE \(Self.match("OLD", same: "IS"));
-                DELETE FROM record_totals WHERE n <= 0 AND \(Self.match("OLD", same: "IS"));
-                """
-            try await DerivedSQL.run([
-                "DROP TRIGGER records_totals_insert",
-                "DROP TRIGGER records_totals_update",
-                "CREATE TRIGGER records_totals_insert AFTER INSERT ON records BEGIN \(add) END",
-                """
-                CREATE TRIGGER records_totals_update AFTER UPDATE OF commune_id, kind, category, origin, subkind, flag,
-                flag_on, occurred_on ON records BEGIN \(remove) \(add) END
-                """,
-                "DROP INDEX record_totals_unique",
-            ], on: database)
+            try await DerivedSQL.run(Self.sqliteTriggers(add: add) + ["DROP INDEX record_totals_unique"], on: database)
         }
     }
 }

@@ -200,9 +200,7 @@ enum RecordService {
         if kind == .reformVisit, let caseID = record.reformCaseID, let place {
             // The case must be one this account may read, of the visit's commune or of one it was formed from.
             let found = try await Record.query(on: db).filter(\.$id == caseID).filter(\.$kind == RecordKind.reformCase.rawValue).first()
-            let readable = found.map { c in
-                LocalDate(iso: c.occurredOn).map { reach.includes(commune: c.communeID, village: c.villageID, on: $0) } ?? false
-            } ?? false
+            let readable = found.map { Self.canRead($0, reach: reach) } ?? false
             let sameCommune = found.map { c in
                 c.communeID == place.commune.id || graph.formedFrom(place.commune.id).contains { $0.unit.id == c.communeID }
             } ?? false

@@ -67,6 +67,8 @@ struct UnitPage: Encodable {
     struct TeamRow: Encodable {
         var name: String
         var village: String
+        /// Whether this account may see the team's members (its reach covers the village on the day shown).
+        var membersShown: Bool
         var members: [MemberRow]
         var memberCount: Int
     }
@@ -87,6 +89,7 @@ struct UnitPage: Encodable {
     var becameDate: String?
     var became: [Link]
     var teams: [TeamRow]
+    /// Every team's members are shown; otherwise the page says why some are not.
     var personalDataShown: Bool
     var sample: Bool
 }

@@ -75,42 +75,37 @@ public enum Reach: Hashable, Sendable {
         return .grants(graph.memo.value("grants/\(home)") { grants(of: homeUnit, graph: graph) })
     }
 
-    /// The grants of a unit, segment by segment of the days over which the structure stays the same.
+    /// The grants of a unit, segment by segment of the days over which the structure stays the same: on its own
+    /// days, all that lay under it; before them, what it was formed from.
     static func grants(of home: UnitInfo, graph: UnitGraph) -> [Grant] {
         var result: [Grant] = []
         for segment in graph.segments() {
             let day = segment.representative
             if home.isValid(on: day) {
-                var communes: Set<UUID> = home.level == .commune ? [home.id] : []
-                if home.level == .village, let c = graph.ancestor(of: home.id, at: .commune, on: day) {
-                    result.append(Grant(communes: [c], villages: [home.id], from: segment.from, to: segment.to))
-                    continue
-                }
-                communes.formUnion(graph.units(at: .commune, on: day, under: home.id).map(\.id))
-                if !communes.isEmpty { result.append(Grant(communes: communes, from: segment.from, to: segment.to)) }
+                result += whole(home, on: day, segment: segment, graph: graph)
             } else if day < home.validFrom {
                 for part in graph.constituents(of: home.id, structureDate: home.validFrom, on: day) {
-                    result += grants(for: part, home: home, day: day, segment: segment, graph: graph)
+                    result += part.whole ? whole(part.unit, on: day, segment: segment, graph: graph)
+                        : villages(part.villages, on: day, segment: segment, graph: graph)
                 }
             }
         }
         return result
     }
 
-    private static func grants(for part: Constituent, home: UnitInfo, day: LocalDate, segment: UnitGraph.Segment,
-                               graph: UnitGraph) -> [Grant] {
-        let unit = part.unit
-        if part.whole {
-            var communes: Set<UUID> = unit.level == .commune ? [unit.id] : []
-            communes.formUnion(graph.units(at: .commune, on: day, under: unit.id).map(\.id))
-            if unit.level == .village, let c = graph.ancestor(of: unit.id, at: .commune, on: day) {
-                return [Grant(communes: [c], villages: [unit.id], from: segment.from, to: segment.to)]
-            }
-            return communes.isEmpty ? [] : [Grant(communes: communes, from: segment.from, to: segment.to)]
-        }
-        // In part: the villages that came, under the commune each lay in on that day.
+    /// All of a unit on a day: a village alone, or the communes it is or holds.
+    private static func whole(_ unit: UnitInfo, on day: LocalDate, segment: UnitGraph.Segment, graph: UnitGraph) -> [Grant] {
+        if unit.level == .village { return villages([unit], on: day, segment: segment, graph: graph) }
+        var communes: Set<UUID> = unit.level == .commune ? [unit.id] : []
+        communes.formUnion(graph.units(at: .commune, on: day, under: unit.id).map(\.id))
+        return communes.isEmpty ? [] : [Grant(communes: communes, from: segment.from, to: segment.to)]
+    }
+
+    /// Some villages, under the commune each lay in on that day.
+    private static func villages(_ villages: [UnitInfo], on day: LocalDate, segment: UnitGraph.Segment,
+                                 graph: UnitGraph) -> [Grant] {
         var byCommune: [UUID: Set<UUID>] = [:]
-        for village in part.villages {
+        for village in villages {
             if let c = graph.ancestor(of: village.id, at: .commune, on: day) { byCommune[c, default: []].insert(village.id) }
         }
         return byCommune.map { Grant(communes: [$0.key], villages: $0.value, from: segment.from, to: segment.to) }

@@ -39,7 +39,7 @@ struct RecordsAPI: RouteCollection {
     }
 
     /// A record this account may read; one it may not is answered as missing, so that its existence is not told.
-    static func readable(_ req: Request, user: User, reach: Reach) async throws -> Record {
+    static func readable(_ req: Request, reach: Reach) async throws -> Record {
         let record = try await Self.record(req)
         guard RecordService.canRead(record, reach: reach) else { throw AppError.notFound("error.recordNotFound") }
         return record
@@ -90,14 +90,14 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
         let reach = user.reach(graph)
-        let record = try await Self.readable(req, user: user, reach: reach)
+        let record = try await Self.readable(req, reach: reach)
         return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, reach: reach))
     }
 
     @Sendable func update(req: Request) async throws -> RecordJSON {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
-        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
+        let record = try await Self.readable(req, reach: user.reach(graph))
         let input = try decode(req)
         let saved = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false)
         return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, reach: user.reach(graph)))
@@ -106,7 +106,7 @@ struct RecordsAPI: RouteCollection {
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
-        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
+        let record = try await Self.readable(req, reach: user.reach(graph))
         try await RecordService.delete(record, user: user, graph: graph, on: req.db)
         return .noContent
     }

@@ -18,7 +18,7 @@ struct AuthController: RouteCollection {
     }
 
     @Sendable func form(req: Request) async throws -> View {
-        let next = safeNext(try? req.query.get(String.self, at: "next"))
+        let next = Self.safeNext(try? req.query.get(String.self, at: "next"))
         return try await req.view.render("auth/sign-in", SignInPage(page: .init(request: req, title: req.t("signIn.title")),
                                                                     username: "", error: nil, next: next))
     }
@@ -32,7 +32,7 @@ struct AuthController: RouteCollection {
     @Sendable func signIn(req: Request) async throws -> Response {
         let form = try req.content.decode(SignInForm.self)
         let username = (form.username ?? "").trimmingCharacters(in: .whitespaces)
-        let next = safeNext(form.next)
+        let next = Self.safeNext(form.next)
         func refuse(_ message: String, _ status: HTTPResponseStatus) async throws -> Response {
             let page = SignInPage(page: .init(request: req, title: req.t("signIn.title")), username: username,
                                   error: message, next: next)
@@ -72,7 +72,7 @@ struct AuthController: RouteCollection {
     @Sendable func language(req: Request) async throws -> Response {
         let form = try req.content.decode(LanguageForm.self)
         guard let lang = form.lang.flatMap(Language.init(rawValue:)) else { throw AppError.badRequest("error.language") }
-        let response = req.redirect(to: safeNext(form.back))
+        let response = req.redirect(to: Self.safeNext(form.back))
         response.cookies[Request.languageCookie] = HTTPCookies.Value(
             string: lang.rawValue, maxAge: 365 * 86400, path: "/", isSecure: req.application.config.secureCookies,
             isHTTPOnly: true, sameSite: .lax)
@@ -91,8 +91,6 @@ struct AuthController: RouteCollection {
         else { return "/" }
         return next
     }
-
-    func safeNext(_ next: String?) -> String { Self.safeNext(next) }
 }
 
 enum Accounts {

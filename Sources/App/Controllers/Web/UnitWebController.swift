@@ -76,9 +76,10 @@ struct UnitWebController: RouteCollection {
                 let village = graph.units[team.$village.id].map(\.fullName) ?? ""
                 let members = team.members.filter { $0.leftOn == nil }
                     .sorted { ($0.role.order, $0.fullName) < ($1.role.order, $1.fullName) }
+                let shown = inScope(team.$village.id)
                 return UnitPage.TeamRow(
-                    name: team.name, village: village,
-                    members: inScope(team.$village.id) ? members.map {
+                    name: team.name, village: village, membersShown: shown,
+                    members: shown ? members.map {
                         UnitPage.MemberRow(name: $0.fullName, role: req.t("member.\($0.role.rawValue)"), phone: $0.phone)
                     } : [],
                     memberCount: members.count)
@@ -93,7 +94,7 @@ struct UnitWebController: RouteCollection {
             population: unit.population.map(groupedNumber), date: date.iso, dateDisplay: date.display,
             parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
             madeFromDate: incoming ? dayBefore.display : nil, becameDate: unit.validTo?.adding(days: 1).display,
-            became: became, teams: teams, personalDataShown: villageIDs.contains(where: inScope), sample: sample)
+            became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample)
         return try await req.view.render("units/show", page)
     }
 }
