@@ -30,10 +30,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
                           path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
     }
 
-    app.views.use(.leaf)
-    app.leaf.configuration.rootDirectory = (config.resourcesDirectory as NSString).appendingPathComponent("Views") + "/"
-    app.leaf.tags["t"] = TranslateTag()
-    app.leaf.cache.isEnabled = app.environment.isRelease
+    useViews(app, resources: config.resourcesDirectory)
 
     // Security headers go on every answer, so they wrap the rest; the error renderer comes next, so that it sees
     // every error, including those of the other middleware. Sessions are read for every request, so that an error
@@ -150,14 +147,26 @@ enum DatabaseErrors {
     }
 }
 
-/// `#t(KEY)` in a template: the string in the request's language.
+/// Leaf templates from Resources/Views with the `#t` tag; the application's localizer must be set.
+func useViews(_ app: Application, resources: String) {
+    app.views.use(.leaf)
+    app.leaf.configuration.rootDirectory = (resources as NSString).appendingPathComponent("Views") + "/"
+    app.leaf.tags["t"] = TranslateTag(localizer: app.localizer)
+    app.leaf.cache.isEnabled = app.environment.isRelease
+}
+
+/// `#t(KEY)` in a template: the string in the page's language (`page.lang` of its context), so that a page
+/// renders the same from its context alone, with or without a request.
 struct TranslateTag: LeafTag {
+    let localizer: Localizer
+
     func render(_ ctx: LeafContext) throws -> LeafData {
         guard let key = ctx.parameters.first?.string else { throw "#t needs a key" }
-        guard let request = ctx.request else { return .string(key) }
+        let language = ctx.data["page"]?.dictionary?["lang"]?.string.flatMap(Language.init(rawValue:))
+            ?? ctx.request?.language ?? .vi
         var arguments: [String: String] = [:]
         for (i, p) in ctx.parameters.dropFirst().enumerated() { arguments[String(i)] = p.string ?? "" }
-        return .string(request.t(key, arguments))
+        return .string(localizer.text(key, language, arguments))
     }
 }
 

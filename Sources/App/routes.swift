@@ -44,4 +44,7 @@ func routes(_ app: Application) throws {
     let signedIn = web.grouped(RequireSignIn())
     try signedIn.register(collection: MovementWebController())
     try signedIn.register(collection: UnitWebController())
+    try signedIn.register(collection: ResultsWebController())
+    try signedIn.register(collection: RecordsWebController())
+    try signedIn.register(collection: TeamWebController())
 }

@@ -17,7 +17,7 @@ struct DemoAndUnitsTests {
             #expect(first.unitsAdded == 116)
             #expect(first.teamsAdded == 101)
             #expect((303...505).contains(first.membersAdded))
-            #expect(first.accounts.map(\.username) == ["admin", "thuongtruc", "ca.vangdanh", "lanhdao"])
+            #expect(first.accounts.map(\.username) == ["admin", "thuongtruc", "ca.vangdanh", "lanhdao", "ca.phuongvangdanh", "totruong.vangdanh3"])
             let members = try await Member.query(on: app.db).count()
             let leaders = try await Member.query(on: app.db).filter(\.$role == .leader).count()
             #expect(leaders == 101)
@@ -34,7 +34,7 @@ struct DemoAndUnitsTests {
             #expect(try await UnitSuccession.query(on: app.db).count() == 11)
             #expect(try await Team.query(on: app.db).count() == 101)
             #expect(try await Member.query(on: app.db).count() == members)
-            #expect(try await User.query(on: app.db).count() == 4)
+            #expect(try await User.query(on: app.db).count() == 6)
             #expect(try await Movement.query(on: app.db).count() == 1)
         }
     }

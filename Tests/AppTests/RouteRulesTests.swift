@@ -80,9 +80,21 @@ struct RouteRulesTests {
         "GET /api/v1/movements/:movement/phases/:phase/results": ("/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results", .ok, .unauthorized),
         "POST /api/v1/auth/token": ("/api/v1/auth/token", .badRequest, .badRequest),
         "DELETE /api/v1/auth/token": ("/api/v1/auth/token", .noContent, .unauthorized),
-        // Web pages: a session, not a token; without one they send to the sign-in page.
+        // Web pages: a session, not a token; without one they send to the sign-in page (`webRoutes` tries them
+        // signed in).
         "GET /": ("/", .seeOther, .seeOther),
         "GET /movements/:movement": ("/movements/uong-bi-2024-2025", .seeOther, .seeOther),
+        "GET /movements": ("/movements", .seeOther, .seeOther),
+        "GET /movements/:movement/phases/:phase": ("/movements/uong-bi-2024-2025/phases/dot-2", .seeOther, .seeOther),
+        "GET /units/:unit/movements/:movement": ("/units/06808/movements/uong-bi-2024-2025", .seeOther, .seeOther),
+        "GET /records": ("/records", .seeOther, .seeOther),
+        "GET /records/new": ("/records/new", .seeOther, .seeOther),
+        "GET /records/:record": ("/records/\(UUID())", .seeOther, .seeOther),
+        "GET /records/:record/delete": ("/records/\(UUID())/delete", .seeOther, .seeOther),
+        "GET /teams/:team": ("/teams/\(UUID())", .seeOther, .seeOther),
+        "POST /records/new": ("/records/new", .forbidden, .forbidden),
+        "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),
+        "POST /records/:record/delete": ("/records/\(UUID())/delete", .forbidden, .forbidden),
         "GET /units": ("/units", .seeOther, .seeOther),
         "GET /units/:unit": ("/units/06808", .seeOther, .seeOther),
         "GET /sign-in": ("/sign-in", .ok, .ok),
@@ -214,5 +226,54 @@ struct RouteRulesTests {
         var tokens: [Who: String] = [:]
         for who in Who.allCases where who != .anonymous { tokens[who] = try await issueToken(app, username(who)) }
         return tokens
+    }
+}
+
+extension RouteRulesTests {
+    /// The web pages that act on one place, tried by every role with a signed-in browser: a record's correction
+    /// and deletion, a record made through the form, the team of the place's village and the commune's page.
+    @Test("Web routes, by role and place: the same rules as the API", arguments: Place.allCases)
+    func webRoutes(place: Place) async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let tokens = try await Self.tokens(app)
+            let admin = try #require(tokens[.admin])
+            let tip: [String: Any] = ["kind": "information_source", "village": place.village.uuidString, "date": place.date,
+                                      "category": "social_order", "origin": "people"]
+            let team = try #require(try await Team.query(on: app.db).filter(\.$village.$id == place.village).first()?.id)
+            for who in Who.allCases where who != .anonymous {
+                let browser = Browser()
+                try await browser.signIn(app, Self.username(who), "demo-password-for-tests")
+                let label = "\(who) at \(place)"
+                var id = ""
+                try await send(app, .POST, "/api/v1/records", token: admin, tip) { res in
+                    struct ID: Decodable { var id: String }
+                    id = try res.content.decode(ID.self).id
+                }
+                // A record it may not read is missing; one it may read but not change is forbidden.
+                let expected: HTTPStatus = Self.mayRead(who, place) ? (Self.mayWriteRecord(who, place) ? .ok : .forbidden) : .notFound
+                try await browser.get(app, "/records/\(id)") { #expect($0.status == expected, "edit form: \(label)") }
+                try await browser.get(app, "/records/\(id)/delete") { #expect($0.status == expected, "delete page: \(label)") }
+                try await browser.post(app, "/records/\(id)/delete", [:]) { res in
+                    #expect(res.status == (expected == .ok ? .seeOther : expected), "delete: \(label)")
+                }
+                // Listed only where it may be read.
+                try await browser.get(app, "/records?from=\(place.date)&to=\(place.date)") { res in
+                    #expect(res.status == .ok)
+                }
+                // The team of the place's village, as it stands today: the village lies in the 2025 ward now.
+                let today: Place = place == .outside ? .outside : .newWardAfter
+                try await browser.get(app, "/teams/\(team.uuidString)") { res in
+                    #expect(res.status == (Self.mayRead(who, today) && who != .viewer || who == .admin || who == .secretariat ? .ok : .notFound),
+                            "team: \(label)")
+                }
+                // A commune's results are open to every account; its members only within reach.
+                try await browser.get(app, "/units/\(place.commune.uuidString)/movements/uong-bi-2024-2025") { res in
+                    #expect(res.status == .ok, "commune page: \(label)")
+                    #expect(res.body.string.contains("Tổ bảo vệ ANTT") && res.body.string.contains("0900 000")
+                            == (Self.mayRead(who, place) && who != .viewer), "members: \(label)")
+                }
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ struct WebPagesTests {
     func movementPageContext() throws {
         let localizer = try Localizer(directory: resourcesDirectory + "/Localization")
         let plan = try PlanLoader.load(yaml: try String(contentsOfFile: resourcesDirectory + "/Plans/uong-bi-2024-2025.yaml", encoding: .utf8))
-        let text = PlanText { localizer.text($0, .vi, $1) }
+        let text = Translator(localizer: localizer, language: .vi)
         let chrome = PageChrome(lang: "vi", title: "t", csrf: "c", path: "/", account: nil, otherLanguage: "en", otherLanguageName: "English")
         let page = MovementPage.build(plan: plan, today: LocalDate(iso: "2025-02-04")!, page: chrome, text: text)
         #expect(page.phases.map(\.state) == ["past", "current"])
@@ -51,7 +51,12 @@ struct WebPagesTests {
             try await loadDemo(app)
             let browser = Browser()
             try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            // The secretariat's home is the dashboard of the movement running, or of the last one to end.
             try await browser.get(app, "/") { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/movements/uong-bi-2024-2025/phases/dot-2")
+            }
+            try await browser.get(app, "/movements") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains(#"href="/movements/uong-bi-2024-2025""#))
             }

@@ -135,6 +135,10 @@ struct ParticipationTests {
         #expect(map.target(commune: m.b, village: m.b2) == m.v)
         #expect(map.target(commune: m.a, village: nil) == m.w)
         #expect(map.splitCommunes() == [m.b])
+        // The rows to read for one ward: its own, A's (whole) and B's (b1 lies in W); for V its own and B's.
+        #expect(map.sources(of: [m.w]) == [m.w, m.a, m.b])
+        #expect(map.sources(of: [m.v]) == [m.v, m.b])
+        #expect(map.sources(of: []) == [])
         // With no population known for its parts, a merged ward's residents are unknown, not zero.
         #expect(Participation.population(of: g.units[m.w]!, graph: g) == nil)
         #expect(g.formedFrom(m.w).map { "\($0.unit.name)\($0.whole ? "" : " in part")" } == ["A", "B in part"])

@@ -74,3 +74,34 @@ struct RecordDraftTests {
         #expect(RecordDraft.check(kind: .model, fields: f, date: nil, today: today).errors == ["name": "field.required"])
     }
 }
+
+@Suite("Patrol times from a form")
+struct PatrolTimeTests {
+    @Test("Clock times: HH:mm only, 00:00 to 23:59")
+    func minutes() {
+        #expect(RecordDraft.minutes("00:00") == 0)
+        #expect(RecordDraft.minutes("23:59") == 1439)
+        #expect(RecordDraft.minutes("19:30") == 1170)
+        #expect(RecordDraft.minutes("24:00") == nil)
+        #expect(RecordDraft.minutes("7:30") == nil)
+        #expect(RecordDraft.minutes("07:60") == nil)
+        #expect(RecordDraft.minutes("") == nil)
+        #expect(RecordDraft.minutes("ab:cd") == nil)
+    }
+
+    @Test("A patrol in Vietnam time; an end at or before the start is the next morning")
+    func span() throws {
+        let day = try #require(LocalDate(iso: "2025-03-10"))
+        let evening = try #require(RecordDraft.patrolSpan(date: day, start: "19:30", end: "22:00"))
+        // 19:30 on 10/03 in Vietnam is 12:30 UTC.
+        #expect(evening.start == Date(timeIntervalSince1970: 1_741_609_800))
+        #expect(evening.end.timeIntervalSince(evening.start) == 2.5 * 3600)
+        let night = try #require(RecordDraft.patrolSpan(date: day, start: "22:00", end: "02:00"))
+        #expect(night.end.timeIntervalSince(night.start) == 4 * 3600)
+        #expect(VietnamTime.localDate(of: night.end) == LocalDate(iso: "2025-03-11"))
+        // The same time twice is a whole day, which the draft then refuses as too long.
+        let same = try #require(RecordDraft.patrolSpan(date: day, start: "08:00", end: "08:00"))
+        #expect(same.end.timeIntervalSince(same.start) == 24 * 3600)
+        #expect(RecordDraft.patrolSpan(date: day, start: "8h", end: "10:00") == nil)
+    }
+}

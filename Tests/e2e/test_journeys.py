@@ -18,7 +18,7 @@ BASE = os.environ.get("THIDUA_URL", "http://127.0.0.1:8080")
 PASSWORD = os.environ.get("THIDUA_PASSWORD", "")
 
 
-def make_driver(width, height):
+def make_driver(width, height, javascript=False):
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
@@ -27,7 +27,8 @@ def make_driver(width, height):
     if width < 800:
         # A real phone viewport: headless windows cannot be narrower than about 500 pixels.
         options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2}})
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
     return driver

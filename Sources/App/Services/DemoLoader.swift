@@ -60,9 +60,17 @@ enum DemoLoader {
                 guard let role = Role(rawValue: account.role) else {
                     throw StartupError("\(demoFile): unknown role \(account.role)")
                 }
-                let unitID = try account.unit.map { code in
+                var unitID = try account.unit.map { code in
                     guard let id = built.unitsByCode[code] else { throw StartupError("\(demoFile): no unit with code \(code)") }
                     return id
+                }
+                if let name = account.ward {
+                    guard let id = built.wardsByName[name] else { throw StartupError("\(demoFile): no 2025 ward \(name)") }
+                    unitID = id
+                }
+                if let name = account.village {
+                    guard let id = built.villagesByName[name] else { throw StartupError("\(demoFile): no village \(name)") }
+                    unitID = id
                 }
                 // An account that exists is left as it is: a restart must not change anyone's password.
                 if try await User.query(on: tx).filter(\.$username == account.username).first() == nil {
@@ -142,6 +150,9 @@ enum DemoLoader {
         var units: [UnitInfo] = []
         var sampleUnits: Set<UUID> = []
         var unitsByCode: [String: UUID] = [:]
+        /// The wards of 2025 and the villages, by name, for accounts of today's structure.
+        var wardsByName: [String: UUID] = [:]
+        var villagesByName: [String: UUID] = [:]
         var links: [ParentLink] = []
         var successions: [Succession] = []
         var teams: [Team] = []
@@ -187,6 +198,7 @@ enum DemoLoader {
                 // The village keeps its identity across the merger; only its parent changes.
                 b.units.append(village)
                 b.sampleUnits.insert(village.id)
+                b.villagesByName[name] = village.id
                 b.links.append(ParentLink(unitID: village.id, parentID: commune.id, validFrom: from, validTo: districtEnd))
                 villagesByCommune[c.name, default: []].append(village)
             }
@@ -202,6 +214,7 @@ enum DemoLoader {
             let unit = UnitInfo(id: stableID("unit", "2025", ward.name), level: .commune, kind: ward.kind,
                                 name: ward.name, validFrom: effective)
             add(unit, parent: province.id)
+            b.wardsByName[ward.name] = unit.id
             func move(_ villages: [UnitInfo], from commune: String, whole: Bool) throws {
                 guard let old = communeByName[commune] else { throw StartupError("\(demoFile): no commune \(commune)") }
                 for v in villages {
@@ -301,8 +314,11 @@ struct DemoSpec: Decodable {
         var username: String
         var displayName: String
         var role: String
+        /// A unit by its code, a ward of 2025 by its name (their codes are not in the file), or a village by name.
         var unit: String?
-        enum CodingKeys: String, CodingKey { case username, displayName = "display_name", role, unit }
+        var ward: String?
+        var village: String?
+        enum CodingKeys: String, CodingKey { case username, displayName = "display_name", role, unit, ward, village }
     }
 
     var structureFrom: String

@@ -16,6 +16,9 @@ public struct Plan: Codable, Hashable, Sendable {
     public var criteria: [Criterion]
     public var adjustments: [Adjustment]
     public var classification: [ClassificationBand]
+    /// A plan for showing the software (the demo's, re-dated to hold today), said wherever its results show;
+    /// optional so that plans stored before it read as real ones.
+    public var illustrative: Bool?
 
     public init(formatVersion: Int = 1, id: String, theme: String, organiser: Organiser, area: [String],
                 totalPoints: Double, missingDataPoints: Double = 0, phases: [Phase], contents: [Content],
@@ -35,6 +38,8 @@ public struct Plan: Codable, Hashable, Sendable {
     }
 
     public var targets: [Target] { contents.flatMap(\.targets) }
+
+    public var isIllustrative: Bool { illustrative == true }
 
     /// Points of the targets and the committee-assessed criteria together.
     public var declaredPoints: Double {

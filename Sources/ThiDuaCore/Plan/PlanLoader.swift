@@ -180,7 +180,7 @@ private struct PlanReader {
         guard let f = fields(root, path: "plan",
                              required: ["format", "id", "theme", "organiser", "phases", "contents", "total_points",
                                         "classification"],
-                             optional: ["area", "criteria", "adjustments", "missing_data_points"]) else { return nil }
+                             optional: ["area", "criteria", "adjustments", "missing_data_points", "illustrative"]) else { return nil }
         let format = integer(f["format"], path: "format")
         if let format, format != PlanLoader.supportedFormat {
             report(f["format"], "plan.unsupportedFormat", ["value": String(format),
@@ -197,11 +197,20 @@ private struct PlanReader {
         let criteria = criteria(f["criteria"])
         let adjustments = adjustments(f["adjustments"])
         let bands = bands(f["classification"], total: total)
+        var illustrative: Bool?
+        if let node = f["illustrative"] {
+            switch node.string {
+            case "true": illustrative = true
+            case "false": illustrative = false
+            default: report(node, "plan.notBoolean", ["path": "illustrative"])
+            }
+        }
 
-        let plan = Plan(formatVersion: format ?? 0, id: id ?? "", theme: theme ?? "",
+        var plan = Plan(formatVersion: format ?? 0, id: id ?? "", theme: theme ?? "",
                         organiser: organiser ?? Organiser(name: ""), area: area, totalPoints: total ?? 0,
                         missingDataPoints: missing ?? 0, phases: phases, contents: contents, criteria: criteria,
                         adjustments: adjustments, classification: bands)
+        plan.illustrative = illustrative
         if let total, !pointsUnreadable, pointsSeen > 0, abs(pointsSeen - total) > 1e-9 {
             report(f["total_points"], "plan.pointsSum", ["declared": show(pointsSeen),
                                                          "total": show(total)])

@@ -136,6 +136,24 @@ public struct RecordValues: Equatable, Sendable {
 
 /// A record as typed: its kind's fields checked against the kind's rules, the same for the API and the forms.
 public enum RecordDraft {
+    /// Minutes after midnight of a `HH:mm` time (00:00–23:59), or nil.
+    public static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
+              (0..<24).contains(h), (0..<60).contains(m) else { return nil }
+        return h * 60 + m
+    }
+
+    /// A patrol's start and end from its day and two clock times in Vietnam: an end at or before the start is on
+    /// the next day (a night patrol from 22:00 to 02:00 lasts four hours). Nil when a time cannot be read.
+    public static func patrolSpan(date: LocalDate, start: String, end: String) -> (start: Date, end: Date)? {
+        guard let s = minutes(start), let e = minutes(end) else { return nil }
+        let midnight = VietnamTime.startOfDay(date)
+        let from = midnight.addingTimeInterval(TimeInterval(s * 60))
+        let to = midnight.addingTimeInterval(TimeInterval((e <= s ? e + 24 * 60 : e) * 60))
+        return (from, to)
+    }
+
     /// The values to store and a message key per field that is wrong (none: valid). `date` is the day already
     /// resolved by the caller (it decides the unit too), nil when it was not valid: the other fields are still
     /// checked, less what compares with it. Nothing later than `today` is accepted.

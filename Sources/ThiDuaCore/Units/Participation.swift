@@ -78,6 +78,20 @@ public enum Participation {
             return result
         }
 
+        /// The communes whose records can count in any of `units`: those that count there whole, and those with a
+        /// village that lies there on the structure date. Reading only these rows gives the same facts for `units`.
+        public mutating func sources(of units: Set<UUID>) -> Set<UUID> {
+            var result: Set<UUID> = []
+            for unit in graph.units.values where unit.level == .commune {
+                if let t = target(commune: unit.id, village: nil), units.contains(t) { result.insert(unit.id) }
+            }
+            for link in graph.links where !result.contains(link.parentID) {
+                guard graph.units[link.parentID]?.level == .commune, graph.units[link.unitID]?.level == .village else { continue }
+                if let t = target(commune: link.parentID, village: link.unitID), units.contains(t) { result.insert(link.parentID) }
+            }
+            return result
+        }
+
         private func share(_ c: Constituent, _ villages: Set<UUID>) -> Int {
             c.whole ? graph.villages(of: c.unit.id, on: structureDate).filter { villages.contains($0.id) }.count
                 : c.villages.count

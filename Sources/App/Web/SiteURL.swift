@@ -4,6 +4,7 @@ import Foundation
 /// route that moves moves everywhere at once, and every value in a path or query is escaped the same way.
 enum SiteURL: Sendable, Equatable {
     case home
+    case movements
     case movement(String)
     case units(date: String?)
     case unit(String, date: String?)
@@ -11,10 +12,19 @@ enum SiteURL: Sendable, Equatable {
     case signOut
     case language
     case stylesheet
+    case dashboard(String, phase: String, query: DashboardQuery)
+    /// A commune's results in a movement; the phase of today when none is given.
+    case communeResults(String, movement: String, phase: String?)
+    case team(String)
+    case newRecord(kind: String?)
+    case records(kind: String?, from: String? = nil, to: String? = nil, page: Int?)
+    case record(String)
+    case recordDelete(String)
 
     var path: String {
         switch self {
         case .home: "/"
+        case .movements: "/movements"
         case .movement(let id): "/movements/" + Self.segment(id)
         case .units(let date): "/units" + Self.query(["date": date])
         case .unit(let id, let date): "/units/" + Self.segment(id) + Self.query(["date": date])
@@ -22,6 +32,19 @@ enum SiteURL: Sendable, Equatable {
         case .signOut: "/sign-out"
         case .language: "/language"
         case .stylesheet: "/css/app.css"
+        case let .dashboard(id, phase, q):
+            "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + Self.query([
+                "sort": q.sort == .rank ? nil : q.sort.text, "dir": q.descending ? "desc" : nil,
+                "area": q.area?.uuidString, "band": q.band, "page": q.page > 1 ? String(q.page) : nil,
+                "structureDate": q.structureDate?.iso])
+        case let .communeResults(unit, movement, phase):
+            "/units/" + Self.segment(unit) + "/movements/" + Self.segment(movement) + Self.query(["phase": phase])
+        case .team(let id): "/teams/" + Self.segment(id)
+        case .newRecord(let kind): "/records/new" + Self.query(["kind": kind])
+        case let .records(kind, from, to, page):
+            "/records" + Self.query(["kind": kind, "from": from, "to": to, "page": page.map(String.init)])
+        case .record(let id): "/records/" + Self.segment(id)
+        case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
         }
     }
 
@@ -41,6 +64,8 @@ enum SiteURL: Sendable, Equatable {
 /// The paths every page's frame links to.
 struct SiteLinks: Encodable, Sendable {
     var home = SiteURL.home.path
+    var movements = SiteURL.movements.path
+    var records = SiteURL.records(kind: nil, page: nil).path
     var units = SiteURL.units(date: nil).path
     var signIn = SiteURL.signIn(next: nil).path
     var signOut = SiteURL.signOut.path

@@ -16,6 +16,8 @@ struct PageChrome: Encodable {
     var otherLanguage: String
     var otherLanguageName: String
     var links = SiteLinks()
+    /// What the last form did ("saved"), shown once.
+    var flash: String? = nil
 }
 
 extension PageChrome {
@@ -32,6 +34,7 @@ extension PageChrome {
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue
         otherLanguageName = other == .vi ? "Tiếng Việt" : "English"
+        flash = Flash.take(request)
     }
 }
 
@@ -39,4 +42,11 @@ struct ErrorPage: Encodable {
     var status: Int
     var message: String
     var page: PageChrome
+}
+
+/// A link among several, one of which may be the page shown (phases, pages of a list): `aria-current` marks it.
+struct PageLink: Encodable, Sendable, Equatable {
+    var label: String
+    var href: String
+    var current: Bool
 }

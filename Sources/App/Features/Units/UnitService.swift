@@ -109,3 +109,32 @@ extension Request {
         try await UnitService.graph(on: db, cache: application.unitGraphCache)
     }
 }
+
+extension UnitService {
+    /// The teams of a unit's villages on a day with their current members; members' names and phones only where
+    /// the account answers for the village on that day (an account answers for a village, not a unit as a whole).
+    static func teamRows(of unit: UnitInfo, on date: LocalDate, user: User, graph: UnitGraph, text t: Translator,
+                         db: any Database) async throws -> [UnitPage.TeamRow] {
+        let reach = user.reach(graph)
+        func inScope(_ village: UUID) -> Bool {
+            graph.ancestor(of: village, at: .commune, on: date).map {
+                Permissions.seesPersonalData(role: user.role, reach: reach, commune: $0, village: village, on: date)
+            } ?? false
+        }
+        let villageIDs = unit.level == .village ? [unit.id] : graph.villages(of: unit.id, on: date).map(\.id)
+        guard !villageIDs.isEmpty else { return [] }
+        let found = try await Team.query(on: db).filter(\.$village.$id ~~ villageIDs).with(\.$members).all()
+        return found.map { team in
+            let village = graph.units[team.$village.id].map(\.fullName) ?? ""
+            let members = team.members.filter { $0.leftOn == nil }
+                .sorted { ($0.role.order, $0.fullName) < ($1.role.order, $1.fullName) }
+            let shown = inScope(team.$village.id)
+            return UnitPage.TeamRow(
+                name: team.name, village: village, membersShown: shown,
+                members: shown ? members.map {
+                    UnitPage.MemberRow(name: $0.fullName, role: t("member.\($0.role.rawValue)"), phone: $0.phone)
+                } : [],
+                memberCount: members.count)
+        }.sorted { UnitGraph.naturalCompareStrings($0.village, $1.village) }
+    }
+}

@@ -43,17 +43,17 @@ struct MovementPage: Encodable {
     var targetCount: Int
 
     /// Pure: the same plan, day and language always give the same page.
-    static func build(plan: Plan, today: LocalDate, page: PageChrome, text: PlanText) -> MovementPage {
+    static func build(plan: Plan, today: LocalDate, page: PageChrome, text: Translator) -> MovementPage {
         let phases = plan.phases.map { p -> PhaseRow in
             let state = today < p.start ? "upcoming" : (today > p.end ? "past" : "current")
             return PhaseRow(name: p.name, start: p.start.display, end: p.end.display, days: p.span.dayCount,
-                            occasion: p.occasion, state: state, stateText: text.t("phase.\(state)", [:]))
+                            occasion: p.occasion, state: state, stateText: text("phase.\(state)"))
         }
         let contents = plan.contents.map { c in
             ContentRow(number: c.number, name: c.name, targets: c.targets.map { target in
                 TargetRow(name: target.name, indicator: text.indicator(target.indicator),
                           goal: text.goal(target.goal, for: target.indicator), points: text.number(target.points),
-                          scoring: target.scoring == .allOrNothing ? text.t("scoring.allOrNothing", [:]) : nil)
+                          scoring: target.scoring == .allOrNothing ? text("scoring.allOrNothing") : nil)
             })
         }
         let organiser = plan.organiser.shortName.map { "\(plan.organiser.name) (\($0))" } ?? plan.organiser.name

@@ -25,17 +25,39 @@ enum ResultsService {
                        facts: Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) }))
     }
 
+    /// One unit's result at the end of each month of the phase so far (the last one as of the window's day), read
+    /// from the rows that can count in it alone.
+    static func trend(movement: Movement, plan: Plan, window: EvaluationWindow, unit: UnitInfo, structureDate: LocalDate,
+                      graph: UnitGraph, on db: any Database) async throws -> [(month: Month, result: UnitResult)] {
+        guard window.hasStarted else { return [] }
+        var out: [(month: Month, result: UnitResult)] = []
+        var month = Month(window.phase.start)
+        let last = Month(window.asOf)
+        let movementID = try movement.requireID()
+        while month <= last {
+            let step = EvaluationWindow(phase: window.phase, asOf: min(month.lastDay, window.asOf))
+            let facts = try await self.facts(plan: plan, movementID: movementID, window: step, structureDate: structureDate,
+                                             graph: graph, only: [unit.id], on: db)
+            if let f = facts.first { out.append((month, Evaluator.evaluateUnit(plan: plan, window: step, facts: f))) }
+            month = month.next
+        }
+        return out
+    }
+
+    /// `only`: the facts of these units alone (one commune's page), read from the rows that can count in them.
     static func facts(plan: Plan, movementID: UUID, window: EvaluationWindow, structureDate: LocalDate,
-                      graph: UnitGraph, on db: any Database) async throws -> [UnitFacts] {
-        let participants = Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
+                      graph: UnitGraph, only: Set<UUID>? = nil, on db: any Database) async throws -> [UnitFacts] {
+        var participants = Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
+        if let only { participants = participants.filter { only.contains($0.id) } }
         var map = Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
         var facts: [UUID: UnitFacts] = [:]
         for unit in participants {
             facts[unit.id] = UnitFacts(unit: unit, population: Participation.population(of: unit, graph: graph))
         }
         let keys = plan.factKeys
-        try await recordFacts(keys: keys, window: window, map: &map, facts: &facts, on: db)
-        try await figureFacts(keys: keys, window: window, map: &map, facts: &facts, on: db)
+        let sources = only.map { _ in map.sources(of: Set(participants.map(\.id))).sorted { $0.uuidString < $1.uuidString } }
+        try await recordFacts(keys: keys, window: window, map: &map, facts: &facts, sources: sources, on: db)
+        try await figureFacts(keys: keys, window: window, map: &map, facts: &facts, sources: sources, on: db)
         try await assessments(movementID: movementID, phase: window.phase.id, facts: &facts, on: db)
         return participants.compactMap { facts[$0.id] }
     }
@@ -72,7 +94,7 @@ enum ResultsService {
     /// communes split by a merger are read from their records, village by village. Measures of what is in force on
     /// the last day (models, reform cases) read the records.
     static func recordFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout Participation.StructureMap,
-                            facts: inout [UUID: UnitFacts], on db: any Database) async throws {
+                            facts: inout [UUID: UnitFacts], sources: [UUID]? = nil, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         var byWindow: [FactWindow: [(FactKey, RecordKind, [RecordFilter], RecordWindow)]] = [:]
         for key in keys {
@@ -91,7 +113,7 @@ enum ResultsService {
                          measures.filter { $0.3 == .phase && !RecordSQL.totalsKeep($0.2) }]
             for (part, group) in parts.enumerated() where !group.isEmpty {
                 let during = group[0].3
-                let scan = MeasureScan(sql: sql, measures: group.map { ($0.1, $0.2) }, asOf: span.end)
+                let scan = MeasureScan(sql: sql, measures: group.map { ($0.1, $0.2) }, asOf: span.end, sources: sources)
                 func add(_ rows: [MeasureScan.Row], sign: Int, skip: Set<UUID> = []) {
                     for row in rows where !skip.contains(row.commune) {
                         guard let target = map.target(commune: row.commune, village: row.village) else { continue }
@@ -138,6 +160,12 @@ enum ResultsService {
         let sql: any SQLDatabase
         let measures: [(RecordKind, [RecordFilter])]
         let asOf: LocalDate
+        /// Only these communes' rows, when set.
+        var sources: [UUID]? = nil
+
+        private var onlySources: SQLQueryString {
+            sources.map { " AND commune_id IN (\(binds: $0.isEmpty ? [UUID()] : $0))" } ?? ""
+        }
 
         /// The conditional counts, as SQL: `1` per record, `n` per row of totals.
         private func columns(counting unit: String) -> SQLQueryString {
@@ -170,7 +198,7 @@ enum ResultsService {
             // on a few rows and walk the table instead of the index.
             query += " WHERE " + condition + " AND " + (indexCondition ?? "kind IN (\(binds: kinds))")
             if let communes { query += " AND commune_id IN (\(binds: communes))" }
-            query += " GROUP BY \(unsafeRaw: groups)"
+            query += onlySources + " GROUP BY \(unsafeRaw: groups)"
             return try await read(query, village: communes != nil)
         }
 
@@ -179,7 +207,7 @@ enum ResultsService {
             var query: SQLQueryString = "SELECT commune_id" + columns(counting: "n")
             // Seeks per commune, month and kind in the covering index, whose order is the grouping's.
             query += SQLDialect(sql) == .sqlite ? " FROM record_totals INDEXED BY record_totals_key" : " FROM record_totals"
-            query += " WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds)) GROUP BY commune_id"
+            query += " WHERE month IN (\(binds: months.map(\.text))) AND kind IN (\(binds: kinds))" + onlySources + " GROUP BY commune_id"
             return try await read(query, village: false)
         }
 
@@ -201,7 +229,7 @@ enum ResultsService {
     /// Figures per month: summed over the counted months, or the latest month's, per unit of the structure. A unit
     /// that reported its own figure is read from it; otherwise its parts' latest figures add up.
     static func figureFacts(keys: Set<FactKey>, window: EvaluationWindow, map: inout Participation.StructureMap,
-                            facts: inout [UUID: UnitFacts], on db: any Database) async throws {
+                            facts: inout [UUID: UnitFacts], sources: [UUID]? = nil, on db: any Database) async throws {
         var needed: [(FactKey, FigureKind, FigureAggregate, DateSpan)] = []
         for key in keys {
             if case let .figure(kind, aggregate) = key.measure, let span = window.span(for: key.window) {
@@ -223,6 +251,7 @@ enum ResultsService {
         func figures(_ alias: String = "figures") -> SQLQueryString {
             "figures AS \(unsafeRaw: alias)" + (SQLDialect(sql) == .sqlite ? " INDEXED BY figures_kind_month" : "")
         }
+        let only: SQLQueryString = sources.map { " AND commune_id IN (\(binds: $0.isEmpty ? [UUID()] : $0))" } ?? ""
         for (key, kind, aggregate, span) in needed {
             let months = Month.counted(in: span).map(\.text)
             // Per source commune: the months added up, or the last month's value. The database does the work, so
@@ -233,13 +262,13 @@ enum ResultsService {
             } else if aggregate == .sum {
                 rows = try await read("""
                     SELECT commune_id, CAST(SUM(value) AS BIGINT) AS value, COUNT(*) AS n FROM \(figures())
-                    WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months)) GROUP BY commune_id
+                    WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months))\(only) GROUP BY commune_id
                     """)
             } else {
                 rows = try await read("""
                     SELECT f.commune_id, f.value, 1 AS n FROM \(figures("f"))
                     JOIN (SELECT commune_id, MAX(month) AS m FROM \(figures())
-                          WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months)) GROUP BY commune_id) l
+                          WHERE kind = \(bind: kind.rawValue) AND month IN (\(binds: months))\(only) GROUP BY commune_id) l
                       ON f.commune_id = l.commune_id AND f.month = l.m
                     WHERE f.kind = \(bind: kind.rawValue)
                     """)

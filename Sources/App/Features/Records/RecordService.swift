@@ -230,6 +230,14 @@ enum RecordService {
         return record
     }
 
+    /// A commune's latest records this account may read: its own, and those of the units it was formed from.
+    static func latest(of unit: UnitInfo, reach: Reach, graph: UnitGraph, limit: Int, on db: any Database) async throws -> [Record] {
+        let communes = [unit.id] + graph.formedFrom(unit.id).map(\.unit.id)
+        let query = Record.query(on: db).filter(\.$communeID ~~ communes)
+        ReachFilter.records(query, reach)
+        return try await query.sort(\.$occurredOn, .descending).sort(\.$createdAt, .descending).limit(limit).all()
+    }
+
     /// Whether an account may correct or delete a stored record, as it stands.
     static func canWrite(_ record: Record, user: User, reach: Reach) -> Bool {
         guard let kind = RecordKind(rawValue: record.kind), let date = LocalDate(iso: record.occurredOn) else { return false }

@@ -61,30 +61,7 @@ struct UnitWebController: RouteCollection {
             }
         }
 
-        // Personal data team by team: an account answers for a village on a day, not for a unit as a whole.
-        let reach = user.reach(graph)
-        func inScope(_ village: UUID) -> Bool {
-            graph.ancestor(of: village, at: .commune, on: date).map {
-                Permissions.seesPersonalData(role: user.role, reach: reach, commune: $0, village: village, on: date)
-            } ?? false
-        }
-        let villageIDs = unit.level == .village ? [unit.id] : graph.villages(of: unit.id, on: date).map(\.id)
-        var teams: [UnitPage.TeamRow] = []
-        if !villageIDs.isEmpty {
-            let found = try await Team.query(on: req.db).filter(\.$village.$id ~~ villageIDs).with(\.$members).all()
-            teams = found.map { team in
-                let village = graph.units[team.$village.id].map(\.fullName) ?? ""
-                let members = team.members.filter { $0.leftOn == nil }
-                    .sorted { ($0.role.order, $0.fullName) < ($1.role.order, $1.fullName) }
-                let shown = inScope(team.$village.id)
-                return UnitPage.TeamRow(
-                    name: team.name, village: village, membersShown: shown,
-                    members: shown ? members.map {
-                        UnitPage.MemberRow(name: $0.fullName, role: req.t("member.\($0.role.rawValue)"), phone: $0.phone)
-                    } : [],
-                    memberCount: members.count)
-            }.sorted { UnitGraph.naturalCompareStrings($0.village, $1.village) }
-        }
+        let teams = try await UnitService.teamRows(of: unit, on: date, user: user, graph: graph, text: req.translator, db: req.db)
         let sample = try await Unit.find(unit.id, on: req.db)?.sample ?? false
         let validity = req.t(unit.validTo == nil ? "units.validFromOnly" : "units.validSpan",
                              ["from": unit.validFrom.display, "to": unit.validTo?.display ?? ""])

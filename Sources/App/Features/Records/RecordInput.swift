@@ -15,6 +15,14 @@ struct RecordInput: Vapor.Content {
 
     enum CodingKeys: String, CodingKey { case kind, unit, village, date }
 
+    init(kind: String?, unit: String?, village: String?, date: String?, fields: RecordFields) {
+        self.kind = kind
+        self.unit = unit
+        self.village = village
+        self.date = date
+        self.fields = fields
+    }
+
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         kind = try c.decodeIfPresent(String.self, forKey: .kind)

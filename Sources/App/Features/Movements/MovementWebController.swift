@@ -1,0 +1,71 @@
+import Fluent
+import ThiDuaCore
+import Vapor
+
+struct MovementWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get(use: home)
+        routes.get("movements", use: list)
+        routes.get("movements", ":movement", use: show)
+    }
+
+    /// The home page is what the account is for: the team page for a team leader, the commune's page for commune
+    /// police, the dashboard of the running movement for the secretariat and leaders.
+    @Sendable func home(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let today = VietnamTime.localDate(of: Date())
+        let movements = try await PlanService.movements(on: req.db)
+        switch user.role {
+        case .teamLeader:
+            if let village = user.$unit.id, let team = try await Team.query(on: req.db).filter(\.$village.$id == village).sort(\.$name).first(),
+               let id = team.id {
+                return req.redirect(to: SiteURL.team(id.uuidString).path)
+            }
+            return req.redirect(to: SiteURL.newRecord(kind: nil).path)
+        case .communeOfficer:
+            let graph = try await req.unitGraph()
+            if let unitID = user.$unit.id, let unit = graph.units[unitID], unit.level == .commune,
+               let plan = Self.current(movements.map(\.1), on: min(today, unit.validTo ?? today), for: unit, graph: graph) {
+                return req.redirect(to: SiteURL.communeResults(unitID.uuidString, movement: plan.id, phase: nil).path)
+            }
+        case .admin, .secretariat, .viewer:
+            if let plan = Self.current(movements.map(\.1), on: today, for: nil, graph: nil) {
+                let phase = plan.phase(containing: today) ?? plan.phases.last(where: { $0.start <= today }) ?? plan.phases[0]
+                return req.redirect(to: SiteURL.dashboard(plan.id, phase: phase.id, query: DashboardQuery()).path)
+            }
+        }
+        return req.redirect(to: SiteURL.movements.path)
+    }
+
+    /// The movement to open on a day: one running that day (for a unit: one it takes part in), else the one that
+    /// ended last. Nil when there is none.
+    static func current(_ plans: [Plan], on day: LocalDate, for unit: UnitInfo?, graph: UnitGraph?) -> Plan? {
+        let candidates = plans.filter { plan in
+            guard !plan.phases.isEmpty else { return false }
+            guard let unit, let graph else { return true }
+            return plan.phases.contains { phase in
+                Participation.participants(plan: plan, structureDate: phase.lastDay(of: unit), graph: graph).contains { $0.id == unit.id }
+            }
+        }
+        if let running = candidates.first(where: { $0.phase(containing: day) != nil }) { return running }
+        return candidates.filter { ($0.phases.first?.start ?? day) <= day }.max { ($0.phases.last?.end ?? day) < ($1.phases.last?.end ?? day) }
+            ?? candidates.first
+    }
+
+    @Sendable func list(req: Request) async throws -> View {
+        let plans = try await PlanService.movements(on: req.db).map(\.1)
+        return try await req.view.render("movements/list", MovementListPage.build(
+            plans: plans, page: .init(request: req, title: req.t("movements.title"))))
+    }
+
+    @Sendable func show(req: Request) async throws -> View {
+        let key = req.parameters.get("movement") ?? ""
+        guard let (_, plan) = try await PlanService.movement(key, on: req.db) else {
+            throw AppError.notFound("error.movementNotFound")
+        }
+        let page = MovementPage.build(plan: plan, today: VietnamTime.localDate(of: Date()),
+                                      page: .init(request: req, title: req.t("movement.title")),
+                                      text: req.translator)
+        return try await req.view.render("movements/show", page)
+    }
+}

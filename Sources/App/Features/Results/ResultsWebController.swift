@@ -1,0 +1,109 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// The movement dashboard and the commune page: the results API's numbers, as pages.
+struct ResultsWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        // Both compute results: they queue at the same gate as the API.
+        let gated = routes.grouped(ComputeGateMiddleware())
+        gated.get("movements", ":movement", "phases", ":phase", use: dashboard)
+        gated.get("units", ":unit", "movements", ":movement", use: commune)
+    }
+
+    static func query(_ req: Request, plan: Plan) throws -> DashboardQuery {
+        var q = DashboardQuery()
+        if let raw = try? req.query.get(String.self, at: "sort"), !raw.isEmpty {
+            guard let sort = DashboardQuery.Sort(raw),
+                  { if case .target(let id) = sort { return plan.targets.contains { $0.id == id } } else { return true } }()
+            else { throw AppError.badRequest("error.sort", ["value": raw]) }
+            q.sort = sort
+        }
+        if let dir = try? req.query.get(String.self, at: "dir"), !dir.isEmpty {
+            guard dir == "asc" || dir == "desc" else { throw AppError.badRequest("error.sort", ["value": dir]) }
+            q.descending = dir == "desc"
+        }
+        if let raw = try? req.query.get(String.self, at: "area"), !raw.isEmpty {
+            guard let id = UUID(uuidString: raw) else { throw AppError.notFound("error.unitNotFound") }
+            q.area = id
+        }
+        if let band = try? req.query.get(String.self, at: "band"), !band.isEmpty {
+            guard plan.classification.contains(where: { $0.id == band }) else { throw AppError.badRequest("error.band", ["value": band]) }
+            q.band = band
+        }
+        q.page = try UnitsAPI.intParameter(req, name: "page", in: 1...100_000) ?? 1
+        q.structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
+        return q
+    }
+
+    @Sendable func dashboard(req: Request) async throws -> View {
+        _ = try req.requireUser()
+        let (movement, plan, phase) = try await ResultsAPI.movementAndPhase(req)
+        let query = try Self.query(req, plan: plan)
+        let graph = try await req.unitGraph()
+        let today = VietnamTime.localDate(of: Date())
+        let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
+                                                       structureDate: query.structureDate, graph: graph, on: req.db)
+        if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
+        let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
+                                        structureDate: results.structureDate, results: results.units, facts: results.facts,
+                                        graph: graph, query: query, illustrative: plan.isIllustrative)
+        let page = DashboardPage.build(input, page: PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))"),
+                                       text: req.translator)
+        return try await req.view.render("results/dashboard", page)
+    }
+
+    @Sendable func commune(req: Request) async throws -> View {
+        let user = try req.requireUser()
+        let graph = try await req.unitGraph()
+        guard let key = req.parameters.get("movement"), let (movement, plan) = try await PlanService.movement(key, on: req.db) else {
+            throw AppError.notFound("error.movementNotFound")
+        }
+        let today = VietnamTime.localDate(of: Date())
+        guard let unitKey = req.parameters.get("unit"), let unit = UnitService.find(unitKey, on: nil, in: graph),
+              unit.level == .commune else {
+            throw AppError.notFound("error.unitNotFound")
+        }
+        // A unit that has ended is shown as it stood on its last day.
+        let day = min(today, unit.validTo ?? today)
+        let phase: Phase
+        if let id = try? req.query.get(String.self, at: "phase"), !id.isEmpty {
+            guard let p = plan.phase(id: id) else {
+                throw AppError(.notFound, "error.phaseNotFound", ["phases": plan.phases.map(\.id).joined(separator: ", ")])
+            }
+            phase = p
+        } else {
+            // The phase of the day, else the last one begun, else the first.
+            guard let p = plan.phase(containing: day) ?? plan.phases.last(where: { $0.start <= day }) ?? plan.phases.first else {
+                throw AppError.notFound("error.phaseNotFound")
+            }
+            phase = p
+        }
+        let structureDate = phase.lastDay(of: unit)
+        let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
+                                                       structureDate: structureDate, graph: graph, on: req.db)
+        guard unit.isValid(on: structureDate), let result = results.units.first(where: { $0.unit.id == unit.id }) else {
+            throw AppError(.notFound, "error.notInMovement", ["unit": unit.fullName])
+        }
+        let trend = try await ResultsService.trend(movement: movement, plan: plan, window: results.window, unit: unit,
+                                                   structureDate: results.structureDate, graph: graph, on: req.db)
+        let t = req.translator
+        let teams = try await UnitService.teamRows(of: unit, on: min(day, structureDate), user: user, graph: graph, text: t, db: req.db)
+        let reach = user.reach(graph)
+        let recent = try await RecordService.latest(of: unit, reach: reach, graph: graph, limit: 10, on: req.db)
+        let records = recent.map { r in
+            CommunePage.RecordRow(date: LocalDate(iso: r.occurredOn)?.display ?? r.occurredOn, kind: t("record.\(r.kind)"),
+                                  place: (r.villageID.flatMap { graph.units[$0] } ?? graph.units[r.communeID]).map(\.fullName) ?? "",
+                                  summary: r.title)
+        }
+        let canWrite = RecordKind.allCases.contains {
+            Permissions.canWrite(role: user.role, reach: reach, kind: $0, commune: unit.id, village: nil, on: today)
+        } || user.role == .teamLeader && reach.includes(commune: unit.id, village: user.$unit.id, on: today)
+        let input = CommunePage.Input(
+            plan: plan, movementKey: plan.id, phase: phase, window: results.window, unit: unit, result: result,
+            communeCount: results.units.count, population: results.facts[unit.id]?.population, trend: trend,
+            facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite, illustrative: plan.isIllustrative)
+        return try await req.view.render("results/commune", CommunePage.build(input, page: PageChrome(request: req, title: unit.fullName), text: t))
+    }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import Testing
+import ThiDuaCore
+import Vapor
+@testable import App
+
+/// Renders a page's context with the real templates, without a database or a request, and compares the HTML with
+/// the copy kept in `__Snapshots__/PageSnapshotTests/<name>.html`. A missing copy (or `SNAPSHOT_RECORD=1`) is
+/// written and the test fails, so a new or changed page is looked at before it is kept.
+func assertPageSnapshot(_ context: some Encodable & Sendable, template: String, named name: String,
+                        sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let app = try await Application.make(.testing)
+    app.localizer = try Localizer(directory: resourcesDirectory + "/Localization")
+    useViews(app, resources: resourcesDirectory)
+    let html: String
+    do {
+        let view = try await app.view.render(template, context).get()
+        html = String(buffer: view.data)
+        try await app.asyncShutdown()
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    // Every page stays light on a phone.
+    #expect(html.utf8.count < 100_000, "\(name) is \(html.utf8.count) bytes", sourceLocation: sourceLocation)
+    #expect(!html.contains("<script"), "\(name) has a script", sourceLocation: sourceLocation)
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("__Snapshots__/PageSnapshotTests")
+    let file = folder.appendingPathComponent(name + ".html")
+    let record = ProcessInfo.processInfo.environment["SNAPSHOT_RECORD"] == "1"
+    guard !record, let stored = try? String(contentsOf: file, encoding: .utf8) else {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try html.write(to: file, atomically: true, encoding: .utf8)
+        Issue.record("Recorded the snapshot \(name); check it and run again", sourceLocation: sourceLocation)
+        return
+    }
+    if stored != html {
+        let a = stored.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = html.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = Array(zip(a, b)).firstIndex { $0.0 != $0.1 } ?? min(a.count, b.count)
+        Issue.record("""
+            \(name) differs from its snapshot from line \(line + 1):
+            - \(line < a.count ? String(a[line]) : "(end)")
+            + \(line < b.count ? String(b[line]) : "(end)")
+            (SNAPSHOT_RECORD=1 writes the new one)
+            """, sourceLocation: sourceLocation)
+    }
+}
+
+/// Three wards of one province, with facts chosen by hand, under the shipped plan.
+struct SnapshotFixture {
+    let plan: Plan
+    let graph: UnitGraph
+    let province = UUID(uuidString: "00000000-0000-4000-8000-000000000001")!
+    let wards: [UUID] = (2...4).map { UUID(uuidString: "00000000-0000-4000-8000-00000000000\($0)")! }
+    let village = UUID(uuidString: "00000000-0000-4000-8000-000000000010")!
+    let localizer: Localizer
+
+    init() throws {
+        plan = try PlanLoader.load(yaml: try String(contentsOfFile: resourcesDirectory + "/Plans/uong-bi-2024-2025.yaml", encoding: .utf8))
+        localizer = try Localizer(directory: resourcesDirectory + "/Localization")
+        let start = LocalDate(iso: "2020-01-01")!
+        var units = [UnitInfo(id: province, code: "22", level: .province, kind: "tỉnh", name: "Quảng Ninh", validFrom: start)]
+        var links: [ParentLink] = []
+        for (i, name) in ["Uông Bí", "Vàng Danh", "Yên Tử"].enumerated() {
+            units.append(UnitInfo(id: wards[i], code: "0681\(i)", level: .commune, kind: "phường", name: name,
+                                  population: 40_000 + 1000 * i, validFrom: start))
+            links.append(ParentLink(unitID: wards[i], parentID: province, validFrom: start))
+        }
+        units.append(UnitInfo(id: village, level: .village, kind: "khu", name: "Vàng Danh 3", validFrom: start))
+        links.append(ParentLink(unitID: village, parentID: wards[1], validFrom: start))
+        graph = UnitGraph(units: units, links: links, successions: [])
+    }
+
+    func text(_ language: Language = .vi) -> Translator { Translator(localizer: localizer, language: language) }
+
+    func chrome(_ title: String, _ language: Language = .vi, signedIn: Bool = true) -> PageChrome {
+        PageChrome(lang: language.rawValue, title: title, csrf: "csrf-token", path: "/x",
+                   account: signedIn ? .init(displayName: "Thường trực BCĐ 138/UB", username: "thuongtruc", role: "Thường trực BCĐ") : nil,
+                   otherLanguage: language == .vi ? "en" : "vi", otherLanguageName: language == .vi ? "English" : "Tiếng Việt")
+    }
+
+    var phase: Phase { plan.phases[1] }
+
+    /// Each ward's facts: the numbers differ so that every status shows somewhere.
+    func facts(scale: Double) -> [UnitFacts] {
+        wards.enumerated().compactMap { i, id in
+            guard let unit = graph.units[id] else { return nil }
+            var f = UnitFacts(unit: unit, population: unit.population)
+            for (n, key) in plan.factKeys.sorted(by: { "\($0)" < "\($1)" }).enumerated() {
+                let base = Double((n * 7 + i * 5) % 23 + 2)
+                f.facts[key] = FactValue(value: (base * scale).rounded(), basis: Int(base))
+            }
+            f.assessments[plan.criteria[0].id] = Assessment(selfScore: 6, reviewedScore: i == 0 ? 5 : nil)
+            if i == 2 { f.adjustments[plan.adjustments[0].id] = 2 }
+            return f
+        }
+    }
+
+    func window(_ asOf: String) -> EvaluationWindow { EvaluationWindow(phase: phase, asOf: LocalDate(iso: asOf)!) }
+
+    func dashboard(_ query: DashboardQuery = DashboardQuery(), asOf: String = "2025-06-15", empty: Bool = false) -> DashboardPage.Input {
+        let w = window(asOf)
+        let facts = empty ? [] : self.facts(scale: 1)
+        return DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: w, structureDate: phase.end,
+                                   results: Evaluator.evaluate(plan: plan, window: w, units: facts),
+                                   facts: Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) }),
+                                   graph: graph, query: query)
+    }
+}
+
+@Suite("Pages: one snapshot per state, built from plain values")
+struct PageSnapshotTests {
+    let fx: SnapshotFixture
+
+    init() throws { fx = try SnapshotFixture() }
+
+    @Test("The dashboard: by rank, sorted by a target, filtered by band, in English, with no units")
+    func dashboard() async throws {
+        let page = DashboardPage.build(fx.dashboard(), page: fx.chrome("Đợt 2"), text: fx.text())
+        #expect(page.rows.map(\.rank) == ["1", "2", "3"])
+        #expect(page.rollup?.note == "Tổng hợp 3 đơn vị")
+        #expect(page.columns.map(\.label).prefix(4) == ["Đơn vị", "1.1", "2.1", "3.1"])
+        #expect(page.columns[0].sorted == "none" && page.columns.first { $0.label == "Hạng" }?.sorted == "ascending")
+        try await assertPageSnapshot(page, template: "results/dashboard", named: "dashboard")
+
+        var byTarget = DashboardQuery()
+        byTarget.sort = .target(fx.plan.targets[0].id)
+        byTarget.descending = true
+        let sorted = DashboardPage.build(fx.dashboard(byTarget), page: fx.chrome("Đợt 2"), text: fx.text())
+        let values = sorted.rows.map { $0.cells[0].text }
+        #expect(values == values.sorted { Double($0.dropLast().replacingOccurrences(of: ",", with: ".")) ?? 0
+                                          > Double($1.dropLast().replacingOccurrences(of: ",", with: ".")) ?? 0 })
+        // Sorted by this column descending: its link turns it ascending, and the others start from the best.
+        #expect(sorted.columns[1].sorted == "descending")
+        #expect(sorted.columns[1].href == "/movements/uong-bi-2024-2025/phases/dot-2?sort=t.nguon-tin-nhan-dan")
+        try await assertPageSnapshot(sorted, template: "results/dashboard", named: "dashboard-sorted")
+
+        let band = try #require(DashboardPage.build(fx.dashboard(), page: fx.chrome("Đợt 2"), text: fx.text()).rows.first?.band)
+        var filtered = DashboardQuery()
+        filtered.band = fx.plan.classification.first { $0.name == band }?.id
+        let only = DashboardPage.build(fx.dashboard(filtered), page: fx.chrome("Đợt 2"), text: fx.text())
+        #expect(only.rows.allSatisfy { $0.band == band })
+        try await assertPageSnapshot(only, template: "results/dashboard", named: "dashboard-band")
+
+        let english = DashboardPage.build(fx.dashboard(), page: fx.chrome("Phase 2", .en), text: fx.text(.en))
+        #expect(english.rows.first?.cells.contains { $0.statusText == "met" } == true)
+        try await assertPageSnapshot(english, template: "results/dashboard", named: "dashboard-en")
+
+        let empty = DashboardPage.build(fx.dashboard(empty: true), page: fx.chrome("Đợt 2"), text: fx.text())
+        #expect(empty.empty && empty.rows.isEmpty && empty.rollup == nil)
+        try await assertPageSnapshot(empty, template: "results/dashboard", named: "dashboard-empty")
+    }
+
+    @Test("The dashboard pages its communes by 50, and groups a nation's by province")
+    func paging() throws {
+        let fx = self.fx
+        let start = LocalDate(iso: "2020-01-01")!
+        var units = Array(fx.graph.units.values)
+        var links = fx.graph.links
+        for i in 0..<260 {
+            let id = UUID()
+            units.append(UnitInfo(id: id, level: .commune, kind: "xã", name: "Xã \(i)", validFrom: start))
+            links.append(ParentLink(unitID: id, parentID: fx.province, validFrom: start))
+        }
+        let graph = UnitGraph(units: units, links: links, successions: [])
+        var input = fx.dashboard()
+        let w = input.window
+        let facts = graph.units(at: .commune, on: w.asOf).map { UnitFacts(unit: $0) }
+        input.graph = graph
+        input.results = Evaluator.evaluate(plan: fx.plan, window: w, units: facts)
+        input.facts = Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) })
+        // 263 communes and no area chosen: one row per province, a link to its communes.
+        let grouped = DashboardPage.build(input, page: fx.chrome("Đợt 2"), text: fx.text())
+        #expect(grouped.grouped && grouped.rows.count == 1 && grouped.rows[0].note == "263 đơn vị cấp xã")
+        #expect(grouped.rows[0].href == "/movements/uong-bi-2024-2025/phases/dot-2?area=\(fx.province.uuidString)")
+        // The province chosen: 50 a page, 6 pages, the last with 13.
+        input.query.area = fx.province
+        input.query.page = 6
+        let last = DashboardPage.build(input, page: fx.chrome("Đợt 2"), text: fx.text())
+        #expect(!last.grouped && last.rows.count == 13 && last.pages.count == 6 && last.pages[5].current)
+        #expect(last.shown == "Đơn vị 251–263 trong 263")
+    }
+
+    @Test("The commune page: targets with status, progress, projection and what is left; a monthly chart")
+    func commune() async throws {
+        let w = fx.window("2025-06-15")
+        let all = fx.facts(scale: 1)
+        let results = Evaluator.evaluate(plan: fx.plan, window: w, units: all)
+        let ward = try #require(results.first { $0.unit.id == fx.wards[1] })
+        let trend = ["2025-02-28", "2025-03-31", "2025-04-30", "2025-05-31", "2025-06-15"].enumerated().map { i, day in
+            let step = fx.window(day)
+            let f = fx.facts(scale: Double(i + 1) / 5)[1]
+            return (month: Month(LocalDate(iso: day)!), result: Evaluator.evaluateUnit(plan: fx.plan, window: step, facts: f))
+        }
+        let input = CommunePage.Input(
+            plan: fx.plan, movementKey: fx.plan.id, phase: fx.phase, window: w, unit: ward.unit, result: ward,
+            communeCount: 3, population: ward.unit.population, trend: trend, facts: all[1],
+            teams: [.init(name: "Tổ bảo vệ ANTT khu Vàng Danh 3", village: "khu Vàng Danh 3", membersShown: true,
+                          members: [.init(name: "Hoàng Thanh Dũng", role: "Tổ trưởng", phone: "0900 000 706")], memberCount: 1)],
+            records: [.init(date: "14/06/2025", kind: "Tuần tra", place: "khu Vàng Danh 3", summary: "Tuyến đường 18")],
+            canWrite: true)
+        let page = CommunePage.build(input, page: fx.chrome("phường Vàng Danh"), text: fx.text())
+        #expect(page.targets.count == 9)
+        #expect(page.targets.allSatisfy { $0.chart.bars.count == 5 })
+        #expect(page.rank == "\(ward.rank ?? 0) / 3")
+        try await assertPageSnapshot(page, template: "results/commune", named: "commune")
+        let english = CommunePage.build(input, page: fx.chrome("Vàng Danh ward", .en), text: fx.text(.en))
+        try await assertPageSnapshot(english, template: "results/commune", named: "commune-en")
+    }
+
+    @Test("The chart: bars scaled to the larger of the goal and the highest value, the goal as a line")
+    func chart() {
+        let chart = TrendChart.make(id: "c", title: "t", description: "d",
+                                    points: [("02/25", 40, "40%", .atRisk), ("03/25", 80, "80%", .met), ("04/25", nil, "—", .noData)],
+                                    goal: 80, goalLabel: "≥ 80%")
+        // The plot runs from y 116 (zero) up to y 12 (80): 104 pixels for 80.
+        #expect(chart.baseline == 116)
+        #expect(chart.bars.map(\.height) == [52, 104, 0])
+        #expect(chart.bars.map(\.y) == [64, 12, 116])
+        #expect(chart.goalY == 12)
+        #expect(chart.bars.map(\.x) == [21, 127, 233])
+    }
+
+    @Test("The record form: kinds to choose from, a team leader's patrol, the same form with its mistakes")
+    func recordForm() async throws {
+        let today = LocalDate(iso: "2025-06-15")!
+        let members = [RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000021")!, name: "Hoàng Thanh Dũng"),
+                       RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000022")!, name: "Đỗ Thị Cường")]
+        func input(_ kind: RecordKind?, _ form: FormState) -> RecordFormPage.Input {
+            RecordFormPage.Input(kind: kind, allowedKinds: RecordsWebController.allowedKinds(.teamLeader),
+                                 placement: .village(id: fx.village, label: "khu Vàng Danh 3, phường Vàng Danh"),
+                                 members: members, reformCases: [], form: form, today: today, action: "/records/new?kind=patrol",
+                                 cancelHref: "/", recordID: nil)
+        }
+        let choose = RecordFormPage.build(input(nil, FormState()), page: fx.chrome("Ghi nhận"), text: fx.text())
+        #expect(choose.kinds.map(\.href) == ["/records/new?kind=information_source", "/records/new?kind=patrol",
+                                             "/records/new?kind=fire_activity", "/records/new?kind=propaganda",
+                                             "/records/new?kind=reform_visit"])
+        try await assertPageSnapshot(choose, template: "records/form", named: "record-kinds")
+
+        let fresh = FormState(values: ["date": "2025-06-15", "startTime": "19:00", "endTime": "21:00", "incidentsFound": "0", "others": "0"])
+        let patrol = RecordFormPage.build(input(.patrol, fresh), page: fx.chrome("Tuần tra"), text: fx.text())
+        #expect(patrol.fields.map(\.name) == ["date", "village", "startTime", "endTime", "members", "others", "route",
+                                              "incidentsFound", "racingPrevented"])
+        try await assertPageSnapshot(patrol, template: "records/form", named: "record-patrol")
+
+        var typed = fresh.values
+        typed["endTime"] = "25:00"
+        typed["incidentsFound"] = "hai"
+        let wrong = FormState(values: typed, errorKeys: ["endTime": "field.time", "members": "field.noParticipants",
+                                                         "incidentsFound": "field.wholeNumber"], translator: fx.text())
+        #expect(wrong.message == "Có 3 ô cần sửa; xem thông báo bên cạnh từng ô.")
+        let page = RecordFormPage.build(input(.patrol, wrong), page: fx.chrome("Tuần tra"), text: fx.text())
+        #expect(page.fields.first { $0.name == "incidentsFound" }?.value == "hai")
+        #expect(page.fields.first { $0.name == "members" }?.error == "chưa chọn ai tham gia")
+        try await assertPageSnapshot(page, template: "records/form", named: "record-patrol-errors")
+    }
+
+    @Test("The movement page and the team page")
+    func otherPages() async throws {
+        let movement = MovementPage.build(plan: fx.plan, today: LocalDate(iso: "2025-06-15")!, page: fx.chrome("Phong trào"), text: fx.text())
+        try await assertPageSnapshot(movement, template: "movements/show", named: "movement")
+        let today = LocalDate(iso: "2025-06-15")!
+        let team = TeamPage.build(.init(
+            team: "Tổ bảo vệ ANTT khu Vàng Danh 3", village: try #require(fx.graph.units[fx.village]),
+            commune: fx.graph.units[fx.wards[1]], today: today, phase: (fx.phase.name, fx.phase.start), movementKey: fx.plan.id,
+            records: [(.patrol, today), (.patrol, LocalDate(iso: "2025-05-20")!), (.informationSource, LocalDate(iso: "2025-06-02")!)],
+            latest: [], members: [.init(name: "Hoàng Thanh Dũng", role: "Tổ trưởng", phone: nil)], canWrite: true),
+            page: fx.chrome("Tổ"), text: fx.text())
+        #expect(team.actions.first?.href == "/records/new?kind=patrol")
+        #expect(team.counts.map(\.month) == ["1", "1", "0", "0", "0"])
+        #expect(team.counts.map(\.phase) == ["1", "2", "0", "0", "0"])
+        try await assertPageSnapshot(team, template: "units/team", named: "team")
+    }
+
+    @Test("Numbers and shares the Vietnamese way, and the English way")
+    func numbers() {
+        let vi = fx.text(), en = fx.text(.en)
+        #expect(vi.number(87.54) == "87,5")
+        #expect(vi.number(1234.5) == "1.234,5")
+        #expect(en.number(1234.5) == "1,234.5")
+        #expect(vi.number(80) == "80")
+        #expect(vi.number(0.05, decimals: 2) == "0,05")
+        #expect(vi.number(-2.5) == "-2,5")
+        #expect(vi.number(-0.01) == "0")
+        #expect(vi.percent(100) == "100%")
+        #expect(vi.count(16366) == "16.366")
+        #expect(en.count(16366) == "16,366")
+    }
+}
