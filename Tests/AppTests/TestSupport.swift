@@ -105,10 +105,12 @@ final class Browser: @unchecked Sendable {
 }
 
 /// Loads the demo with the tests' fixed password; without its sample records unless asked, so that tests
-/// start from records they made themselves.
+/// start from records they made themselves, and without the illustrative movement (whose dates follow the day the
+/// tests run) unless asked.
 @discardableResult
-func loadDemo(_ app: Application, sampleRecords: Bool = false) async throws -> DemoLoader.Summary {
-    try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", sampleRecords: sampleRecords, on: app.db)
+func loadDemo(_ app: Application, sampleRecords: Bool = false, illustrative: Bool = false) async throws -> DemoLoader.Summary {
+    try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", sampleRecords: sampleRecords,
+                              illustrative: illustrative, on: app.db)
 }
 
 /// The problem document of an API error.

@@ -3,7 +3,10 @@
 Runs against a server started with `thidua serve --demo` (THIDUA_URL) whose demo password is THIDUA_PASSWORD.
 JavaScript is switched off: every page must work without it.
 """
+import hashlib
 import os
+import re
+import uuid
 
 import pytest
 from selenium import webdriver
@@ -12,7 +15,9 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import check_page
 
 BASE = os.environ.get("THIDUA_URL", "http://127.0.0.1:8080")
 PASSWORD = os.environ.get("THIDUA_PASSWORD", "")
@@ -82,7 +87,10 @@ def test_wrong_password_is_refused_with_a_message(phone):
 def test_journey_1_demo_movement_on_a_phone(phone):
     sign_in(phone, "admin", PASSWORD)
     assert phone.execute_script("return window.innerWidth") == 360
-    assert phone.current_url.rstrip("/") == BASE
+    # The admin's home is the dashboard of the movement running today: the illustrative one.
+    assert "/movements/uong-bi-minh-hoa/phases/dot-2" in phone.current_url
+    phone.get(BASE + "/movements")
+    check_page(phone, "movements-phone")
     press(phone.find_element(By.CSS_SELECTOR, "a[href='/movements/uong-bi-2024-2025']"))
     wait_until(phone, lambda d: "/movements/" in d.current_url and d.find_elements(By.CSS_SELECTOR, "h1.theme"))
     body = phone.find_element(By.TAG_NAME, "main").text
@@ -92,6 +100,7 @@ def test_journey_1_demo_movement_on_a_phone(phone):
     assert len(phone.find_elements(By.CSS_SELECTOR, "section.content")) == 7
     assert len(phone.find_elements(By.CSS_SELECTOR, "td.goal")) == 9
     assert no_horizontal_scroll(phone)
+    check_page(phone, "movement-phone")
 
 
 def test_unit_tree_across_the_merger(desktop):
@@ -128,3 +137,103 @@ def test_bad_date_gets_a_message_beside_the_field(phone):
     phone.get(BASE + "/units?date=31-12-2024")
     assert "không phải một ngày hợp lệ" in phone.find_element(By.ID, "date-error").text
     assert no_horizontal_scroll(phone)
+
+
+def demo_id(*parts):
+    """The id the demo gives a unit or team: name-based, from SHA-256 (DemoLoader.stableID)."""
+    digest = bytearray(hashlib.sha256(("thidua-demo:" + "/".join(parts)).encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return str(uuid.UUID(bytes=bytes(digest))).upper()
+
+
+def tick(element):
+    """Ticks a checkbox from the keyboard."""
+    if not element.is_selected():
+        element.send_keys(Keys.SPACE)
+
+
+def test_team_leader_logs_a_patrol_in_four_taps_on_a_phone(phone):
+    sign_in(phone, "totruong.vangdanh3", PASSWORD)
+    # Home is the team page.
+    assert "/teams/" in phone.current_url
+    assert "Tổ bảo vệ ANTT khu Vàng Danh 3" in phone.find_element(By.TAG_NAME, "h1").text
+    before = phone.find_element(By.XPATH, "//tr[td[1]='Tuần tra']/td[2]").text
+    check_page(phone, "team-phone")
+    assert no_horizontal_scroll(phone)
+    taps = 0
+    press(phone.find_element(By.LINK_TEXT, "Ghi buổi tuần tra")); taps += 1
+    wait_until(phone, lambda d: "kind=patrol" in d.current_url)
+    # The date is today and the times the two hours up to now; the village is the team's.
+    assert phone.find_element(By.ID, "date").get_attribute("value")
+    assert "khu Vàng Danh 3" in phone.find_element(By.CSS_SELECTOR, "p.fixed").text
+    check_page(phone, "patrol-form-phone")
+    assert no_horizontal_scroll(phone)
+    boxes = phone.find_elements(By.CSS_SELECTOR, "fieldset input[type=checkbox]")
+    assert len(boxes) >= 3
+    tick(boxes[0]); taps += 1
+    tick(boxes[1]); taps += 1
+    press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]")); taps += 1
+    wait_until(phone, lambda d: "/teams/" in d.current_url)
+    assert taps <= 5
+    assert "Đã lưu ghi nhận: Tuần tra." in phone.find_element(By.CSS_SELECTOR, "[role=status]").text
+    after = phone.find_element(By.XPATH, "//tr[td[1]='Tuần tra']/td[2]").text
+    assert int(after) == int(before) + 1
+    check_page(phone, "team-after-patrol-phone")
+
+
+def test_a_mistake_is_shown_beside_its_field_and_fixed(phone):
+    sign_in(phone, "ca.phuongvangdanh", PASSWORD)
+    phone.get(BASE + "/records/new?kind=information_source")
+    Select(phone.find_element(By.ID, "category")).select_by_value("social_order")
+    press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.ID, "origin-error"))
+    assert phone.find_element(By.ID, "origin-error").text == "bắt buộc, chưa nhập"
+    assert phone.find_element(By.ID, "origin").get_attribute("aria-invalid") == "true"
+    # What was typed is kept.
+    assert Select(phone.find_element(By.ID, "category")).first_selected_option.get_attribute("value") == "social_order"
+    check_page(phone, "tip-form-error-phone")
+    Select(phone.find_element(By.ID, "origin")).select_by_value("people")
+    press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(phone, lambda d: "/records" in d.current_url and "new" not in d.current_url)
+    assert "Đã lưu ghi nhận: Nguồn tin." in phone.find_element(By.CSS_SELECTOR, "[role=status]").text
+    check_page(phone, "records-phone")
+
+
+def test_secretariat_dashboard_sort_and_commune_page(desktop):
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    assert "/movements/uong-bi-minh-hoa/phases/dot-2" in desktop.current_url
+    text = desktop.find_element(By.TAG_NAME, "main").text
+    assert "Phong trào minh họa" in text
+    rows = desktop.find_elements(By.CSS_SELECTOR, "table.board tbody tr")
+    assert len(rows) == 3
+    check_page(desktop, "dashboard")
+    # Sorted by the first target, best first, by a link.
+    desktop.find_element(By.CSS_SELECTOR, "table.board thead th:nth-child(2) a").click()
+    wait_until(desktop, lambda d: "sort=t." in d.current_url)
+    assert desktop.find_element(By.CSS_SELECTOR, "table.board thead th:nth-child(2)").get_attribute("aria-sort") == "descending"
+    desktop.find_element(By.CSS_SELECTOR, "table.board tbody tr:first-child th a").click()
+    wait_until(desktop, lambda d: "/units/" in d.current_url)
+    assert len(desktop.find_elements(By.CSS_SELECTOR, "section.target")) == 9
+    assert len(desktop.find_elements(By.CSS_SELECTOR, "svg.chart")) == 9
+    check_page(desktop, "commune")
+
+
+def test_dashboard_and_commune_page_on_a_phone(phone):
+    sign_in(phone, "thuongtruc", PASSWORD)
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "dashboard-phone")
+    phone.get(BASE + "/units/" + demo_id("unit", "2025", "Vàng Danh") + "/movements/uong-bi-minh-hoa")
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "commune-phone")
+
+
+def test_commune_police_are_refused_another_communes_team(phone):
+    sign_in(phone, "ca.phuongvangdanh", PASSWORD)
+    assert "/units/" + demo_id("unit", "2025", "Vàng Danh") in phone.current_url
+    # Their own team, then one of phường Yên Tử: answered as if it did not exist.
+    phone.get(BASE + "/teams/" + demo_id("team", "06808", "Vàng Danh 3"))
+    assert "Tổ bảo vệ ANTT khu Vàng Danh 3" in phone.find_element(By.TAG_NAME, "h1").text
+    phone.get(BASE + "/teams/" + demo_id("team", "06832", "Phương Đông 1"))
+    assert "Không tìm thấy tổ này." in phone.find_element(By.TAG_NAME, "main").text
+    check_page(phone, "refused-phone")

@@ -35,8 +35,9 @@ struct DemoServeCommand: AsyncCommand {
         let port = signature.port ?? app.http.server.configuration.port
         context.say("ThiĐua: http://\(host):\(port)/")
         if let demo = demoSummary {
-            context.say("Demo sign-in: \(demo.accounts.map(\.username).joined(separator: ", ")) — "
+            context.say("Demo sign-in: \(demo.accounts.map { "\($0.username) (\($0.role))" }.joined(separator: ", ")) — "
                 + (demo.password.map { "password: \($0)" } ?? app.localizer.text("cli.demo.passwordKept", app.config.defaultLanguage)))
+            if let (plan, _) = demo.illustrative { context.say(DemoCommand.illustrativeLine(plan)) }
         }
     }
 }
@@ -69,6 +70,11 @@ struct MigrateCommand: AsyncCommand {
 
 /// `thidua demo`: the seed plan and the Uông Bí demo; safe to run again.
 struct DemoCommand: AsyncCommand {
+    static func illustrativeLine(_ plan: Plan) -> String {
+        let phase = plan.phases.count > 1 ? plan.phases[1] : plan.phases.first
+        return "Illustrative movement \(plan.id) (the seed plan re-dated): \(phase.map { "\($0.name) \($0.start.display) – \($0.end.display)" } ?? "")."
+    }
+
     struct Signature: CommandSignature {}
 
     var help: String {
@@ -81,6 +87,9 @@ struct DemoCommand: AsyncCommand {
         let password = app.config.demoPassword ?? DemoLoader.randomPassword()
         let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members, \(s.recordsAdded) sample records, \(s.figuresAdded) monthly figures.")
+        if let (plan, _) = s.illustrative {
+            context.say(Self.illustrativeLine(plan) + " Added \(s.liveRecordsAdded) sample records, \(s.liveFiguresAdded) monthly figures since \(DemoLoader.seedEnd.display).")
+        }
         context.say("Demo accounts: \(s.accounts.map { "\($0.username) (\($0.role))" }.joined(separator: ", "))")
         context.say(s.password.map { "Demo password: \($0)" } ?? app.localizer.text("cli.demo.passwordKept", app.config.defaultLanguage))
     }

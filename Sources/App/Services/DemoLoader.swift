@@ -20,13 +20,25 @@ enum DemoLoader {
         var password: String?
         var recordsAdded = 0
         var figuresAdded = 0
+        /// The illustrative movement (the seed plan re-dated to hold today), when it was loaded.
+        var illustrative: (Plan, PlanService.Outcome)?
+        /// Sample records and figures of the days since the seed plan's end, for the illustrative movement.
+        var liveRecordsAdded = 0
+        var liveFiguresAdded = 0
     }
 
     static let planFile = "Plans/uong-bi-2024-2025.yaml"
     static let demoFile = "Demo/uong-bi.yaml"
 
+    static let illustrativeID = "uong-bi-minh-hoa"
+    /// The last day of the seed plan, and of the sample records that go with it.
+    static let seedEnd = LocalDate(iso: "2025-08-19")!
+
     /// `sampleRecords`: also add a year of sample records and figures when the record store is empty.
-    static func load(resources: String, password: String, sampleRecords: Bool = true, on db: any Database) async throws -> Summary {
+    /// `illustrative`: also keep the seed plan re-dated so that its phase 2 holds `today`, with sample records up to
+    /// the day before (tests leave it out, so that what they count does not depend on the day they run).
+    static func load(resources: String, password: String, sampleRecords: Bool = true, illustrative: Bool = true,
+                     today: LocalDate = VietnamTime.localDate(of: Date()), on db: any Database) async throws -> Summary {
         let planYAML = try read(resources, planFile)
         let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
         let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
@@ -88,7 +100,61 @@ enum DemoLoader {
                            membersAdded: newMembers.count, accounts: accounts, password: created > 0 ? password : nil)
         }
         if sampleRecords { (summary.recordsAdded, summary.figuresAdded) = try await self.sampleRecords(on: db) }
+        if illustrative {
+            summary.illustrative = try await illustrativePlan(yaml: planYAML, today: today, on: db)
+            if sampleRecords { (summary.liveRecordsAdded, summary.liveFiguresAdded) = try await liveRecords(today: today, on: db) }
+        }
         return summary
+    }
+
+    /// The seed plan re-dated so that its phase 2 began 60 days before today; kept as it is while its phase 2 still
+    /// holds today, so that restarting the demo changes nothing.
+    static func illustrativePlan(yaml: String, today: LocalDate, on db: any Database) async throws -> (Plan, PlanService.Outcome) {
+        if let (_, existing) = try await PlanService.movement(illustrativeID, on: db), existing.phases.count > 1,
+           existing.phases[1].span.contains(today) {
+            return (existing, .unchanged)
+        }
+        let seed = try PlanLoader.load(yaml: yaml)
+        guard let days = Illustration.offset(plan: seed, phase: 1, today: today, daysInto: 60),
+              let text = Illustration.redated(yaml: yaml, days: days, id: illustrativeID, themeNote: "(Minh họa)") else {
+            throw StartupError("\(planFile): cannot re-date the seed plan for the illustrative movement")
+        }
+        return try await PlanService.importPlan(yaml: text, actor: "demo", on: db)
+    }
+
+    /// Sample records from the day after the seed plan's end to yesterday, and figures of those months, added once
+    /// (when no record is dated after the seed plan's end), so that the illustrative movement has a past.
+    static func liveRecords(today: LocalDate, on db: any Database) async throws -> (Int, Int) {
+        let start = seedEnd.adding(days: 1), end = today.adding(days: -1)
+        guard start <= end,
+              try await Record.query(on: db).filter(\.$occurredOn > seedEnd.iso).count() == 0,
+              let admin = try await User.query(on: db).filter(\.$username == "admin").first()?.requireID() else {
+            return (0, 0)
+        }
+        let graph = try await UnitService.graph(on: db)
+        return try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { return (0, 0) }
+            var sample = SampleData(graph: graph, author: admin, rng: SeededGenerator(seed: UInt64(end.dayNumber)))
+            var records = BulkWriter(sql: sql, table: Record.schema, columns: SampleData.recordColumns)
+            let villages = graph.units.values.filter { $0.level == .village && $0.isValid(on: end) }.sorted(by: UnitGraph.naturalOrder)
+            try await sample.records(villages: villages, span: DateSpan(start: start, end: end), rates: .init(), into: &records)
+            var figures = BulkWriter(sql: sql, table: Figure.schema, columns: SampleData.figureColumns)
+            let communes = graph.units(at: .commune, on: end).sorted(by: UnitGraph.naturalOrder).map { c -> UnitInfo in
+                var c = c
+                c.population = c.population ?? Participation.population(of: c, graph: graph)
+                return c
+            }
+            // Whole months only (the month of today is still being reported), after the last month with figures.
+            let lastMonth = Month(today).previous
+            let latest = try await Figure.query(on: tx).sort(\.$month, .descending).first().flatMap { Month(text: $0.month) }
+            let firstMonth = max(Month(start), latest?.next ?? Month(start))
+            if firstMonth <= lastMonth {
+                try await sample.figures(communes: communes, from: firstMonth, to: lastMonth, into: &figures)
+            }
+            try await AuditLog.record(on: tx, actor: "demo", action: "demo.liveRecords", entity: "demo", entityID: nil,
+                                      after: "{\"records\":\(records.written),\"figures\":\(figures.written)}")
+            return (records.written, figures.written)
+        }
     }
 
     /// A year of sample records and two years of monthly figures, added once to an empty record store.

@@ -18,6 +18,8 @@ struct PageChrome: Encodable {
     var links = SiteLinks()
     /// What the last form did ("saved"), shown once.
     var flash: String? = nil
+    /// A page of wide tables (the dashboard) uses the whole screen on a desk.
+    var wide = false
 }
 
 extension PageChrome {

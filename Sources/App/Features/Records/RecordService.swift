@@ -176,9 +176,11 @@ enum RecordService {
     }
 
     /// Checks a record whole, then stores it with its audit entry. Throws a 422 with every field's message.
+    /// `formErrors`: what a form could not read (a clock time, a number), reported with the draft's own.
     static func save(_ input: RecordInput, into record: Record, user: User, graph: UnitGraph, on db: any Database,
-                     creating: Bool, today: LocalDate = VietnamTime.localDate(of: Date())) async throws -> Record {
-        var errors: [String: String] = [:]
+                     creating: Bool, today: LocalDate = VietnamTime.localDate(of: Date()),
+                     formErrors: [String: String] = [:]) async throws -> Record {
+        var errors = formErrors
         let kindName = creating ? input.kind : record.kind
         guard let kindName, let kind = RecordKind(rawValue: kindName) else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: ["kind": input.kind == nil ? "field.required" : "field.notAllowed"])
@@ -194,6 +196,7 @@ enum RecordService {
         let before = creating ? nil : RecordJSON(record, graph: graph, personal: false).auditText
         // Every field is checked even when the date is not, so that one mistake does not hide the others.
         let draft = RecordDraft.check(kind: kind, fields: input.fields, date: date, today: today)
+        // The form's reading of a field comes first: "not a whole number" says more than "required".
         errors.merge(draft.errors) { a, _ in a }
         record.apply(draft.values)
         let reach = user.reach(graph)

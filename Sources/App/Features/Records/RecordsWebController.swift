@@ -125,12 +125,11 @@ struct RecordsWebController: RouteCollection {
         let (input, formErrors) = RecordForm.input(kind: kind, values: values, placement: placement)
         let action = SiteURL.newRecord(kind: kind.rawValue).path
         do {
-            guard formErrors.isEmpty else { throw AppError(.unprocessableEntity, "records.invalid", fields: formErrors) }
-            _ = try await RecordService.save(input, into: Record(), user: user, graph: graph, on: req.db, creating: true, today: today)
+            _ = try await RecordService.save(input, into: Record(), user: user, graph: graph, on: req.db, creating: true,
+                                             today: today, formErrors: formErrors)
         } catch let e as AppError where e.status == .unprocessableEntity {
             // The form's own errors and the draft's, side by side, what was typed kept.
             var errors = e.fields
-            errors.merge(formErrors) { a, _ in a }
             if let p = errors.removeValue(forKey: "participants"), case .village = placement { errors["members"] = errors["members"] ?? p }
             let form = FormState(values: values, errorKeys: Self.formFields(errors), translator: req.translator)
             return try await render(req, kind: kind, form: form, action: action, recordID: nil, status: .unprocessableEntity)
@@ -141,14 +140,10 @@ struct RecordsWebController: RouteCollection {
 
     /// The API's field names for a patrol's times are the form's clock fields.
     static func formFields(_ errors: [String: String]) -> [String: String] {
-        var out: [String: String] = [:]
-        for (field, key) in errors {
-            switch field {
-            case "startedAt": out["startTime"] = out["startTime"] ?? key
-            case "endedAt": out["endTime"] = out["endTime"] ?? key
-            default: out[field] = out[field] ?? key
-            }
-        }
+        let renamed = ["startedAt": "startTime", "endedAt": "endTime"]
+        var out = errors.filter { renamed[$0.key] == nil }
+        // The form's own message about a clock field says more than the draft's about the instant made from it.
+        for (api, form) in renamed { if let key = errors[api], out[form] == nil { out[form] = key } }
         return out
     }
 
@@ -184,11 +179,10 @@ struct RecordsWebController: RouteCollection {
         input.kind = nil
         let id = record.id?.uuidString ?? ""
         do {
-            guard formErrors.isEmpty else { throw AppError(.unprocessableEntity, "records.invalid", fields: formErrors) }
-            _ = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false, today: today)
+            _ = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false,
+                                             today: today, formErrors: formErrors)
         } catch let e as AppError where e.status == .unprocessableEntity {
-            var errors = e.fields
-            errors.merge(formErrors) { a, _ in a }
+            let errors = e.fields
             let form = FormState(values: values, errorKeys: Self.formFields(errors), translator: req.translator)
             return try await render(req, kind: kind, form: form, action: SiteURL.record(id).path, recordID: id, status: .unprocessableEntity)
         }

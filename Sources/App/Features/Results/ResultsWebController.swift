@@ -43,14 +43,17 @@ struct ResultsWebController: RouteCollection {
         let query = try Self.query(req, plan: plan)
         let graph = try await req.unitGraph()
         let today = VietnamTime.localDate(of: Date())
+        // The structure of today while the phase runs: the phase's last day may still be ahead.
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
-                                                       structureDate: query.structureDate, graph: graph, on: req.db)
+                                                       structureDate: query.structureDate ?? max(phase.start, min(today, phase.end)),
+                                                       graph: graph, on: req.db)
         if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
                                         structureDate: results.structureDate, results: results.units, facts: results.facts,
                                         graph: graph, query: query, illustrative: plan.isIllustrative)
-        let page = DashboardPage.build(input, page: PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))"),
-                                       text: req.translator)
+        var chrome = PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))")
+        chrome.wide = true
+        let page = DashboardPage.build(input, page: chrome, text: req.translator)
         return try await req.view.render("results/dashboard", page)
     }
 
@@ -80,7 +83,8 @@ struct ResultsWebController: RouteCollection {
             }
             phase = p
         }
-        let structureDate = phase.lastDay(of: unit)
+        // The unit's structure on the phase's day nearest to today: its last day once over, its first if ahead.
+        let structureDate = max(phase.start, min(day, phase.lastDay(of: unit)))
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
                                                        structureDate: structureDate, graph: graph, on: req.db)
         guard unit.isValid(on: structureDate), let result = results.units.first(where: { $0.unit.id == unit.id }) else {

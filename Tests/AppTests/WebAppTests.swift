@@ -1,0 +1,190 @@
+import Fluent
+import Foundation
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+/// The form's fields of a page, by name, and the messages beside them.
+func fieldErrors(_ html: String) -> [String: String] {
+    var out: [String: String] = [:]
+    let regex = try? NSRegularExpression(pattern: #"class="field-error" id="([^"]+)-error">([^<]+)<"#)
+    for m in regex?.matches(in: html, range: NSRange(html.startIndex..., in: html)) ?? [] {
+        if let a = Range(m.range(at: 1), in: html), let b = Range(m.range(at: 2), in: html) { out[String(html[a])] = String(html[b]) }
+    }
+    return out
+}
+
+@Suite("The web application: home by role, the forms, the illustrative movement")
+struct WebAppTests {
+    @Test("Home goes where the account works: the team page, the commune page, the dashboard")
+    func home() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let team = try #require(try await Team.query(on: app.db)
+                .filter(\.$village.$id == DemoUnits.village("06808", "Vàng Danh 3")).first()?.id)
+            for (user, target) in [("totruong.vangdanh3", "/teams/\(team.uuidString)"),
+                                   ("ca.vangdanh", "/units/\(DemoUnits.commune("06808").uuidString)/movements/uong-bi-2024-2025"),
+                                   ("ca.phuongvangdanh", "/units/\(DemoUnits.ward2025("Vàng Danh").uuidString)/movements/uong-bi-2024-2025"),
+                                   ("lanhdao", "/movements/uong-bi-2024-2025/phases/dot-2")] {
+                let browser = Browser()
+                try await browser.signIn(app, user, "demo-password-for-tests")
+                try await browser.get(app, "/") { res in
+                    #expect(res.status == .seeOther)
+                    #expect(res.headers.first(name: .location) == target, "\(user)")
+                }
+                try await browser.get(app, target) { #expect($0.status == .ok, "\(user) at \(target)") }
+            }
+            // The old ward's police see its phase 2 as it stood on its last day, 30/06/2025.
+            let browser = Browser()
+            try await browser.signIn(app, "ca.vangdanh", "demo-password-for-tests")
+            try await browser.get(app, "/units/\(DemoUnits.commune("06808").uuidString)/movements/uong-bi-2024-2025") { res in
+                let html = res.body.string
+                #expect(html.contains("<h1>phường Vàng Danh</h1>"))
+                #expect(html.contains(#"aria-current="page">Đợt 2</a>"#))
+                #expect(html.components(separatedBy: "<section class=\"target").count - 1 == 9)
+            }
+            // A ward that did not yet exist in phase 1 says so.
+            try await browser.get(app, "/units/\(DemoUnits.ward2025("Vàng Danh").uuidString)/movements/uong-bi-2024-2025?phase=dot-1") { res in
+                #expect(res.status == .notFound)
+                #expect(res.body.string.contains("không tham gia phong trào này trong đợt đã chọn"))
+            }
+        }
+    }
+
+    @Test("A patrol through the form: mistakes beside their fields with what was typed kept, then saved and counted")
+    func patrolForm() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let browser = Browser()
+            try await browser.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
+            var members: [String] = []
+            try await browser.get(app, "/records/new?kind=patrol") { res in
+                #expect(res.status == .ok)
+                let html = res.body.string
+                let regex = try NSRegularExpression(pattern: #"name="(member\.[0-9A-F-]+)""#)
+                members = regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).compactMap {
+                    Range($0.range(at: 1), in: html).map { String(html[$0]) }
+                }
+                #expect(html.contains("khu Vàng Danh 3, phường Vàng Danh"))
+            }
+            #expect(members.count >= 3)
+            let today = VietnamTime.localDate(of: Date())
+            let wrong = ["date": today.adding(days: 1).iso, "startTime": "19:00", "endTime": "7h", "incidentsFound": "-1", "others": "0"]
+            try await browser.post(app, "/records/new?kind=patrol", wrong) { res in
+                #expect(res.status == .unprocessableEntity)
+                let errors = fieldErrors(res.body.string)
+                #expect(errors["date"] == "không được ở tương lai")
+                #expect(errors["endTime"] == "không phải giờ hợp lệ (HH:mm)")
+                #expect(errors["members"] == "chưa chọn ai tham gia")
+                #expect(errors["incidentsFound"] == "nằm ngoài khoảng cho phép")
+                #expect(res.body.string.contains(#"id="endTime" name="endTime" value="7h""#))
+            }
+            #expect(try await Record.query(on: app.db).count() == 0)
+            var right = ["date": today.iso, "startTime": "00:00", "endTime": "00:30", "incidentsFound": "0", "others": "1",
+                         "route": "Đường Vàng Danh"]
+            right[members[0]] = "true"
+            right[members[1]] = "true"
+            try await browser.post(app, "/records/new?kind=patrol", right) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/")
+            }
+            let saved = try #require(try await Record.query(on: app.db).first())
+            #expect(saved.kind == "patrol" && saved.participants == 3 && saved.title == "Đường Vàng Danh")
+            #expect(saved.villageID == DemoUnits.village("06808", "Vàng Danh 3"))
+            #expect(saved.communeID == DemoUnits.ward2025("Vàng Danh"))
+            // The team page counts it, and the saved message shows once.
+            let team = try #require(try await Team.query(on: app.db).filter(\.$village.$id == DemoUnits.village("06808", "Vàng Danh 3")).first()?.id)
+            try await browser.get(app, "/teams/\(team.uuidString)") { res in
+                let html = res.body.string
+                #expect(html.contains("Đã lưu ghi nhận: Tuần tra."))
+                #expect(html.contains("<tr><td>Tuần tra</td><td class=\"num\">1</td>"))
+            }
+            try await browser.get(app, "/teams/\(team.uuidString)") { #expect(!$0.body.string.contains("Đã lưu ghi nhận")) }
+            // Corrected through its form, then deleted after the confirmation page.
+            let id = try saved.requireID().uuidString
+            try await browser.get(app, "/records/\(id)") { res in
+                #expect(res.body.string.contains(#"value="00:30""#))
+            }
+            right["route"] = "Đường Hoàng Quốc Việt"
+            try await browser.post(app, "/records/\(id)", right) { #expect($0.status == .seeOther) }
+            #expect(try await Record.find(saved.id, on: app.db)?.title == "Đường Hoàng Quốc Việt")
+            try await browser.get(app, "/records/\(id)/delete") { #expect($0.body.string.contains("Đường Hoàng Quốc Việt")) }
+            try await browser.post(app, "/records/\(id)/delete", [:]) { #expect($0.status == .seeOther) }
+            #expect(try await Record.query(on: app.db).count() == 0)
+            // A kind a team does not record is refused with the kinds it may.
+            try await browser.get(app, "/records/new?kind=model") { res in
+                #expect(res.status == .badRequest)
+                #expect(res.body.string.contains("information_source, patrol"))
+            }
+        }
+    }
+
+    @Test("A tip through the secretariat's form lands in the commune chosen, on the API's rules")
+    func secretariatForm() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await browser.post(app, "/records/new?kind=information_source",
+                                   ["date": "2025-05-02", "category": "security", "origin": "nobody", "status": "received"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let errors = fieldErrors(res.body.string)
+                #expect(errors["unit"] == "bắt buộc, chưa nhập")
+                #expect(errors["origin"] == "giá trị không được chấp nhận")
+            }
+            // A ward of 2025 on a day before it existed.
+            try await browser.post(app, "/records/new?kind=information_source",
+                                   ["date": "2025-05-02", "unit": DemoUnits.ward2025("Yên Tử").uuidString, "category": "security",
+                                    "origin": "people", "status": "received"]) { res in
+                #expect(fieldErrors(res.body.string)["unit"] == "đơn vị không tồn tại vào ngày đó")
+            }
+            try await browser.post(app, "/records/new?kind=information_source",
+                                   ["date": "2025-05-02", "unit": DemoUnits.commune("06832").uuidString, "category": "security",
+                                    "origin": "people", "status": "received", "summary": "Tin báo"]) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/records")
+            }
+            try await browser.get(app, "/records?kind=information_source") { res in
+                #expect(res.body.string.contains("02/05/2025"))
+                #expect(res.body.string.contains("Ghi nhận 1–1 trong 1"))
+            }
+            try await browser.get(app, "/records?from=2025-13-01") { #expect($0.status == .badRequest) }
+        }
+    }
+
+    @Test("The illustrative movement: phase 2 holds today, a past of sample records, kept as it is on a restart")
+    func illustrative() async throws {
+        try await withApp { app in
+            let today = try #require(LocalDate(iso: "2026-11-29"))
+            let first = try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests",
+                                                  sampleRecords: true, illustrative: true, today: today, on: app.db)
+            let (plan, outcome) = try #require(first.illustrative)
+            #expect(outcome == .created)
+            #expect(plan.id == "uong-bi-minh-hoa" && plan.isIllustrative)
+            #expect(plan.phases.map(\.start.iso) == ["2026-04-14", "2026-09-30"])
+            #expect(first.liveRecordsAdded > 5000)
+            // Figures of whole months: September 2025 to October 2026, 14 months, 7 kinds, 3 wards.
+            #expect(first.liveFiguresAdded == 14 * 7 * 3)
+            let last = try #require(try await Record.query(on: app.db).sort(\.$occurredOn, .descending).first()?.occurredOn)
+            #expect(last == "2026-11-28")
+            let again = try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests",
+                                                  sampleRecords: true, illustrative: true, today: today.adding(days: 30), on: app.db)
+            #expect(again.illustrative?.1 == .unchanged && again.liveRecordsAdded == 0)
+            // Once its phase 2 is over, the next load re-dates it again.
+            let later = try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests",
+                                                  sampleRecords: false, illustrative: true, today: LocalDate(iso: "2027-06-01")!, on: app.db)
+            #expect(later.illustrative?.1 == .updated)
+            #expect(later.illustrative?.0.phase(containing: LocalDate(iso: "2027-06-01")!)?.id == "dot-2")
+
+            // Its pages say it is illustrative.
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await browser.get(app, "/movements/uong-bi-minh-hoa/phases/dot-2") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Phong trào minh họa"))
+            }
+        }
+    }
+}
