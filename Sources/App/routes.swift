@@ -36,6 +36,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: UnitsAPI())
     try api.register(collection: AuthAPI())
     try api.register(collection: RecordsAPI())
+    try api.register(collection: FiguresAPI())
     try api.register(collection: ResultsAPI())
 
     // Web application: sessions, CSRF on every form.
@@ -47,4 +48,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: ResultsWebController())
     try signedIn.register(collection: RecordsWebController())
     try signedIn.register(collection: TeamWebController())
+    try signedIn.register(collection: FiguresWebController())
 }

@@ -385,7 +385,7 @@ struct IntegrityTests {
             try await send(app, .PUT, "/api/v1/figures", token: token,
                            ["unit": "06808", "kind": "under14_population", "month": "2025-03", "value": 910]) { res in
                 #expect(res.status == .ok)
-                let f = try res.content.decode(RecordsAPI.FigureJSON.self)
+                let f = try res.content.decode(FiguresAPI.FigureJSON.self)
                 #expect(f.value == 910)
                 #expect(f.basis == "population")
             }

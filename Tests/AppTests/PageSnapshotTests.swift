@@ -274,6 +274,29 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(team, template: "units/team", named: "team")
     }
 
+    @Test("The month's figures: stored values, last months beside each, a mistake and an unusual value")
+    func figureSheet() async throws {
+        let ward = try #require(fx.graph.units[fx.wards[1]])
+        let month = try #require(Month(text: "2025-05"))
+        func input(_ form: FormState, unusual: Set<FigureKind> = []) -> FigureSheetPage.Input {
+            FigureSheetPage.Input(commune: ward, month: month, communes: [ward], form: form,
+                                  previous: [.under14Population: [2000, 1990, 1985], .trafficAccidents: [2, 3, 2]],
+                                  unusual: unusual, latestMonth: try! #require(Month(text: "2025-06")), cancelHref: "/")
+        }
+        let plain = FigureSheetPage.build(input(FormState(values: ["under14_population": "2000"])), page: fx.chrome("Số liệu"), text: fx.text())
+        #expect(plain.fields.map(\.name) == FigureKind.allCases.map(\.rawValue))
+        #expect(plain.fields[0].hint == "Các tháng trước: 2.000 · 1.990 · 1.985")
+        // May, with April and March before it and June after; nothing after the latest month.
+        #expect(plain.months.map(\.label) == ["03/2025", "04/2025", "05/2025", "06/2025"])
+        #expect(plain.filters.map(\.name) == ["month"])
+        try await assertPageSnapshot(plain, template: "figures/sheet", named: "figures")
+        let wrong = FormState(values: ["under14_population": "2000", "under14_with_id_card": "2100", "traffic_accidents": "40"],
+                              errorKeys: ["traffic_accidents": "field.unusual"], translator: fx.text())
+        let unusual = FigureSheetPage.build(input(wrong, unusual: [.trafficAccidents]), page: fx.chrome("Số liệu"), text: fx.text())
+        #expect(unusual.unusual && unusual.form.message == "Có 1 số khác xa các tháng trước. Kiểm tra lại; nếu đúng, đánh dấu xác nhận rồi lưu.")
+        try await assertPageSnapshot(unusual, template: "figures/sheet", named: "figures-unusual")
+    }
+
     @Test("Numbers and shares the Vietnamese way, and the English way")
     func numbers() {
         let vi = fx.text(), en = fx.text(.en)

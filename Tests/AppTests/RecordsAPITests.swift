@@ -338,7 +338,7 @@ struct RecordsAPITests {
             try await send(app, .PUT, "/api/v1/figures", token: officer,
                            ["unit": "06808", "kind": "under14_population", "month": "2024-12", "value": 1250]) { res in
                 #expect(res.status == .ok)
-                let v13 = try res.content.decode(RecordsAPI.FigureJSON.self).value
+                let v13 = try res.content.decode(FiguresAPI.FigureJSON.self).value
                 #expect(v13 == 1250)
             }
             try await send(app, .PUT, "/api/v1/figures", token: officer,

@@ -92,6 +92,8 @@ struct RouteRulesTests {
         "GET /records/:record": ("/records/\(UUID())", .seeOther, .seeOther),
         "GET /records/:record/delete": ("/records/\(UUID())/delete", .seeOther, .seeOther),
         "GET /teams/:team": ("/teams/\(UUID())", .seeOther, .seeOther),
+        "GET /figures/month": ("/figures/month", .seeOther, .seeOther),
+        "POST /figures/month": ("/figures/month", .forbidden, .forbidden),
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),
         "POST /records/:record/delete": ("/records/\(UUID())/delete", .forbidden, .forbidden),
@@ -191,7 +193,7 @@ struct RouteRulesTests {
                 var figureListed = false
                 if let token {
                     try await send(app, .GET, "/api/v1/figures", token: token) { res in
-                        figureListed = try res.content.decode([RecordsAPI.FigureJSON].self).contains { $0.id == figureID }
+                        figureListed = try res.content.decode([FiguresAPI.FigureJSON].self).contains { $0.id == figureID }
                     }
                 }
                 #expect(figureListed == (Self.mayRead(who, place) || who == .teamLeader && place != .outside), "figures list: \(label)")
@@ -266,6 +268,14 @@ extension RouteRulesTests {
                 try await browser.get(app, "/teams/\(team.uuidString)") { res in
                     #expect(res.status == (Self.mayRead(who, today) && who != .viewer || who == .admin || who == .secretariat ? .ok : .notFound),
                             "team: \(label)")
+                }
+                // The commune's figures of the month: for those who may set them; else refused, or missing outside.
+                let sheet: HTTPStatus = Self.mayWriteCommune(who, place) ? .ok : (who == .teamLeader || who == .viewer ? .forbidden : .notFound)
+                try await browser.get(app, "/figures/month?unit=\(place.commune.uuidString)&month=\(place.month)") { res in
+                    #expect(res.status == sheet, "figures sheet: \(label)")
+                }
+                try await browser.post(app, "/figures/month?unit=\(place.commune.uuidString)&month=\(place.month)", ["reoffenders": "1"]) { res in
+                    #expect(res.status == (sheet == .ok ? .seeOther : sheet), "figures save: \(label)")
                 }
                 // A commune's results are open to every account; its members only within reach.
                 try await browser.get(app, "/units/\(place.commune.uuidString)/movements/uong-bi-2024-2025") { res in

@@ -188,3 +188,61 @@ struct WebAppTests {
         }
     }
 }
+
+@Suite("Monthly figures in the browser")
+struct FigureSheetTests {
+    @Test("A month's sheet: a part above its whole refused beside it, fixed; an unusual value saved once confirmed")
+    func sheet() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            let browser = Browser()
+            try await browser.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await browser.get(app, "/figures/month?month=2025-09") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("<h1>Số liệu tháng 09/2025</h1>"))
+                #expect(res.body.string.contains("phường Vàng Danh"))
+            }
+            let path = "/figures/month?unit=\(ward)&month=2025-09"
+            try await browser.post(app, path, ["under14_population": "2.000", "under14_with_id_card": "2100", "traffic_accidents": "hai"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string) == ["traffic_accidents": "phải là số nguyên"])
+            }
+            try await browser.post(app, path, ["under14_population": "2.000", "under14_with_id_card": "2100", "traffic_accidents": "2"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string) == ["under14_with_id_card": "không được lớn hơn số công dân dưới 14 tuổi"])
+                #expect(res.body.string.contains(#"id="under14_with_id_card" name="under14_with_id_card" value="2100""#))
+            }
+            #expect(try await Figure.query(on: app.db).count() == 0)
+            try await browser.post(app, path, ["under14_population": "2.000", "under14_with_id_card": "1900", "traffic_accidents": "2"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            let stored = try await FigureService.month(DemoUnits.ward2025("Vàng Danh"), Month(text: "2025-09")!, on: app.db)
+            #expect(stored.mapValues(\.value) == [.under14Population: 2000, .under14WithIdCard: 1900, .trafficAccidents: 2])
+            // Two more ordinary months, then 40 accidents: asked to confirm, stored only when confirmed.
+            for month in ["2025-10", "2025-11"] {
+                try await browser.post(app, "/figures/month?unit=\(ward)&month=\(month)", ["traffic_accidents": "3"]) { #expect($0.status == .seeOther) }
+            }
+            let december = "/figures/month?unit=\(ward)&month=2025-12"
+            try await browser.post(app, december, ["traffic_accidents": "40"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string) == ["traffic_accidents": "khác xa các tháng trước; kiểm tra lại"])
+                #expect(res.body.string.contains(#"name="confirm""#))
+                #expect(res.body.string.contains("Các tháng trước: 3 · 3 · 2"))
+            }
+            try await browser.post(app, december, ["traffic_accidents": "40", "confirm": "true"]) { #expect($0.status == .seeOther) }
+            #expect(try await FigureService.month(DemoUnits.ward2025("Vàng Danh"), Month(text: "2025-12")!, on: app.db)[.trafficAccidents]?.value == 40)
+            // Another commune is answered as missing; a month to come is refused.
+            try await browser.get(app, "/figures/month?unit=\(DemoUnits.ward2025("Yên Tử").uuidString)") { #expect($0.status == .notFound) }
+            try await browser.get(app, "/figures/month?month=2099-01") { #expect($0.status == .badRequest) }
+            // The API keeps the same rule: a part above its whole as stored.
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .PUT, "/api/v1/figures", token: token,
+                           ["unit": ward, "kind": "under14_with_id_card", "month": "2025-09", "value": 2500]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let errors = try problem(res).errors
+                #expect(errors == ["under14_with_id_card": "không được lớn hơn số công dân dưới 14 tuổi"])
+            }
+        }
+    }
+}

@@ -20,6 +20,8 @@ enum SiteURL: Sendable, Equatable {
     case records(kind: String?, from: String? = nil, to: String? = nil, page: Int?)
     case record(String)
     case recordDelete(String)
+    /// A commune's figures of a month; the account's commune and the last whole month when not given.
+    case figureSheet(unit: String?, month: String?)
 
     var path: String {
         switch self {
@@ -45,6 +47,7 @@ enum SiteURL: Sendable, Equatable {
             "/records" + Self.query(["kind": kind, "from": from, "to": to, "page": page.map(String.init)])
         case .record(let id): "/records/" + Self.segment(id)
         case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
+        case let .figureSheet(unit, month): "/figures/month" + Self.query(["unit": unit, "month": month])
         }
     }
 

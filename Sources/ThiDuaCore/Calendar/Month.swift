@@ -44,6 +44,12 @@ public struct Month: Hashable, Comparable, Sendable, Codable {
         return result
     }
 
+    /// The month `n` months later (earlier when negative).
+    public func adding(months n: Int) -> Month {
+        let index = year * 12 + (month - 1) + n
+        return Month(year: index / 12, month: index % 12 + 1) ?? self
+    }
+
     public var previous: Month { month == 1 ? Month(year: year - 1, month: 12)! : Month(year: year, month: month - 1)! }
     public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
 

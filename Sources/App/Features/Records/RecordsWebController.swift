@@ -271,7 +271,7 @@ struct RecordListPage: Encodable {
     }
 
     var page: PageChrome
-    var fields: [FormField]
+    var filters: [FormField]
     var form: FormState
     var action: String
     var rows: [Row]
@@ -293,7 +293,7 @@ struct RecordListPage: Encodable {
 
     static func build(filter: Filter, rows: [Row], total: Int, canCreate: Bool, page: PageChrome, text t: Translator) -> RecordListPage {
         let form = FormState(values: ["kind": filter.kind?.rawValue ?? "", "from": filter.from?.iso ?? "", "to": filter.to?.iso ?? ""])
-        let fields: [FormField] = [
+        let filters: [FormField] = [
             .make("kind", t("records.kind"), .select, form: form,
                   options: [.init(value: "", label: t("records.allKinds"), selected: false)]
                       + RecordKind.allCases.map { .init(value: $0.rawValue, label: t("recordKind.\($0.rawValue)"), selected: false) }),
@@ -308,7 +308,7 @@ struct RecordListPage: Encodable {
         let near = Set([1, pageCount] + Array(max(1, filter.page - 2)...min(pageCount, filter.page + 2)))
         let from = (filter.page - 1) * pageSize
         return RecordListPage(
-            page: page, fields: fields, form: form, action: SiteURL.records(kind: nil, page: nil).path, rows: rows,
+            page: page, filters: filters, form: form, action: SiteURL.records(kind: nil, page: nil).path, rows: rows,
             shown: total == 0 ? t("records.none") : t("records.shown", ["from": t.count(min(total, from + 1)), "to": t.count(from + rows.count), "count": t.count(total)]),
             pages: pageCount > 1 ? near.sorted().map { PageLink(label: String($0), href: href($0), current: $0 == filter.page) } : [],
             newHref: canCreate ? SiteURL.newRecord(kind: nil).path : nil)

@@ -105,6 +105,7 @@ struct CommunePage: Encodable {
     var records: [RecordRow]
     var recordsHref: String?
     var newRecordHref: String?
+    var figuresHref: String?
 
     struct Input {
         var plan: Plan
@@ -121,6 +122,8 @@ struct CommunePage: Encodable {
         var teams: [UnitPage.TeamRow]
         var records: [RecordRow]
         var canWrite: Bool
+        /// May set the commune's monthly figures.
+        var canWriteFigures = false
         var illustrative = false
     }
 
@@ -192,6 +195,7 @@ struct CommunePage: Encodable {
             targets: rows, criteria: criteria, adjustments: adjustments, teams: input.teams,
             personalDataShown: input.teams.allSatisfy(\.membersShown), records: input.records,
             recordsHref: SiteURL.records(kind: nil, page: nil).path,
-            newRecordHref: input.canWrite ? SiteURL.newRecord(kind: nil).path : nil)
+            newRecordHref: input.canWrite ? SiteURL.newRecord(kind: nil).path : nil,
+            figuresHref: input.canWriteFigures ? SiteURL.figureSheet(unit: unitID, month: nil).path : nil)
     }
 }

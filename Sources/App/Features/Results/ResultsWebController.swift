@@ -107,7 +107,9 @@ struct ResultsWebController: RouteCollection {
         let input = CommunePage.Input(
             plan: plan, movementKey: plan.id, phase: phase, window: results.window, unit: unit, result: result,
             communeCount: results.units.count, population: results.facts[unit.id]?.population, trend: trend,
-            facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite, illustrative: plan.isIllustrative)
+            facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite,
+            canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day),
+            illustrative: plan.isIllustrative)
         return try await req.view.render("results/commune", CommunePage.build(input, page: PageChrome(request: req, title: unit.fullName), text: t))
     }
 }

@@ -1,0 +1,162 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// A commune's figures of one month on one page: every kind, last months beside each, saved together.
+struct FigureSheetPage: Encodable {
+    var page: PageChrome
+    var heading: String
+    var communeName: String
+    var monthName: String
+    var action: String
+    var filters: [FormField]
+    var chooseAction: String
+    var fields: [FormField]
+    var form: FormState
+    var unusual: Bool
+    var months: [PageLink]
+    var cancelHref: String
+
+    struct Input {
+        var commune: UnitInfo
+        var month: Month
+        /// The communes this account may choose from (one for commune police).
+        var communes: [UnitInfo]
+        var form: FormState
+        var previous: [FigureKind: [Int]]
+        /// Kinds whose value is far from the commune's usual and awaits a confirmation.
+        var unusual: Set<FigureKind>
+        var latestMonth: Month
+        var cancelHref: String
+    }
+
+    static func monthText(_ m: Month) -> String { String(format: "%02d/%04d", m.month, m.year) }
+
+    static func build(_ input: Input, page: PageChrome, text t: Translator) -> FigureSheetPage {
+        let communeID = input.commune.id.uuidString
+        var form = input.form
+        if !input.unusual.isEmpty { form.message = t("figures.unusualMessage", ["count": String(input.unusual.count)]) }
+        let fields = FigureKind.allCases.map { kind -> FormField in
+            let before = input.previous[kind] ?? []
+            return .make(kind.rawValue, t("figureLabel.\(kind.rawValue)"), .number, form: form,
+                         hint: before.isEmpty ? nil : t("figures.previous", ["values": before.map { t.count($0) }.joined(separator: " · ")]),
+                         min: "0")
+        }
+        let chooseForm = FormState(values: ["unit": communeID, "month": input.month.text])
+        var choose: [FormField] = []
+        if input.communes.count > 1 {
+            choose.append(.make("unit", t("recordField.unit"), .select, form: chooseForm,
+                                options: input.communes.map { .init(value: $0.id.uuidString, label: $0.fullName, selected: false) }))
+        }
+        choose.append(.make("month", t("figures.month"), .month, form: chooseForm, max: input.latestMonth.text))
+        // The months around this one, none after the latest that may be reported.
+        let months = (-2...2).map { input.month.adding(months: $0) }.filter { $0 <= input.latestMonth }.map {
+            PageLink(label: monthText($0), href: SiteURL.figureSheet(unit: communeID, month: $0.text).path, current: $0 == input.month)
+        }
+        return FigureSheetPage(
+            page: page, heading: t("figures.title"), communeName: input.commune.fullName, monthName: monthText(input.month),
+            action: SiteURL.figureSheet(unit: communeID, month: input.month.text).path, filters: choose,
+            chooseAction: SiteURL.figureSheet(unit: nil, month: nil).path, fields: fields, form: form,
+            unusual: !input.unusual.isEmpty, months: months, cancelHref: input.cancelHref)
+    }
+}
+
+struct FiguresWebController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        routes.get("figures", "month", use: sheet)
+        routes.post("figures", "month", use: save)
+    }
+
+    /// The communes whose figures this account may set today, and the commune and month asked for.
+    static func target(_ req: Request, user: User, graph: UnitGraph) throws -> (UnitInfo, Month, [UnitInfo], Month) {
+        let today = VietnamTime.localDate(of: Date())
+        let reach = user.reach(graph)
+        var communes: [UnitInfo]
+        switch user.role {
+        case .communeOfficer:
+            communes = user.$unit.id.flatMap { graph.units[$0] }.map { [$0] } ?? []
+        case .admin, .secretariat:
+            communes = graph.units(at: .commune, on: today).filter { reach.includes(commune: $0.id, village: nil, on: today) }
+        case .teamLeader, .viewer:
+            throw AppError.forbidden
+        }
+        communes.sort(by: UnitGraph.naturalOrder)
+        // The month still being reported is this one; by default the last whole month.
+        let latest = Month(today)
+        var month = latest.previous
+        if let raw = try? req.query.get(String.self, at: "month"), !raw.isEmpty {
+            guard let m = Month(text: raw) else { throw AppError.badRequest("error.month", ["value": raw]) }
+            guard m <= latest else { throw AppError.badRequest("error.monthFuture", ["value": raw]) }
+            month = m
+        }
+        var commune = communes.first
+        if let key = try? req.query.get(String.self, at: "unit"), !key.isEmpty {
+            guard let u = UnitService.find(key, on: month.lastDay, in: graph), u.level == .commune else {
+                throw AppError.notFound("error.unitNotFound")
+            }
+            // A commune outside the account's reach is answered as missing.
+            guard communes.contains(where: { $0.id == u.id }) || reach.includes(commune: u.id, village: nil, on: min(month.lastDay, u.validTo ?? month.lastDay)) else {
+                throw AppError.notFound("error.unitNotFound")
+            }
+            commune = u
+            if !communes.contains(where: { $0.id == u.id }) { communes.append(u) }
+        }
+        guard let commune else { throw AppError.forbidden }
+        return (commune, month, communes, latest)
+    }
+
+    func render(_ req: Request, user: User, graph: UnitGraph, form: FormState?, unusual: Set<FigureKind>,
+                status: HTTPResponseStatus = .ok) async throws -> Response {
+        let (commune, month, communes, latest) = try Self.target(req, user: user, graph: graph)
+        var state = form
+        if state == nil {
+            let stored = try await FigureService.month(commune.id, month, on: req.db)
+            state = FormState(values: Dictionary(uniqueKeysWithValues: stored.map { ($0.key.rawValue, String($0.value.value)) }))
+        }
+        let previous = try await FigureService.previous(commune.id, before: month, on: req.db)
+        let t = req.translator
+        let input = FigureSheetPage.Input(commune: commune, month: month, communes: communes, form: state ?? FormState(),
+                                          previous: previous, unusual: unusual, latestMonth: latest,
+                                          cancelHref: SiteURL.home.path)
+        let page = FigureSheetPage.build(input, page: PageChrome(request: req, title: t("figures.title")), text: t)
+        return try await req.view.render("figures/sheet", page).encodeResponse(status: status, for: req)
+    }
+
+    @Sendable func sheet(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let graph = try await req.unitGraph()
+        return try await render(req, user: user, graph: graph, form: nil, unusual: [])
+    }
+
+    @Sendable func save(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let graph = try await req.unitGraph()
+        let (commune, month, _, _) = try Self.target(req, user: user, graph: graph)
+        let typed = try RecordsWebController.values(req)
+        // Each kind typed: a whole number; left empty, not set.
+        var values: [FigureKind: Int] = [:]
+        var unreadable: [String: String] = [:]
+        for kind in FigureKind.allCases {
+            guard let raw = typed[kind.rawValue]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { continue }
+            // "1.980" as Vietnamese write thousands reads as 1980.
+            if let n = Int(raw.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")) { values[kind] = n }
+            else { unreadable[kind.rawValue] = "field.wholeNumber" }
+        }
+        let t = req.translator
+        if !unreadable.isEmpty {
+            return try await render(req, user: user, graph: graph, form: FormState(values: typed, errorKeys: unreadable, translator: t),
+                                    unusual: [], status: .unprocessableEntity)
+        }
+        do {
+            _ = try await FigureService.set(values, basis: [:], commune: commune, month: month, user: user, graph: graph,
+                                            confirmed: typed["confirm"] == "true", on: req.db)
+        } catch let e as AppError where e.status == .unprocessableEntity {
+            let unusual = e.key == "figures.unusual" ? Set(e.fields.keys.compactMap(FigureKind.init(rawValue:))) : []
+            return try await render(req, user: user, graph: graph, form: FormState(values: typed, errorKeys: e.fields, translator: t),
+                                    unusual: unusual, status: .unprocessableEntity)
+        }
+        Flash.set(req, t("figures.saved", ["commune": commune.fullName, "month": FigureSheetPage.monthText(month)]))
+        return req.redirect(to: SiteURL.figureSheet(unit: commune.id.uuidString, month: month.text).path, redirectType: .normal)
+    }
+}
