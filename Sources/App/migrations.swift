@@ -23,6 +23,7 @@ func migrationList() -> [any Migration] {
         CreateRecordsInForceIndex(),
         CreateSignInFailures(),
         MakeRecordTotalsUnique(),
+        CreateMonthReviews(),
     ]
 }
 

@@ -37,6 +37,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: AuthAPI())
     try api.register(collection: RecordsAPI())
     try api.register(collection: FiguresAPI())
+    try api.register(collection: MonthsAPI())
     try api.register(collection: ResultsAPI())
 
     // Web application: sessions, CSRF on every form.

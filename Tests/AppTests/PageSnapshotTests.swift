@@ -102,10 +102,12 @@ struct SnapshotFixture {
     func dashboard(_ query: DashboardQuery = DashboardQuery(), asOf: String = "2025-06-15", empty: Bool = false) -> DashboardPage.Input {
         let w = window(asOf)
         let facts = empty ? [] : self.facts(scale: 1)
+        let m = w.monthsSoFar
         return DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: w, structureDate: phase.end,
                                    results: Evaluator.evaluate(plan: plan, window: w, units: facts),
                                    facts: Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) }),
-                                   graph: graph, query: query)
+                                   graph: graph, query: query, months: m,
+                                   monthStates: [wards[0]: [m[0]: .approved, m[1]: .approved, m[2]: .submitted], wards[1]: [m[0]: .returned]])
     }
 }
 
@@ -120,6 +122,11 @@ struct PageSnapshotTests {
         let page = DashboardPage.build(fx.dashboard(), page: fx.chrome("Đợt 2"), text: fx.text())
         #expect(page.rows.map(\.rank) == ["1", "2", "3"])
         #expect(page.rollup?.note == "Tổng hợp 3 đơn vị")
+        // February to June 2025: phường Uông Bí has two months approved and one submitted.
+        let uongBi = try #require(page.rows.first { $0.name == "phường Uông Bí" })
+        #expect(uongBi.monthsApproved == "2/5 tháng đã duyệt")
+        #expect(uongBi.months.map(\.icon) == ["✓", "✓", "⇡", "·", "·"])
+        #expect(page.rollup?.monthsApproved == "2/15 tháng đã duyệt")
         #expect(page.columns.map(\.label).prefix(4) == ["Đơn vị", "1.1", "2.1", "3.1"])
         #expect(page.columns[0].sorted == "none" && page.columns.first { $0.label == "Hạng" }?.sorted == "ascending")
         try await assertPageSnapshot(page, template: "results/dashboard", named: "dashboard")

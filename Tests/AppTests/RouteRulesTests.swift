@@ -67,6 +67,7 @@ struct RouteRulesTests {
         "DELETE /api/v1/records/:record", "PUT /api/v1/figures", "GET /api/v1/figures", "DELETE /api/v1/figures/:figure",
         "PUT /api/v1/movements/:movement/phases/:phase/assessments",
         "PUT /api/v1/movements/:movement/phases/:phase/adjustments",
+        "GET /api/v1/month-reviews", "POST /api/v1/month-reviews",
     ]
     static let unscoped: [String: (path: String, signedIn: HTTPStatus, anonymous: HTTPStatus)] = [
         "GET /healthz": ("/healthz", .ok, .ok),
@@ -94,6 +95,8 @@ struct RouteRulesTests {
         "GET /teams/:team": ("/teams/\(UUID())", .seeOther, .seeOther),
         "GET /figures/month": ("/figures/month", .seeOther, .seeOther),
         "POST /figures/month": ("/figures/month", .forbidden, .forbidden),
+        "POST /figures/month/review": ("/figures/month/review", .forbidden, .forbidden),
+
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),
         "POST /records/:record/delete": ("/records/\(UUID())/delete", .forbidden, .forbidden),
@@ -206,6 +209,18 @@ struct RouteRulesTests {
                 let adjust = try await status(.PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/adjustments", token,
                                               ["unit": place.commune.uuidString, "adjustment": adjustment, "points": 1, "reason": "thử"])
                 #expect(adjust == (Self.mayReview(who) ? .noContent : denied), "adjustment: \(label)")
+                // The month's approval: read where the commune's data may be; submitted by those who write it.
+                let months = try await status(.GET, "/api/v1/month-reviews?unit=\(place.commune.uuidString)&from=\(place.month)&to=\(place.month)", token)
+                #expect(months == (Self.mayRead(who, place) && who != .teamLeader ? .ok : hidden), "months: \(label)")
+                let submit = try await status(.POST, "/api/v1/month-reviews", token,
+                                              ["unit": place.commune.uuidString, "month": place.month, "action": "submit"])
+                #expect(submit == (Self.mayWriteCommune(who, place) ? .ok : denied), "submit: \(label)")
+                if submit == .ok {
+                    try await send(app, .POST, "/api/v1/month-reviews", token: admin,
+                                   ["unit": place.commune.uuidString, "month": place.month, "action": "return", "reason": "thử"]) {
+                        #expect($0.status == .ok)
+                    }
+                }
             }
         }
     }

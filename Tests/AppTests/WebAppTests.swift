@@ -246,3 +246,109 @@ struct FigureSheetTests {
         }
     }
 }
+
+@Suite("Monthly approval: submitted, returned with a reason, approved and locked, reopened")
+struct MonthApprovalTests {
+    @Test("The whole way through the web, the lock on the web and the API, and the dashboard's count")
+    func approval() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            let officer = Browser(), secretariat = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await secretariat.signIn(app, "thuongtruc", "demo-password-for-tests")
+            let month = "/figures/month?unit=\(ward)&month=2025-08"
+            let review = "/figures/month/review?unit=\(ward)&month=2025-08"
+            try await officer.post(app, month, ["under14_population": "2000", "under14_with_id_card": "1900"]) { #expect($0.status == .seeOther) }
+            try await officer.get(app, month) { res in
+                #expect(res.body.string.contains("chưa gửi"))
+                #expect(res.body.string.contains(#"value="submit""#) && !res.body.string.contains(#"value="approve""#))
+            }
+            try await officer.post(app, review, ["action": "submit"]) { #expect($0.status == .seeOther) }
+            // Commune police cannot approve their own month.
+            try await officer.post(app, review, ["action": "approve"]) { #expect($0.status == .forbidden) }
+            // Returned only with a reason.
+            try await secretariat.post(app, review, ["action": "return", "reason": " "]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string)["reason"] == "bắt buộc, chưa nhập")
+            }
+            try await secretariat.post(app, review, ["action": "return", "reason": "Thiếu số vụ tai nạn"]) { #expect($0.status == .seeOther) }
+            try await officer.get(app, month) { res in
+                #expect(res.body.string.contains("bị trả lại"))
+                #expect(res.body.string.contains("Thiếu số vụ tai nạn"))
+            }
+            try await officer.post(app, month, ["traffic_accidents": "2"]) { #expect($0.status == .seeOther) }
+            try await officer.post(app, review, ["action": "submit"]) { #expect($0.status == .seeOther) }
+            try await secretariat.post(app, review, ["action": "approve"]) { #expect($0.status == .seeOther) }
+            #expect(try await MonthReviewService.status(DemoUnits.ward2025("Vàng Danh"), Month(text: "2025-08")!, on: app.db).state == .approved)
+
+            // Locked: the sheet says so, and writes of that month are refused, on the web and the API.
+            try await officer.get(app, month) { res in
+                #expect(res.body.string.contains("đã được duyệt và khóa"))
+                #expect(!res.body.string.contains("Lưu số liệu tháng"))
+            }
+            try await officer.post(app, month, ["traffic_accidents": "3"]) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("Tháng 08/2025 của phường Vàng Danh đã được duyệt và khóa"))
+            }
+            let token = try await issueToken(app, "ca.phuongvangdanh")
+            try await send(app, .PUT, "/api/v1/figures", token: token,
+                           ["unit": ward, "kind": "traffic_accidents", "month": "2025-08", "value": 3]) { res in
+                #expect(res.status == .conflict)
+                let detail = try problem(res).detail
+                #expect(detail.hasPrefix("Tháng 08/2025 của phường Vàng Danh đã được duyệt và khóa"))
+            }
+            let tip: [String: Any] = ["kind": "information_source", "unit": ward, "category": "social_order", "origin": "people"]
+            var august = tip, september = tip
+            august["date"] = "2025-08-10"
+            september["date"] = "2025-09-10"
+            try await send(app, .POST, "/api/v1/records", token: token, august) { #expect($0.status == .conflict) }
+            try await send(app, .POST, "/api/v1/records", token: token, september) { #expect($0.status == .created) }
+            try await officer.post(app, "/records/new?kind=information_source",
+                                   ["date": "2025-08-11", "category": "social_order", "origin": "people", "status": "received"]) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("đã được duyệt và khóa"))
+            }
+
+            // The dashboard and the results count the approved month.
+            try await secretariat.get(app, "/movements/uong-bi-2024-2025/phases/dot-2") { res in
+                #expect(res.body.string.contains("1/7 tháng đã duyệt"))
+                #expect(res.body.string.contains("0/7 tháng đã duyệt"))
+            }
+            let admin = try await issueToken(app, "admin")
+            try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results?unit=22", token: admin) { res in
+                let results = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                let mine = results.units.first { $0.unit.id == ward }
+                #expect(mine?.months == 7 && mine?.monthsApproved == 1)
+                #expect(results.rollup?.months == 21 && results.rollup?.monthsApproved == 1)
+            }
+
+            // Reopened only with a reason, by the secretariat; then writable again. Every step audited.
+            try await send(app, .POST, "/api/v1/month-reviews", token: admin, ["unit": ward, "month": "2025-08", "action": "reopen"]) { res in
+                #expect(res.status == .unprocessableEntity)
+            }
+            try await send(app, .POST, "/api/v1/month-reviews", token: admin,
+                           ["unit": ward, "month": "2025-08", "action": "reopen", "reason": "Sửa số vụ tai nạn"]) { res in
+                #expect(res.status == .ok)
+                let state = try res.content.decode(MonthsAPI.ReviewJSON.self).state
+                #expect(state == "open")
+            }
+            try await send(app, .POST, "/api/v1/records", token: token, august) { #expect($0.status == .created) }
+            let steps = try await AuditEntry.query(on: app.db).filter(\.$entity == "month_review").sort(\.$seq).all().map(\.action)
+            #expect(steps == ["month.submit", "month.return", "month.submit", "month.approve", "month.reopen"])
+            try await send(app, .GET, "/api/v1/month-reviews?unit=\(ward)&from=2025-07&to=2025-09", token: token) { res in
+                let months = try res.content.decode([MonthsAPI.ReviewJSON].self)
+                #expect(months.map(\.month) == ["2025-07", "2025-08", "2025-09"])
+                #expect(months.map(\.state) == ["open", "open", "open"])
+                #expect(months[1].reason == "Sửa số vụ tai nạn")
+            }
+            // A month not yet over cannot be submitted.
+            let now = Month(VietnamTime.localDate(of: Date())).text
+            try await send(app, .POST, "/api/v1/month-reviews", token: token, ["unit": ward, "month": now, "action": "submit"]) { res in
+                #expect(res.status == .conflict)
+                let detail = try problem(res).detail
+                #expect(detail == "Tháng chưa kết thúc, chưa gửi duyệt được.")
+            }
+        }
+    }
+}

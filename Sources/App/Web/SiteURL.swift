@@ -22,6 +22,7 @@ enum SiteURL: Sendable, Equatable {
     case recordDelete(String)
     /// A commune's figures of a month; the account's commune and the last whole month when not given.
     case figureSheet(unit: String?, month: String?)
+    case monthReview(unit: String, month: String)
 
     var path: String {
         switch self {
@@ -48,6 +49,7 @@ enum SiteURL: Sendable, Equatable {
         case .record(let id): "/records/" + Self.segment(id)
         case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
         case let .figureSheet(unit, month): "/figures/month" + Self.query(["unit": unit, "month": month])
+        case let .monthReview(unit, month): "/figures/month/review" + Self.query(["unit": unit, "month": month])
         }
     }
 

@@ -22,6 +22,16 @@ public struct EvaluationWindow: Hashable, Sendable, Codable {
     }
 
     public var isOver: Bool { elapsedDays == phaseDays }
+
+    /// The months the phase has touched up to the day of the results (none before it starts): those a commune
+    /// submits for approval.
+    public var monthsSoFar: [Month] {
+        guard hasStarted else { return [] }
+        var out: [Month] = []
+        var m = Month(phase.start)
+        while m <= Month(asOf) { out.append(m); m = m.next }
+        return out
+    }
     public var hasStarted: Bool { elapsedDays > 0 }
 
     /// The days that count now: the phase so far.

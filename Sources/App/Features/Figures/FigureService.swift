@@ -40,6 +40,7 @@ enum FigureService {
                                           on: min(month.lastDay, commune.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
+        try await MonthReviewService.requireOpen(commune.id, month, graph: graph, on: db)
         let stored = try await self.month(commune.id, month, on: db)
         var standing = stored.mapValues(\.value)
         for (kind, value) in values { standing[kind] = value }

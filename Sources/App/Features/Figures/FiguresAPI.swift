@@ -103,6 +103,7 @@ struct FiguresAPI: RouteCollection {
                                           on: min(month.lastDay, commune?.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
+        try await MonthReviewService.requireOpen(figure.communeID, month, graph: graph, on: req.db)
         let before = Self.auditText(Self.figureJSON(figure, graph: graph))
         try await req.db.transaction { tx in
             try await figure.delete(on: tx)

@@ -17,6 +17,26 @@ struct FigureSheetPage: Encodable {
     var unusual: Bool
     var months: [PageLink]
     var cancelHref: String
+    var review: ReviewPanel
+
+    /// Where the month stands on its way to approval, and what this account can do about it.
+    struct ReviewPanel: Encodable {
+        struct Action: Encodable {
+            var value: String
+            var label: String
+        }
+        var state: String
+        var stateText: String
+        var reason: String?
+        var by: String?
+        var locked: Bool
+        var action: String
+        var actions: [Action]
+        /// Some action offered needs a reason.
+        var asksReason: Bool
+        var reasonField: FormField?
+        var message: String?
+    }
 
     struct Input {
         var commune: UnitInfo
@@ -29,6 +49,10 @@ struct FigureSheetPage: Encodable {
         var unusual: Set<FigureKind>
         var latestMonth: Month
         var cancelHref: String
+        var status: MonthReviewService.Status = .init(state: .open)
+        var actions: [MonthAction] = []
+        /// What was typed in the review form, and its message.
+        var reviewForm = FormState()
     }
 
     static func monthText(_ m: Month) -> String { String(format: "%02d/%04d", m.month, m.year) }
@@ -58,7 +82,20 @@ struct FigureSheetPage: Encodable {
             page: page, heading: t("figures.title"), communeName: input.commune.fullName, monthName: monthText(input.month),
             action: SiteURL.figureSheet(unit: communeID, month: input.month.text).path, filters: choose,
             chooseAction: SiteURL.figureSheet(unit: nil, month: nil).path, fields: fields, form: form,
-            unusual: !input.unusual.isEmpty, months: months, cancelHref: input.cancelHref)
+            unusual: !input.unusual.isEmpty, months: months, cancelHref: input.cancelHref,
+            review: review(input, text: t))
+    }
+
+    static func review(_ input: Input, text t: Translator) -> ReviewPanel {
+        let asksReason = input.actions.contains { $0 == .return || $0 == .reopen }
+        return ReviewPanel(
+            state: input.status.state.rawValue, stateText: t("month.state.\(input.status.state.rawValue)"),
+            reason: input.status.reason, by: input.status.by, locked: input.status.state.isLocked,
+            action: SiteURL.monthReview(unit: input.commune.id.uuidString, month: input.month.text).path,
+            actions: input.actions.map { .init(value: $0.rawValue, label: t("month.action.\($0.rawValue)")) },
+            asksReason: asksReason,
+            reasonField: asksReason ? .make("reason", t("month.reason"), .textarea, form: input.reviewForm, hint: t("month.reasonHint")) : nil,
+            message: input.reviewForm.message)
     }
 }
 
@@ -66,6 +103,7 @@ struct FiguresWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("figures", "month", use: sheet)
         routes.post("figures", "month", use: save)
+        routes.post("figures", "month", "review", use: review)
     }
 
     /// The communes whose figures this account may set today, and the commune and month asked for.
@@ -107,7 +145,7 @@ struct FiguresWebController: RouteCollection {
     }
 
     func render(_ req: Request, user: User, graph: UnitGraph, form: FormState?, unusual: Set<FigureKind>,
-                status: HTTPResponseStatus = .ok) async throws -> Response {
+                reviewForm: FormState = FormState(), status: HTTPResponseStatus = .ok) async throws -> Response {
         let (commune, month, communes, latest) = try Self.target(req, user: user, graph: graph)
         var state = form
         if state == nil {
@@ -116,9 +154,16 @@ struct FiguresWebController: RouteCollection {
         }
         let previous = try await FigureService.previous(commune.id, before: month, on: req.db)
         let t = req.translator
+        let review = try await MonthReviewService.status(commune.id, month, on: req.db)
+        let day = min(month.lastDay, commune.validTo ?? month.lastDay)
+        let reach = user.reach(graph)
+        let actions = MonthReview.actions(
+            from: review.state, commune: Permissions.canWriteCommune(role: user.role, reach: reach, commune: commune.id, on: day),
+            committee: Permissions.canReview(role: user.role, reach: reach, commune: commune.id, on: day),
+            ended: month.lastDay < VietnamTime.localDate(of: Date()))
         let input = FigureSheetPage.Input(commune: commune, month: month, communes: communes, form: state ?? FormState(),
                                           previous: previous, unusual: unusual, latestMonth: latest,
-                                          cancelHref: SiteURL.home.path)
+                                          cancelHref: SiteURL.home.path, status: review, actions: actions, reviewForm: reviewForm)
         let page = FigureSheetPage.build(input, page: PageChrome(request: req, title: t("figures.title")), text: t)
         return try await req.view.render("figures/sheet", page).encodeResponse(status: status, for: req)
     }
@@ -144,6 +189,13 @@ struct FiguresWebController: RouteCollection {
             else { unreadable[kind.rawValue] = "field.wholeNumber" }
         }
         let t = req.translator
+        do {
+            try await MonthReviewService.requireOpen(commune.id, month, graph: graph, on: req.db)
+        } catch let e as AppError where e.status == .conflict {
+            var form = FormState(values: typed)
+            form.message = t(e.key, e.arguments)
+            return try await render(req, user: user, graph: graph, form: form, unusual: [], status: .conflict)
+        }
         if !unreadable.isEmpty {
             return try await render(req, user: user, graph: graph, form: FormState(values: typed, errorKeys: unreadable, translator: t),
                                     unusual: [], status: .unprocessableEntity)
@@ -157,6 +209,26 @@ struct FiguresWebController: RouteCollection {
                                     unusual: unusual, status: .unprocessableEntity)
         }
         Flash.set(req, t("figures.saved", ["commune": commune.fullName, "month": FigureSheetPage.monthText(month)]))
+        return req.redirect(to: SiteURL.figureSheet(unit: commune.id.uuidString, month: month.text).path, redirectType: .normal)
+    }
+
+    /// Submits, returns, approves or reopens the month; back to the month's page either way.
+    @Sendable func review(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let graph = try await req.unitGraph()
+        let (commune, month, _, _) = try Self.target(req, user: user, graph: graph)
+        let typed = try RecordsWebController.values(req)
+        guard let action = typed["action"].flatMap(MonthAction.init(rawValue:)) else { throw AppError.badRequest("error.badInput") }
+        let t = req.translator
+        do {
+            _ = try await MonthReviewService.act(action, commune: commune, month: month, reason: typed["reason"], user: user,
+                                                 graph: graph, on: req.db)
+        } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict {
+            var form = FormState(values: ["reason": typed["reason"] ?? ""], errorKeys: e.fields, translator: t)
+            if e.status == .conflict { form.message = t(e.key, e.arguments) }
+            return try await render(req, user: user, graph: graph, form: nil, unusual: [], reviewForm: form, status: e.status)
+        }
+        Flash.set(req, t("month.done.\(action.rawValue)", ["month": FigureSheetPage.monthText(month), "commune": commune.fullName]))
         return req.redirect(to: SiteURL.figureSheet(unit: commune.id.uuidString, month: month.text).path, redirectType: .normal)
     }
 }

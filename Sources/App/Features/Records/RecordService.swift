@@ -218,6 +218,11 @@ enum RecordService {
             throw AppError.forbidden
         }
         if !creating, !Self.canWrite(record, user: user, reach: reach) { throw AppError.forbidden }
+        // An approved month takes no writes: neither the month a record leaves nor the one it goes to.
+        if !creating, let old = LocalDate(iso: record.occurredOn) {
+            try await MonthReviewService.requireOpen(record.communeID, Month(old), graph: graph, on: db)
+        }
+        try await MonthReviewService.requireOpen(place.commune.id, Month(date), graph: graph, on: db)
         record.kind = kind.rawValue
         record.communeID = place.commune.id
         record.villageID = place.village?.id
@@ -256,6 +261,9 @@ enum RecordService {
 
     static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {
         guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
+        if let day = LocalDate(iso: record.occurredOn) {
+            try await MonthReviewService.requireOpen(record.communeID, Month(day), graph: graph, on: db)
+        }
         if record.kind == RecordKind.reformCase.rawValue,
            try await Record.query(on: db).filter(\.$reformCaseID == record.id).count() > 0 {
             throw AppError(.conflict, "records.caseHasVisits")

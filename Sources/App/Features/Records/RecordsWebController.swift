@@ -133,6 +133,11 @@ struct RecordsWebController: RouteCollection {
             if let p = errors.removeValue(forKey: "participants"), case .village = placement { errors["members"] = errors["members"] ?? p }
             let form = FormState(values: values, errorKeys: Self.formFields(errors), translator: req.translator)
             return try await render(req, kind: kind, form: form, action: action, recordID: nil, status: .unprocessableEntity)
+        } catch let e as AppError where e.status == .conflict {
+            // A locked month: said above the form, what was typed kept.
+            var form = FormState(values: values)
+            form.message = req.t(e.key, e.arguments)
+            return try await render(req, kind: kind, form: form, action: action, recordID: nil, status: .conflict)
         }
         Flash.set(req, req.t("records.saved", ["kind": req.t("recordKind.\(kind.rawValue)")]))
         return req.redirect(to: Self.home(after: user), redirectType: .normal)
@@ -185,6 +190,10 @@ struct RecordsWebController: RouteCollection {
             let errors = e.fields
             let form = FormState(values: values, errorKeys: Self.formFields(errors), translator: req.translator)
             return try await render(req, kind: kind, form: form, action: SiteURL.record(id).path, recordID: id, status: .unprocessableEntity)
+        } catch let e as AppError where e.status == .conflict {
+            var form = FormState(values: values)
+            form.message = req.t(e.key, e.arguments)
+            return try await render(req, kind: kind, form: form, action: SiteURL.record(id).path, recordID: id, status: .conflict)
         }
         Flash.set(req, req.t("records.updated"))
         return req.redirect(to: Self.home(after: user), redirectType: .normal)

@@ -76,6 +76,15 @@ struct DashboardPage: Encodable {
         var band: String
         var rank: String
         var completeness: String
+        /// Each month of the phase so far with its approval state, and how many are approved.
+        var months: [MonthMark]
+        var monthsApproved: String
+    }
+    struct MonthMark: Encodable {
+        var label: String
+        var state: String
+        var icon: String
+        var stateText: String
     }
     struct Option: Encodable {
         var value: String
@@ -105,6 +114,7 @@ struct DashboardPage: Encodable {
     var grouped: Bool
     var shown: String
     var pages: [PageLink]
+    var monthLegend: [MonthMark]
     var legend: [Cell]
     /// The targets' numbers and names.
     var key: [Column]
@@ -122,6 +132,9 @@ struct DashboardPage: Encodable {
         var graph: UnitGraph
         var query: DashboardQuery
         var illustrative = false
+        /// The phase's months so far, and each commune's approval state of them (missing: not submitted).
+        var months: [Month] = []
+        var monthStates: [UUID: [Month: MonthState]] = [:]
     }
 
     /// Pure: the same input, translator and frame always give the same page.
@@ -162,12 +175,24 @@ struct DashboardPage: Encodable {
                 return Cell(text: text, status: status.rawValue, icon: icon(status), statusText: t("status.\(status.rawValue)"))
             }
         }
-        func row(_ r: UnitResult, href: String?, note: String? = nil, ranked: Bool = true) -> Row {
+        func marks(_ unit: UUID) -> [MonthMark] {
+            input.months.map { m in
+                let state = input.monthStates[unit]?[m] ?? .open
+                return MonthMark(label: String(format: "%02d", m.month), state: state.rawValue, icon: monthIcon(state),
+                                 stateText: t("month.state.\(state.rawValue)"))
+            }
+        }
+        func row(_ r: UnitResult, href: String?, note: String? = nil, ranked: Bool = true, communes: [UUID]? = nil) -> Row {
             let other = r.criteriaPoints + r.adjustmentPoints
+            // A commune's months one by one; a roll-up's approved months over all its communes'.
+            let ids = communes ?? [r.unit.id]
+            let approved = ids.reduce(0) { n, id in n + input.months.filter { input.monthStates[id]?[$0] == .approved }.count }
             return Row(name: r.unit.fullName, href: href, note: note, cells: cells(r), targetPoints: t.number(r.targetPoints, decimals: 2),
                        otherPoints: (other > 0 ? "+" : "") + t.number(other, decimals: 2), total: t.number(r.total, decimals: 2),
                        band: r.classification?.name ?? "—", rank: ranked ? (r.rank.map(String.init) ?? "—") : "",
-                       completeness: t.percent(r.reportingCompleteness * 100))
+                       completeness: t.percent(r.reportingCompleteness * 100),
+                       months: communes == nil ? marks(r.unit.id) : [],
+                       monthsApproved: t("dashboard.monthsApproved", ["approved": t.count(approved), "count": t.count(input.months.count * ids.count)]))
         }
 
         var shownRows: [Row] = []
@@ -181,7 +206,8 @@ struct DashboardPage: Encodable {
                 let r = Evaluator.rollUp(plan: plan, window: input.window, unit: p,
                                          communes: communes.compactMap { input.facts[$0.unit.id] })
                 return row(r, href: url { $0.area = p.id; $0.page = 1 },
-                           note: t("dashboard.communes", ["count": t.count(communes.count)]), ranked: false)
+                           note: t("dashboard.communes", ["count": t.count(communes.count)]), ranked: false,
+                           communes: communes.map(\.unit.id))
             }
             shown = t("dashboard.shownProvinces", ["count": t.count(provinces.count), "communes": t.count(rows.count)])
         } else {
@@ -206,7 +232,8 @@ struct DashboardPage: Encodable {
                                         kind: "", name: t("dashboard.allUnits"), validFrom: input.phase.start)
             let r = Evaluator.rollUp(plan: plan, window: input.window, unit: unit,
                                      communes: inArea.compactMap { input.facts[$0.unit.id] })
-            rollup = row(r, href: nil, note: t("dashboard.rollupNote", ["count": t.count(inArea.count)]), ranked: false)
+            rollup = row(r, href: nil, note: t("dashboard.rollupNote", ["count": t.count(inArea.count)]), ranked: false,
+                         communes: inArea.map(\.unit.id))
         }
 
         func column(_ label: String, goal: String? = nil, sort: DashboardQuery.Sort?, numeric: Bool = true) -> Column {
@@ -229,7 +256,8 @@ struct DashboardPage: Encodable {
         }
         columns += [column(t("dashboard.targetPoints"), sort: nil), column(t("dashboard.otherPoints"), sort: nil),
                     column(t("dashboard.total"), sort: .total), column(t("dashboard.band"), sort: nil, numeric: false),
-                    column(t("dashboard.rank"), sort: .rank), column(t("dashboard.completeness"), sort: .completeness)]
+                    column(t("dashboard.rank"), sort: .rank), column(t("dashboard.completeness"), sort: .completeness),
+                    column(t("dashboard.months"), sort: nil, numeric: false)]
 
         return DashboardPage(
             page: page, movementName: plan.theme, movementHref: SiteURL.movement(input.movementKey).path,
@@ -247,8 +275,20 @@ struct DashboardPage: Encodable {
             sort: query.sort.text, direction: query.descending ? "desc" : "asc",
             formAction: SiteURL.dashboard(input.movementKey, phase: input.phase.id, query: DashboardQuery()).path,
             columns: columns, rows: shownRows, rollup: rollup, grouped: grouped, shown: shown, pages: pages,
+            monthLegend: MonthState.allCases.map {
+                MonthMark(label: "", state: $0.rawValue, icon: monthIcon($0), stateText: t("month.state.\($0.rawValue)"))
+            },
             legend: TargetStatus.allCases.map { Cell(text: "", status: $0.rawValue, icon: icon($0), statusText: t("status.\($0.rawValue)")) },
             key: columns.filter { $0.fullName != nil }, formula: t("results.formula"), empty: input.results.isEmpty)
+    }
+
+    static func monthIcon(_ state: MonthState) -> String {
+        switch state {
+        case .open: "·"
+        case .submitted: "⇡"
+        case .returned: "↩"
+        case .approved: "✓"
+        }
     }
 
     /// A mark that differs in shape, not only in colour.

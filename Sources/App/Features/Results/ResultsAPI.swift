@@ -46,6 +46,9 @@ struct ResultsAPI: RouteCollection {
         var reportingCompleteness: Double
         var reporting: Bool
         var population: Int?
+        /// The phase's months so far, and how many of them the secretariat approved (a roll-up: over its communes).
+        var months: Int = 0
+        var monthsApproved: Int = 0
         var targets: [TargetJSON]
     }
 
@@ -97,6 +100,8 @@ struct ResultsAPI: RouteCollection {
                                                        structureDate: structureDate, graph: graph, on: req.db)
         var units = results.units
         var rollup: UnitResultJSON?
+        let months = results.window.monthsSoFar
+        let states = try await MonthReviewService.states(communes: units.map(\.unit.id), months: months, on: req.db)
         if let key = try? req.query.get(String.self, at: "unit") {
             guard let unit = UnitService.find(key, on: results.structureDate, in: graph) else {
                 throw AppError.notFound("error.unitNotFound")
@@ -118,7 +123,17 @@ struct ResultsAPI: RouteCollection {
             movementId: try movement.requireID().uuidString, phase: APIModels.phase(phase),
             structureDate: results.structureDate.iso, asOf: results.window.asOf.iso, elapsedDays: results.window.elapsedDays,
             phaseDays: results.window.phaseDays, formula: req.t("results.formula"),
-            units: units.map { Self.json($0, population: results.facts[$0.unit.id]?.population) }, rollup: rollup)
+            units: units.map { u in
+                var json = Self.json(u, population: results.facts[u.unit.id]?.population)
+                json.months = months.count
+                json.monthsApproved = months.filter { states[u.unit.id]?[$0] == .approved }.count
+                return json
+            }, rollup: rollup.map { r in
+                var r = r
+                r.months = months.count * units.count
+                r.monthsApproved = units.reduce(0) { n, u in n + months.filter { states[u.unit.id]?[$0] == .approved }.count }
+                return r
+            })
     }
 
     struct AssessmentInput: Vapor.Content {

@@ -48,9 +48,12 @@ struct ResultsWebController: RouteCollection {
                                                        structureDate: query.structureDate ?? max(phase.start, min(today, phase.end)),
                                                        graph: graph, on: req.db)
         if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
+        let months = results.window.monthsSoFar
+        let states = try await MonthReviewService.states(communes: results.units.map(\.unit.id), months: months, on: req.db)
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
                                         structureDate: results.structureDate, results: results.units, facts: results.facts,
-                                        graph: graph, query: query, illustrative: plan.isIllustrative)
+                                        graph: graph, query: query, illustrative: plan.isIllustrative,
+                                        months: months, monthStates: states)
         var chrome = PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))")
         chrome.wide = true
         let page = DashboardPage.build(input, page: chrome, text: req.translator)

@@ -1,0 +1,101 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// A commune's month on its way to approval, as stored: no row is "open".
+final class MonthReviewRow: Model, @unchecked Sendable {
+    static let schema = "month_reviews"
+
+    @ID(key: .id) var id: UUID?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    @Field(key: "commune_id") var communeID: UUID
+    @Field(key: "month") var month: String
+    @Field(key: "state") var state: String
+    @OptionalField(key: "reason") var reason: String?
+    @Field(key: "updated_by") var updatedBy: String
+
+    init() {}
+}
+
+/// Submitting, returning, approving and reopening a commune's month (rules in `MonthReview`), and the lock an
+/// approved month puts on the writes of its records and figures.
+enum MonthReviewService {
+    struct Status: Sendable, Equatable {
+        var state: MonthState
+        var reason: String?
+        var by: String?
+    }
+
+    static func status(_ commune: UUID, _ month: Month, on db: any Database) async throws -> Status {
+        let row = try await MonthReviewRow.query(on: db).filter(\.$communeID == commune).filter(\.$month == month.text).first()
+        return Status(state: row.flatMap { MonthState(rawValue: $0.state) } ?? .open, reason: row?.reason, by: row?.updatedBy)
+    }
+
+    /// The states of many communes' months at once (missing: open).
+    static func states(communes: [UUID], months: [Month], on db: any Database) async throws -> [UUID: [Month: MonthState]] {
+        guard !communes.isEmpty, !months.isEmpty else { return [:] }
+        var out: [UUID: [Month: MonthState]] = [:]
+        for first in stride(from: 0, to: communes.count, by: 500) {
+            let some = Array(communes[first..<min(first + 500, communes.count)])
+            let rows = try await MonthReviewRow.query(on: db).filter(\.$communeID ~~ some).filter(\.$month ~~ months.map(\.text)).all()
+            for row in rows {
+                guard let m = Month(text: row.month), let s = MonthState(rawValue: row.state) else { continue }
+                out[row.communeID, default: [:]][m] = s
+            }
+        }
+        return out
+    }
+
+    /// Refuses a write to a commune's month once approved: a 409 that says which month and how to go on.
+    static func requireOpen(_ commune: UUID, _ month: Month, graph: UnitGraph, on db: any Database) async throws {
+        let status = try await status(commune, month, on: db)
+        guard status.state.isLocked else { return }
+        throw AppError(.conflict, "month.locked", ["month": String(format: "%02d/%04d", month.month, month.year),
+                                                   "unit": graph.units[commune]?.fullName ?? ""])
+    }
+
+    /// Takes an action on a commune's month: checked by the rules, stored, audited with its before and after.
+    static func act(_ action: MonthAction, commune: UnitInfo, month: Month, reason: String?, user: User, graph: UnitGraph,
+                    today: LocalDate = VietnamTime.localDate(of: Date()), on db: any Database) async throws -> Status {
+        let day = min(month.lastDay, commune.validTo ?? month.lastDay)
+        let reach = user.reach(graph)
+        let mayWrite = Permissions.canWriteCommune(role: user.role, reach: reach, commune: commune.id, on: day)
+        let committee = Permissions.canReview(role: user.role, reach: reach, commune: commune.id, on: day)
+        let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let trimmed, trimmed.count > 1000 { throw AppError(.unprocessableEntity, "records.invalid", fields: ["reason": "field.tooLong"]) }
+        return try await db.transaction { tx in
+            let row = try await MonthReviewRow.query(on: tx).filter(\.$communeID == commune.id).filter(\.$month == month.text).first()
+            let state = row.flatMap { MonthState(rawValue: $0.state) } ?? .open
+            switch MonthReview.next(from: state, action: action, commune: mayWrite, committee: committee, reason: trimmed,
+                                    ended: month.lastDay < today) {
+            case .failure(.forbidden):
+                throw AppError.forbidden
+            case .failure(.reasonRequired):
+                throw AppError(.unprocessableEntity, "records.invalid", fields: ["reason": "field.required"])
+            case .failure(let refusal):
+                throw AppError(.conflict, refusal.key, ["state": state.rawValue])
+            case .success(let next):
+                let stored = row ?? MonthReviewRow()
+                stored.communeID = commune.id
+                stored.month = month.text
+                stored.state = next.rawValue
+                stored.reason = (trimmed?.isEmpty ?? true) ? nil : trimmed
+                stored.updatedBy = user.username
+                if row == nil { try await stored.create(on: tx) } else { try await stored.update(on: tx) }
+                try await AuditLog.record(on: tx, actor: user.username, action: "month.\(action.rawValue)", entity: "month_review",
+                                          entityID: "\(commune.id.uuidString)/\(month.text)",
+                                          before: "{\"state\":\"\(state.rawValue)\"}",
+                                          after: Self.json(next, reason: stored.reason))
+                return Status(state: next, reason: stored.reason, by: user.username)
+            }
+        }
+    }
+
+    static func json(_ state: MonthState, reason: String?) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        struct Body: Encodable { var state: String; var reason: String? }
+        return (try? encoder.encode(Body(state: state.rawValue, reason: reason))).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
