@@ -60,6 +60,8 @@ let package = Package(
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            // The pages' HTML snapshots are read by path, not bundled.
+            exclude: ["__Snapshots__"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -24,6 +24,7 @@ func migrationList() -> [any Migration] {
         CreateSignInFailures(),
         MakeRecordTotalsUnique(),
         CreateMonthReviews(),
+        AddAccountSecurity(),
     ]
 }
 

@@ -50,4 +50,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: RecordsWebController())
     try signedIn.register(collection: TeamWebController())
     try signedIn.register(collection: FiguresWebController())
+    try signedIn.register(collection: AccountWebController())
 }

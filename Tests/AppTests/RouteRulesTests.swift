@@ -96,6 +96,12 @@ struct RouteRulesTests {
         "GET /figures/month": ("/figures/month", .seeOther, .seeOther),
         "POST /figures/month": ("/figures/month", .forbidden, .forbidden),
         "POST /figures/month/review": ("/figures/month/review", .forbidden, .forbidden),
+        "GET /account": ("/account", .seeOther, .seeOther),
+        "GET /account/password": ("/account/password", .seeOther, .seeOther),
+        "POST /account/password": ("/account/password", .forbidden, .forbidden),
+        "POST /account/tokens": ("/account/tokens", .forbidden, .forbidden),
+        "POST /account/tokens/:token/revoke": ("/account/tokens/\(UUID())/revoke", .forbidden, .forbidden),
+        "POST /account/sign-out-everywhere": ("/account/sign-out-everywhere", .forbidden, .forbidden),
 
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),

@@ -352,3 +352,76 @@ struct MonthApprovalTests {
         }
     }
 }
+
+@Suite("One's own account: the password, API tokens, signing out everywhere")
+struct AccountPageTests {
+    @Test("A new password on the rules; every other session ends; the old password no longer works")
+    func password() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let phone = Browser(), desk = Browser()
+            try await phone.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await desk.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await phone.post(app, "/account/password", ["current": "wrong-password", "new": "ngan", "confirm": "ngan"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string) == ["current": "không đúng", "new": "quá ngắn"])
+                // Nothing typed is written back into the page.
+                #expect(!res.body.string.contains("wrong-password"))
+            }
+            try await phone.post(app, "/account/password", ["current": "demo-password-for-tests", "new": "demo-password-for-tests",
+                                                            "confirm": "demo-password-for-tests"]) { res in
+                #expect(fieldErrors(res.body.string) == ["new": "phải khác mật khẩu cũ"])
+            }
+            try await phone.post(app, "/account/password", ["current": "demo-password-for-tests", "new": "mat-khau-moi-2026",
+                                                            "confirm": "mat-khau-moi-2026"]) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/account")
+            }
+            // This session goes on; the other one is over.
+            try await phone.get(app, "/account") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Đã đổi mật khẩu"))
+            }
+            try await desk.get(app, "/account") { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location)?.hasPrefix("/sign-in") == true)
+            }
+            #expect(try await Accounts.verify(username: "ca.phuongvangdanh", password: "demo-password-for-tests", on: app.db) == nil)
+            #expect(try await Accounts.verify(username: "ca.phuongvangdanh", password: "mat-khau-moi-2026", on: app.db) != nil)
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "password.change").count()
+            #expect(audit == 1)
+        }
+    }
+
+    @Test("A token made on the page is shown once and works; revoked, it does not; sign out everywhere")
+    func tokens() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let browser = Browser(), other = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await other.signIn(app, "thuongtruc", "demo-password-for-tests")
+            var token = ""
+            try await browser.post(app, "/account/tokens", [:]) { res in
+                #expect(res.status == .created)
+                let html = res.body.string
+                let regex = try NSRegularExpression(pattern: #"<code class="token">([^<]+)</code>"#)
+                let match = try #require(regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
+                token = try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) })
+            }
+            try await send(app, .GET, "/api/v1/me", token: token) { #expect($0.status == .ok) }
+            try await browser.get(app, "/account") { res in
+                #expect(!res.body.string.contains(token))
+                #expect(res.body.string.contains("đang dùng"))
+            }
+            let id = try #require(try await APIToken.query(on: app.db).first()?.id)
+            try await browser.post(app, "/account/tokens/\(id.uuidString)/revoke", [:]) { #expect($0.status == .seeOther) }
+            try await send(app, .GET, "/api/v1/me", token: token) { #expect($0.status == .unauthorized) }
+            // Another account's token cannot be revoked from here: it is missing.
+            try await browser.post(app, "/account/tokens/\(UUID().uuidString)/revoke", [:]) { #expect($0.status == .notFound) }
+            try await browser.post(app, "/account/sign-out-everywhere", [:]) { #expect($0.status == .seeOther) }
+            for b in [browser, other] {
+                try await b.get(app, "/account") { #expect($0.status == .seeOther) }
+            }
+        }
+    }
+}

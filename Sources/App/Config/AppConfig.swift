@@ -120,5 +120,5 @@ public struct StartupError: Error, Sendable, CustomStringConvertible {
 }
 
 public enum PasswordPolicy {
-    public static let minimumLength = 10
+    public static let minimumLength = PasswordRules.minimumLength
 }

@@ -16,6 +16,10 @@ final class User: Model, @unchecked Sendable {
     @Field(key: "password_hash") var passwordHash: String
     @Enum(key: "role") var role: Role
     @Field(key: "active") var active: Bool
+    /// Sessions begun before this are over (signed out of every device).
+    @OptionalField(key: "sessions_valid_after") var sessionsValidAfter: Date?
+    /// Set by an admin's reset: every page asks for a new password first.
+    @Field(key: "must_change_password") var mustChangePassword: Bool
 
     // Relationships
     /// The unit whose subtree the account works in; none for the whole system.
@@ -30,6 +34,7 @@ final class User: Model, @unchecked Sendable {
         self.passwordHash = passwordHash
         self.role = role
         self.active = true
+        self.mustChangePassword = false
         self.$unit.id = unitID
     }
 }

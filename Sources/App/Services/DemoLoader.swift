@@ -37,8 +37,10 @@ enum DemoLoader {
     /// `sampleRecords`: also add a year of sample records and figures when the record store is empty.
     /// `illustrative`: also keep the seed plan re-dated so that its phase 2 holds `today`, with sample records up to
     /// the day before (tests leave it out, so that what they count does not depend on the day they run).
+    /// `accounts`: also create the demo accounts that do not exist yet.
     static func load(resources: String, password: String, sampleRecords: Bool = true, illustrative: Bool = true,
-                     today: LocalDate = VietnamTime.localDate(of: Date()), on db: any Database) async throws -> Summary {
+                     accounts withAccounts: Bool = true, today: LocalDate = VietnamTime.localDate(of: Date()),
+                     on db: any Database) async throws -> Summary {
         let planYAML = try read(resources, planFile)
         let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
         let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
@@ -68,7 +70,7 @@ enum DemoLoader {
 
             var accounts: [(String, String)] = []
             var created = 0
-            for account in spec.accounts {
+            for account in withAccounts ? spec.accounts : [] {
                 guard let role = Role(rawValue: account.role) else {
                     throw StartupError("\(demoFile): unknown role \(account.role)")
                 }

@@ -23,6 +23,11 @@ enum SiteURL: Sendable, Equatable {
     /// A commune's figures of a month; the account's commune and the last whole month when not given.
     case figureSheet(unit: String?, month: String?)
     case monthReview(unit: String, month: String)
+    case account
+    case password
+    case tokens
+    case tokenRevoke(String)
+    case signOutEverywhere
 
     var path: String {
         switch self {
@@ -50,6 +55,11 @@ enum SiteURL: Sendable, Equatable {
         case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
         case let .figureSheet(unit, month): "/figures/month" + Self.query(["unit": unit, "month": month])
         case let .monthReview(unit, month): "/figures/month/review" + Self.query(["unit": unit, "month": month])
+        case .account: "/account"
+        case .password: "/account/password"
+        case .tokens: "/account/tokens"
+        case .tokenRevoke(let id): "/account/tokens/" + Self.segment(id) + "/revoke"
+        case .signOutEverywhere: "/account/sign-out-everywhere"
         }
     }
 
@@ -71,6 +81,7 @@ struct SiteLinks: Encodable, Sendable {
     var home = SiteURL.home.path
     var movements = SiteURL.movements.path
     var records = SiteURL.records(kind: nil, page: nil).path
+    var account = SiteURL.account.path
     var units = SiteURL.units(date: nil).path
     var signIn = SiteURL.signIn(next: nil).path
     var signOut = SiteURL.signOut.path

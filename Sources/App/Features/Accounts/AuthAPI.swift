@@ -39,6 +39,14 @@ struct AuthAPI: RouteCollection {
         guard let user = try await Accounts.verify(username: username, password: password, on: req.db) else {
             throw AppError(.unauthorized, "signIn.wrong")
         }
+        let (token, expires) = try await Self.issueToken(for: user, on: req)
+        let response = try await TokenJSON(token: token, tokenType: "Bearer", expiresAt: expires).encodeResponse(status: .created, for: req)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return response
+    }
+
+    /// A new token for an account: returned once, stored as its SHA-256, audited.
+    static func issueToken(for user: User, on req: Request) async throws -> (String, Date) {
         let token = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64URLEncoded()
         let expires = Date().addingTimeInterval(req.application.config.tokenLifetime)
         let record = APIToken(userID: try user.requireID(), tokenHash: TokenHash.sha256(token), expiresAt: expires)
@@ -47,9 +55,7 @@ struct AuthAPI: RouteCollection {
             try await AuditLog.record(on: tx, actor: user.username, action: "token.issue", entity: "api_token",
                                       entityID: record.id?.uuidString)
         }
-        let response = try await TokenJSON(token: token, tokenType: "Bearer", expiresAt: expires).encodeResponse(status: .created, for: req)
-        response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return response
+        return (token, expires)
     }
 
     @Sendable func revoke(req: Request) async throws -> HTTPStatus {

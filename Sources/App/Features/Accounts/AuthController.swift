@@ -136,12 +136,23 @@ enum Accounts {
     static let dummyHash: String = (try? Bcrypt.hash("thidua-no-such-user-password")) ?? "$2b$12$" + String(repeating: "x", count: 53)
 }
 
-/// Sends people who are not signed in to the sign-in page, and back afterwards.
+/// Sends people who are not signed in to the sign-in page, and back afterwards. A session ends here when its
+/// account was disabled or signed out of every device after it began; an account whose password was reset is
+/// sent to choose a new one first.
 struct RequireSignIn: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        guard request.auth.has(User.self) else {
-            let target = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
+        let target = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
+        guard let user = request.auth.get(User.self) else {
             return request.redirect(to: SiteURL.signIn(next: target).path)
+        }
+        let began = request.session.data[SessionTimeout.createdKey].flatMap(Double.init)
+        if !user.active || user.sessionsValidAfter.map({ Double(Int($0.timeIntervalSince1970)) > (began ?? 0) }) == true {
+            request.auth.logout(User.self)
+            request.session.destroy()
+            return request.redirect(to: SiteURL.signIn(next: target).path)
+        }
+        if user.mustChangePassword && request.url.path != SiteURL.password.path && request.url.path != SiteURL.signOut.path {
+            return request.redirect(to: SiteURL.password.path)
         }
         return try await next.respond(to: request)
     }
