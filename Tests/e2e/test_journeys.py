@@ -14,7 +14,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import check_page
@@ -54,8 +54,10 @@ def desktop():
 
 
 def wait_until(driver, condition):
-    """Waits for a page to arrive; elements of the page being left may vanish meanwhile."""
-    WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+    """Waits for a page to arrive; elements of the page being left may vanish meanwhile (Chromium then says a node
+    'does not belong to the document', a plain WebDriverException)."""
+    WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException,
+                                                  WebDriverException)).until(condition)
 
 
 def press(element):
@@ -64,6 +66,9 @@ def press(element):
 
 
 def sign_in(driver, username, password):
+    # As someone else, if someone was signed in: a fresh cookie jar.
+    driver.get(BASE + "/healthz")
+    driver.delete_all_cookies()
     driver.get(BASE + "/")
     assert "/sign-in" in driver.current_url
     driver.find_element(By.ID, "username").send_keys(username)
@@ -237,3 +242,96 @@ def test_commune_police_are_refused_another_communes_team(phone):
     phone.get(BASE + "/teams/" + demo_id("team", "06832", "Phương Đông 1"))
     assert "Không tìm thấy tổ này." in phone.find_element(By.TAG_NAME, "main").text
     check_page(phone, "refused-phone")
+
+
+def save_sheet(driver):
+    press(driver.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+
+
+def test_month_figures_submitted_returned_and_approved(desktop):
+    ward = demo_id("unit", "2025", "Vàng Danh")
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    desktop.get(BASE + "/figures/month?month=2026-10")
+    assert "Số liệu tháng 10/2026" in desktop.find_element(By.TAG_NAME, "h1").text
+    check_page(desktop, "figures")
+    children = int(desktop.find_element(By.ID, "under14_population").get_attribute("value"))
+    cards = desktop.find_element(By.ID, "under14_with_id_card")
+    usual = int(cards.get_attribute("value"))
+    # A mistake: more cards than children. Said beside the field; nothing stored.
+    cards.clear(); cards.send_keys(str(children + 10))
+    save_sheet(desktop)
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "under14_with_id_card-error"))
+    assert desktop.find_element(By.ID, "under14_with_id_card-error").text == "không được lớn hơn số công dân dưới 14 tuổi"
+    assert desktop.find_element(By.ID, "under14_with_id_card").get_attribute("value") == str(children + 10)
+    check_page(desktop, "figures-error")
+    fixed = min(children, usual + 3)
+    cards = desktop.find_element(By.ID, "under14_with_id_card")
+    cards.clear(); cards.send_keys(str(fixed))
+    save_sheet(desktop)
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+    assert "Đã lưu số liệu tháng 10/2026" in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert desktop.find_element(By.ID, "under14_with_id_card").get_attribute("value") == str(fixed)
+    press(desktop.find_element(By.CSS_SELECTOR, "button[value=submit]"))
+    wait_until(desktop, lambda d: "đã gửi, chờ duyệt" in d.find_element(By.CSS_SELECTOR, "section.review").text)
+
+    # The secretariat returns it with a reason: without one it is refused.
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    review_url = BASE + "/figures/month?unit=" + ward + "&month=2026-10"
+    desktop.get(review_url)
+    press(desktop.find_element(By.CSS_SELECTOR, "button[value=return]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "reason-error"))
+    assert desktop.find_element(By.ID, "reason-error").text == "bắt buộc, chưa nhập"
+    desktop.find_element(By.ID, "reason").send_keys("Kiểm tra lại số căn cước")
+    press(desktop.find_element(By.CSS_SELECTOR, "button[value=return]"))
+    wait_until(desktop, lambda d: "bị trả lại" in d.find_element(By.CSS_SELECTOR, "section.review").text)
+    check_page(desktop, "month-returned")
+
+    # Submitted again by the ward, then approved: locked, and counted on the dashboard.
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    desktop.get(review_url)
+    assert "Kiểm tra lại số căn cước" in desktop.find_element(By.CSS_SELECTOR, "section.review").text
+    press(desktop.find_element(By.CSS_SELECTOR, "button[value=submit]"))
+    wait_until(desktop, lambda d: "đã gửi, chờ duyệt" in d.find_element(By.CSS_SELECTOR, "section.review").text)
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    dashboard = BASE + "/movements/uong-bi-minh-hoa/phases/dot-2"
+    desktop.get(dashboard)
+    row = desktop.find_element(By.XPATH, "//table[@class='board']/tbody/tr[th//a[normalize-space()='phường Vàng Danh']]")
+    assert "0/2 tháng đã duyệt" in row.text
+    desktop.get(review_url)
+    press(desktop.find_element(By.CSS_SELECTOR, "button[value=approve]"))
+    wait_until(desktop, lambda d: "đã duyệt" in d.find_element(By.CSS_SELECTOR, "section.review").text)
+    assert "đã được duyệt và khóa" in desktop.find_element(By.TAG_NAME, "main").text
+    check_page(desktop, "month-approved")
+    desktop.get(dashboard)
+    row = desktop.find_element(By.XPATH, "//table[@class='board']/tbody/tr[th//a[normalize-space()='phường Vàng Danh']]")
+    assert "1/2 tháng đã duyệt" in row.text
+
+
+def test_zz_change_ones_own_password(phone):
+    """Last: it changes a password, then puts it back for anyone running the journeys again."""
+    sign_in(phone, "totruong.vangdanh3", PASSWORD)
+    phone.get(BASE + "/account")
+    check_page(phone, "account-phone")
+    for old, new in ((PASSWORD, "mat-khau-moi-cua-to-truong"), ("mat-khau-moi-cua-to-truong", PASSWORD)):
+        phone.find_element(By.ID, "current").send_keys(old)
+        phone.find_element(By.ID, "new").send_keys(new)
+        phone.find_element(By.ID, "confirm").send_keys(new + ("" if new == PASSWORD else "x"))
+        press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+        if new != PASSWORD:
+            # Typed twice differently: said beside the second.
+            wait_until(phone, lambda d: d.find_elements(By.ID, "confirm-error"))
+            assert phone.find_element(By.ID, "confirm-error").text == "không khớp với mật khẩu mới"
+            phone.find_element(By.ID, "current").send_keys(old)
+            phone.find_element(By.ID, "new").send_keys(new)
+            phone.find_element(By.ID, "confirm").send_keys(new)
+            press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+        wait_until(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+        assert "Đã đổi mật khẩu" in phone.find_element(By.CSS_SELECTOR, "[role=status]").text
+        if new != PASSWORD:
+            # The new password signs in; the old one no longer does.
+            press(phone.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+            sign_in(phone, "totruong.vangdanh3", PASSWORD)
+            assert phone.find_elements(By.ID, "sign-in-error")
+            sign_in(phone, "totruong.vangdanh3", new)
+            assert "/teams/" in phone.current_url
+            phone.get(BASE + "/account")
