@@ -51,4 +51,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: TeamWebController())
     try signedIn.register(collection: FiguresWebController())
     try signedIn.register(collection: AccountWebController())
+    try signedIn.register(collection: FigureImportController())
 }

@@ -304,6 +304,25 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(unusual, template: "figures/sheet", named: "figures-unusual")
     }
 
+    @Test("The import page: a preview with its problems, and one ready to confirm")
+    func importPage() async throws {
+        let ward = try #require(fx.graph.units[fx.wards[1]])
+        let row = FigureImport.Row(line: 2, unit: "06811", month: try #require(Month(text: "2025-05")),
+                                   values: [.under14Population: 2000, .under14WithIdCard: 1900])
+        let bad = FigureImportService.Checked(rows: [(row, ward)],
+                                              problems: [.init(line: 3, key: "import.value", arguments: ["column": "reoffenders", "value": "hai"])],
+                                              unusual: [2: [.under14Population]])
+        let refused = FigureImportPage.build(checked: bad, text: "csv", error: nil, page: fx.chrome("Nhập"), text: fx.text())
+        #expect(refused.problems == ["Dòng 3: cột Số đối tượng tái phạm: “hai” không phải số nguyên không âm"])
+        #expect(refused.text == nil)
+        #expect(refused.rows.first?.values.prefix(2) == ["2.000", "1.900"])
+        try await assertPageSnapshot(refused, template: "figures/import", named: "import-problems")
+        let ready = FigureImportPage.build(checked: .init(rows: [(row, ward)], problems: [], unusual: [:]), text: "unit,month\n",
+                                           error: nil, page: fx.chrome("Nhập"), text: fx.text())
+        #expect(ready.text == "unit,month\n")
+        try await assertPageSnapshot(ready, template: "figures/import", named: "import-ready")
+    }
+
     @Test("Numbers and shares the Vietnamese way, and the English way")
     func numbers() {
         let vi = fx.text(), en = fx.text(.en)

@@ -425,3 +425,63 @@ struct AccountPageTests {
         }
     }
 }
+
+@Suite("Monthly figures from a CSV file")
+struct FigureImportWebTests {
+    func upload(_ app: Application, _ browser: Browser, _ csv: String, _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+        let boundary = "thidua-test-boundary"
+        var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.cookies["thidua_csrf"] ?? "")\r\n"
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+        var headers = browser.cookieHeader
+        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+        try await app.testing().test(.POST, "/figures/import", headers: headers, body: ByteBuffer(string: body)) { res in
+            browser.keep(res)
+            try await check(res)
+        }
+    }
+
+    @Test("A template; a file with a bad row refused whole with the row's line; fixed, previewed, then stored")
+    func importFile() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await browser.get(app, "/figures/import/template.csv") { res in
+                #expect(res.headers.contentType?.subType == "csv")
+                #expect(res.body.string.hasPrefix("\u{FEFF}unit,month,under14_population,under14_with_id_card,"))
+            }
+            let yenTu = DemoUnits.ward2025("Yên Tử").uuidString
+            let bad = "unit,month,under14_population,under14_with_id_card\n06808,2025-05,2000,1900\n\(yenTu),2025-08,1000,1200\nnowhere,2025-08,1,1\n"
+            try await upload(app, browser, bad) { res in
+                #expect(res.status == .unprocessableEntity)
+                let html = res.body.string
+                #expect(html.contains("Dòng 3: cột Công dân dưới 14 tuổi đã được cấp căn cước: không được lớn hơn số công dân dưới 14 tuổi"))
+                #expect(html.contains("Dòng 4: không có đơn vị cấp xã “nowhere” trong tháng đó"))
+                #expect(!html.contains("Xác nhận nhập"))
+            }
+            #expect(try await Figure.query(on: app.db).count() == 0)
+            let good = "unit,month,under14_population,under14_with_id_card\n06808,2025-05,2000,1900\n\(yenTu),2025-08,1000,950\n"
+            var text = ""
+            try await upload(app, browser, good) { res in
+                #expect(res.status == .ok)
+                let html = res.body.string
+                #expect(html.contains("Xác nhận nhập các dòng trên"))
+                #expect(html.contains("phường Vàng Danh") && html.contains("phường Yên Tử"))
+                let regex = try NSRegularExpression(pattern: #"name="text" value="([^"]*)""#)
+                let match = try #require(regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
+                text = try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) })
+            }
+            #expect(try await Figure.query(on: app.db).count() == 0)
+            try await browser.post(app, "/figures/import/confirm", ["text": text.replacingOccurrences(of: "&#10;", with: "\n")]) { res in
+                #expect(res.status == .seeOther)
+            }
+            try await browser.get(app, "/figures/import") { #expect($0.body.string.contains("Đã nhập 2 dòng số liệu.")) }
+            #expect(try await Figure.query(on: app.db).count() == 4)
+            #expect(try await AuditEntry.query(on: app.db).filter(\.$action == "figures.import").count() == 1)
+            // A team leader has no figures to import.
+            let leader = Browser()
+            try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
+            try await leader.get(app, "/figures/import") { #expect($0.status == .forbidden) }
+        }
+    }
+}

@@ -23,6 +23,9 @@ enum SiteURL: Sendable, Equatable {
     /// A commune's figures of a month; the account's commune and the last whole month when not given.
     case figureSheet(unit: String?, month: String?)
     case monthReview(unit: String, month: String)
+    case figureImport
+    case figureImportConfirm
+    case figureTemplate
     case account
     case password
     case tokens
@@ -55,6 +58,9 @@ enum SiteURL: Sendable, Equatable {
         case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
         case let .figureSheet(unit, month): "/figures/month" + Self.query(["unit": unit, "month": month])
         case let .monthReview(unit, month): "/figures/month/review" + Self.query(["unit": unit, "month": month])
+        case .figureImport: "/figures/import"
+        case .figureImportConfirm: "/figures/import/confirm"
+        case .figureTemplate: "/figures/import/template.csv"
         case .account: "/account"
         case .password: "/account/password"
         case .tokens: "/account/tokens"

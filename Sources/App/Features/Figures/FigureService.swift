@@ -55,33 +55,40 @@ enum FigureService {
         if !confirmed && !unusual.isEmpty {
             throw AppError(.unprocessableEntity, "figures.unusual", fields: Dictionary(uniqueKeysWithValues: unusual.map { ($0.key.rawValue, $0.value) }))
         }
-        let userID = try user.requireID()
         return try await db.transaction { tx in
-            var saved: [Figure] = []
-            var created: Set<FigureKind> = []
-            for kind in FigureKind.allCases {
-                guard let value = values[kind] else { continue }
-                let existing = stored[kind]
-                if let existing, existing.value == value, basis[kind] == nil || basis[kind] == existing.basis {
-                    saved.append(existing)
-                    continue
-                }
-                let figure = existing ?? Figure()
-                let before = existing.map { FiguresAPI.auditText(FiguresAPI.figureJSON($0, graph: graph)) }
-                figure.communeID = commune.id
-                figure.kind = kind.rawValue
-                figure.month = month.text
-                figure.value = value
-                // Left out, the basis stays as stored.
-                figure.basis = basis[kind] ?? existing?.basis
-                figure.createdBy = existing?.createdBy ?? userID
-                if existing == nil { try await figure.create(on: tx); created.insert(kind) } else { try await figure.update(on: tx) }
-                try await AuditLog.record(on: tx, actor: user.username, action: existing == nil ? "figure.create" : "figure.update",
-                                          entity: "figure", entityID: figure.id?.uuidString, before: before,
-                                          after: FiguresAPI.auditText(FiguresAPI.figureJSON(figure, graph: graph)))
-                saved.append(figure)
-            }
-            return Saved(figures: saved, created: created)
+            try await store(values, basis: basis, commune: commune, month: month, stored: stored, user: user, graph: graph, on: tx)
         }
+    }
+
+    /// Stores checked values of one commune and month, with an audit entry per change; a value equal to the one
+    /// stored changes nothing. Call inside a transaction.
+    static func store(_ values: [FigureKind: Int], basis: [FigureKind: String], commune: UnitInfo, month: Month,
+                      stored: [FigureKind: Figure], user: User, graph: UnitGraph, on tx: any Database) async throws -> Saved {
+        let userID = try user.requireID()
+        var saved: [Figure] = []
+        var created: Set<FigureKind> = []
+        for kind in FigureKind.allCases {
+            guard let value = values[kind] else { continue }
+            let existing = stored[kind]
+            if let existing, existing.value == value, basis[kind] == nil || basis[kind] == existing.basis {
+                saved.append(existing)
+                continue
+            }
+            let figure = existing ?? Figure()
+            let before = existing.map { FiguresAPI.auditText(FiguresAPI.figureJSON($0, graph: graph)) }
+            figure.communeID = commune.id
+            figure.kind = kind.rawValue
+            figure.month = month.text
+            figure.value = value
+            // Left out, the basis stays as stored.
+            figure.basis = basis[kind] ?? existing?.basis
+            figure.createdBy = existing?.createdBy ?? userID
+            if existing == nil { try await figure.create(on: tx); created.insert(kind) } else { try await figure.update(on: tx) }
+            try await AuditLog.record(on: tx, actor: user.username, action: existing == nil ? "figure.create" : "figure.update",
+                                      entity: "figure", entityID: figure.id?.uuidString, before: before,
+                                      after: FiguresAPI.auditText(FiguresAPI.figureJSON(figure, graph: graph)))
+            saved.append(figure)
+        }
+        return Saved(figures: saved, created: created)
     }
 }

@@ -18,6 +18,7 @@ struct FigureSheetPage: Encodable {
     var months: [PageLink]
     var cancelHref: String
     var review: ReviewPanel
+    var importHref = SiteURL.figureImport.path
 
     /// Where the month stands on its way to approval, and what this account can do about it.
     struct ReviewPanel: Encodable {
