@@ -307,6 +307,30 @@ def test_month_figures_submitted_returned_and_approved(desktop):
     assert "1/2 tháng đã duyệt" in row.text
 
 
+def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    desktop.get(BASE + "/figures/import")
+    check_page(desktop, "import")
+    bad = tmp_path / "so-lieu.csv"
+    ward = demo_id("unit", "2025", "Vàng Danh")
+    bad.write_text(f"unit,month,traffic_accidents,illegal_racing\n{ward},2026-09,1,0\n{ward},2026-09x,2,0\n", encoding="utf-8")
+    desktop.find_element(By.ID, "file").send_keys(str(bad))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "import-problems"))
+    assert "Dòng 3: “2026-09x” không phải tháng (YYYY-MM)" in desktop.find_element(By.ID, "import-problems").text
+    assert not desktop.find_elements(By.CSS_SELECTOR, "input[name=text]")
+    check_page(desktop, "import-problems")
+    good = tmp_path / "so-lieu-da-sua.csv"
+    good.write_text(f"unit,month,traffic_accidents,illegal_racing\n{ward},2026-09,1,0\n", encoding="utf-8")
+    desktop.find_element(By.ID, "file").send_keys(str(good))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=text]"))
+    assert "phường Vàng Danh" in desktop.find_element(By.CSS_SELECTOR, "table.board").text
+    press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+    assert "Đã nhập 1 dòng số liệu." in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+
 def test_zz_change_ones_own_password(phone):
     """Last: it changes a password, then puts it back for anyone running the journeys again."""
     sign_in(phone, "totruong.vangdanh3", PASSWORD)
