@@ -25,6 +25,7 @@ func migrationList() -> [any Migration] {
         MakeRecordTotalsUnique(),
         CreateMonthReviews(),
         AddAccountSecurity(),
+        CreatePublishedPhases(),
     ]
 }
 

@@ -43,8 +43,11 @@ func routes(_ app: Application) throws {
     // Web application: sessions, CSRF on every form.
     let web = app.grouped(CSRFMiddleware())
     try web.register(collection: AuthController())
+    // Open to everyone: the movements' plans and the rankings the secretariat has published.
+    try web.register(collection: MovementWebController())
+    try web.register(collection: PublicRankingController())
     let signedIn = web.grouped(RequireSignIn())
-    try signedIn.register(collection: MovementWebController())
+    try signedIn.register(collection: HomeController())
     try signedIn.register(collection: UnitWebController())
     try signedIn.register(collection: ResultsWebController())
     try signedIn.register(collection: RecordsWebController())

@@ -12,9 +12,10 @@ struct AuthTests {
         try await withApp { app in
             try await loadDemo(app)
             let browser = Browser()
-            try await browser.get(app, "/movements/uong-bi-2024-2025") { res in
+            // A page behind sign-in sends there, and back afterwards (the plans themselves are public).
+            try await browser.get(app, "/units?date=2025-06-30") { res in
                 #expect(res.status == .seeOther)
-                #expect(res.headers.first(name: .location) == "/sign-in?next=%2Fmovements%2Fuong-bi-2024-2025")
+                #expect(res.headers.first(name: .location) == "/sign-in?next=%2Funits%3Fdate%3D2025-06-30")
             }
             try await browser.get(app, "/sign-in") { res in
                 #expect(res.status == .ok)

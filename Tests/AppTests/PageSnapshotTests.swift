@@ -268,6 +268,16 @@ struct PageSnapshotTests {
     func otherPages() async throws {
         let movement = MovementPage.build(plan: fx.plan, today: LocalDate(iso: "2025-06-15")!, page: fx.chrome("Phong trào"), text: fx.text())
         try await assertPageSnapshot(movement, template: "movements/show", named: "movement")
+        let published = MovementPage.build(plan: fx.plan, today: LocalDate(iso: "2025-06-15")!, page: fx.chrome("Phong trào", signedIn: false),
+                                           text: fx.text(), published: ["dot-1"])
+        #expect(published.phases.map(\.rankingHref) == ["/movements/uong-bi-2024-2025/phases/dot-1/ranking", nil])
+        try await assertPageSnapshot(published, template: "movements/show", named: "movement-public")
+        let w = fx.window("2025-06-15")
+        let ranking = RankingPage.build(plan: fx.plan, phase: fx.phase, window: w,
+                                        results: Evaluator.evaluate(plan: fx.plan, window: w, units: fx.facts(scale: 1)),
+                                        page: fx.chrome("Xếp hạng", signedIn: false), text: fx.text())
+        #expect(ranking.rows.map(\.rank) == ["1", "2", "3"])
+        try await assertPageSnapshot(ranking, template: "results/ranking", named: "ranking")
         let today = LocalDate(iso: "2025-06-15")!
         let team = TeamPage.build(.init(
             team: "Tổ bảo vệ ANTT khu Vàng Danh 3", village: try #require(fx.graph.units[fx.village]),

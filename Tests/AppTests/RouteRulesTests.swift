@@ -84,8 +84,11 @@ struct RouteRulesTests {
         // Web pages: a session, not a token; without one they send to the sign-in page (`webRoutes` tries them
         // signed in).
         "GET /": ("/", .seeOther, .seeOther),
-        "GET /movements/:movement": ("/movements/uong-bi-2024-2025", .seeOther, .seeOther),
-        "GET /movements": ("/movements", .seeOther, .seeOther),
+        // The plans are public, and a ranking once published (this one is not).
+        "GET /movements/:movement": ("/movements/uong-bi-2024-2025", .ok, .ok),
+        "GET /movements": ("/movements", .ok, .ok),
+        "GET /movements/:movement/phases/:phase/ranking": ("/movements/uong-bi-2024-2025/phases/dot-2/ranking", .notFound, .notFound),
+        "POST /movements/:movement/phases/:phase/publish": ("/movements/uong-bi-2024-2025/phases/dot-2/publish", .forbidden, .forbidden),
         "GET /movements/:movement/phases/:phase": ("/movements/uong-bi-2024-2025/phases/dot-2", .seeOther, .seeOther),
         "GET /units/:unit/movements/:movement": ("/units/06808/movements/uong-bi-2024-2025", .seeOther, .seeOther),
         "GET /records": ("/records", .seeOther, .seeOther),

@@ -485,3 +485,45 @@ struct FigureImportWebTests {
         }
     }
 }
+
+@Suite("What is public: the plans, and a phase's ranking once the secretariat publishes it")
+struct PublicPagesTests {
+    @Test("The movement page without an account; a ranking published, seen by anyone, withdrawn; audited")
+    func publish() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let anyone = Browser()
+            try await anyone.get(app, "/movements/uong-bi-2024-2025") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("(7 nội dung, 9 chỉ tiêu)"))
+                #expect(res.body.string.contains(#"href="/sign-in""#))
+                #expect(!res.body.string.contains("/ranking"))
+            }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025/phases/dot-2/ranking") { #expect($0.status == .notFound) }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025/phases/dot-2") { #expect($0.status == .seeOther) }
+            let officer = Browser(), secretariat = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.post(app, "/movements/uong-bi-2024-2025/phases/dot-2/publish", ["publish": "true"]) { #expect($0.status == .forbidden) }
+            try await secretariat.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await secretariat.get(app, "/movements/uong-bi-2024-2025/phases/dot-2") { res in
+                #expect(res.body.string.contains("Công bố xếp hạng đợt này"))
+            }
+            try await secretariat.post(app, "/movements/uong-bi-2024-2025/phases/dot-2/publish", ["publish": "true"]) { #expect($0.status == .seeOther) }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025/phases/dot-2/ranking") { res in
+                #expect(res.status == .ok)
+                let html = res.body.string
+                #expect(html.components(separatedBy: "<th scope=\"row\">phường ").count - 1 == 3)
+                // Nothing personal: no member, no phone, no record.
+                #expect(!html.contains("0900 000") && !html.contains("Tổ bảo vệ"))
+            }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025") { res in
+                #expect(res.body.string.contains(#"href="/movements/uong-bi-2024-2025/phases/dot-2/ranking""#))
+            }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025/phases/dot-1/ranking") { #expect($0.status == .notFound) }
+            try await secretariat.post(app, "/movements/uong-bi-2024-2025/phases/dot-2/publish", ["publish": "false"]) { #expect($0.status == .seeOther) }
+            try await anyone.get(app, "/movements/uong-bi-2024-2025/phases/dot-2/ranking") { #expect($0.status == .notFound) }
+            let steps = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["ranking.publish", "ranking.withdraw"]).sort(\.$seq).all().map(\.action)
+            #expect(steps == ["ranking.publish", "ranking.withdraw"])
+        }
+    }
+}

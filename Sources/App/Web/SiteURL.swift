@@ -26,6 +26,8 @@ enum SiteURL: Sendable, Equatable {
     case figureImport
     case figureImportConfirm
     case figureTemplate
+    case ranking(String, phase: String)
+    case publish(String, phase: String)
     case account
     case password
     case tokens
@@ -61,6 +63,8 @@ enum SiteURL: Sendable, Equatable {
         case .figureImport: "/figures/import"
         case .figureImportConfirm: "/figures/import/confirm"
         case .figureTemplate: "/figures/import/template.csv"
+        case let .ranking(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/ranking"
+        case let .publish(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/publish"
         case .account: "/account"
         case .password: "/account/password"
         case .tokens: "/account/tokens"

@@ -11,6 +11,8 @@ struct MovementPage: Encodable {
         /// past, current or upcoming, on the day the page is shown.
         var state: String
         var stateText: String
+        /// The phase's ranking, once published.
+        var rankingHref: String?
     }
     struct TargetRow: Encodable {
         var name: String
@@ -43,11 +45,12 @@ struct MovementPage: Encodable {
     var targetCount: Int
 
     /// Pure: the same plan, day and language always give the same page.
-    static func build(plan: Plan, today: LocalDate, page: PageChrome, text: Translator) -> MovementPage {
+    static func build(plan: Plan, today: LocalDate, page: PageChrome, text: Translator, published: Set<String> = []) -> MovementPage {
         let phases = plan.phases.map { p -> PhaseRow in
             let state = today < p.start ? "upcoming" : (today > p.end ? "past" : "current")
             return PhaseRow(name: p.name, start: p.start.display, end: p.end.display, days: p.span.dayCount,
-                            occasion: p.occasion, state: state, stateText: text("phase.\(state)"))
+                            occasion: p.occasion, state: state, stateText: text("phase.\(state)"),
+                            rankingHref: published.contains(p.id) ? SiteURL.ranking(plan.id, phase: p.id).path : nil)
         }
         let contents = plan.contents.map { c in
             ContentRow(number: c.number, name: c.name, targets: c.targets.map { target in

@@ -120,6 +120,10 @@ struct DashboardPage: Encodable {
     var key: [Column]
     var formula: String
     var empty: Bool
+    /// Whether the phase's ranking is public, its link, and the switch for those who may turn it.
+    var published: Bool
+    var rankingHref: String
+    var publishAction: String?
 
     struct Input {
         var plan: Plan
@@ -135,6 +139,8 @@ struct DashboardPage: Encodable {
         /// The phase's months so far, and each commune's approval state of them (missing: not submitted).
         var months: [Month] = []
         var monthStates: [UUID: [Month: MonthState]] = [:]
+        var published = false
+        var canPublish = false
     }
 
     /// Pure: the same input, translator and frame always give the same page.
@@ -279,7 +285,9 @@ struct DashboardPage: Encodable {
                 MonthMark(label: "", state: $0.rawValue, icon: monthIcon($0), stateText: t("month.state.\($0.rawValue)"))
             },
             legend: TargetStatus.allCases.map { Cell(text: "", status: $0.rawValue, icon: icon($0), statusText: t("status.\($0.rawValue)")) },
-            key: columns.filter { $0.fullName != nil }, formula: t("results.formula"), empty: input.results.isEmpty)
+            key: columns.filter { $0.fullName != nil }, formula: t("results.formula"), empty: input.results.isEmpty,
+            published: input.published, rankingHref: SiteURL.ranking(input.movementKey, phase: input.phase.id).path,
+            publishAction: input.canPublish ? SiteURL.publish(input.movementKey, phase: input.phase.id).path : nil)
     }
 
     static func monthIcon(_ state: MonthState) -> String {

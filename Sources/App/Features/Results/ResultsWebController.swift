@@ -10,6 +10,19 @@ struct ResultsWebController: RouteCollection {
         let gated = routes.grouped(ComputeGateMiddleware())
         gated.get("movements", ":movement", "phases", ":phase", use: dashboard)
         gated.get("units", ":unit", "movements", ":movement", use: commune)
+        routes.post("movements", ":movement", "phases", ":phase", "publish", use: publish)
+    }
+
+    /// Publishes or withdraws the phase's ranking; back to the dashboard.
+    @Sendable func publish(req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let (movement, plan, phase) = try await ResultsAPI.movementAndPhase(req)
+        struct Form: Decodable { var publish: String? }
+        let form = try? req.content.decode(Form.self)
+        let publish = form?.publish == "true"
+        try await Publication.set(publish, movement: movement, phase: phase, user: user, on: req.db)
+        Flash.set(req, req.t(publish ? "ranking.published" : "ranking.withdrawn", ["phase": phase.name]))
+        return req.redirect(to: SiteURL.dashboard(plan.id, phase: phase.id, query: DashboardQuery()).path, redirectType: .normal)
     }
 
     static func query(_ req: Request, plan: Plan) throws -> DashboardQuery {
@@ -38,7 +51,7 @@ struct ResultsWebController: RouteCollection {
     }
 
     @Sendable func dashboard(req: Request) async throws -> View {
-        _ = try req.requireUser()
+        let user = try req.requireUser()
         let (movement, plan, phase) = try await ResultsAPI.movementAndPhase(req)
         let query = try Self.query(req, plan: plan)
         let graph = try await req.unitGraph()
@@ -53,7 +66,9 @@ struct ResultsWebController: RouteCollection {
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
                                         structureDate: results.structureDate, results: results.units, facts: results.facts,
                                         graph: graph, query: query, illustrative: plan.isIllustrative,
-                                        months: months, monthStates: states)
+                                        months: months, monthStates: states,
+                                        published: try await Publication.published(try movement.requireID(), on: req.db).contains(phase.id),
+                                        canPublish: user.role == .admin || user.role == .secretariat)
         var chrome = PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))")
         chrome.wide = true
         let page = DashboardPage.build(input, page: chrome, text: req.translator)
