@@ -43,6 +43,7 @@ struct MovementPage: Encodable {
     var bands: [PointsRow]
     var totalPoints: String
     var targetCount: Int
+    var illustrative: Bool
 
     /// Pure: the same plan, day and language always give the same page.
     static func build(plan: Plan, today: LocalDate, page: PageChrome, text: Translator, published: Set<String> = []) -> MovementPage {
@@ -67,7 +68,7 @@ struct MovementPage: Encodable {
                 PointsRow(name: $0.name, points: ($0.kind == .bonus ? "+" : "−") + text.number($0.maxPoints))
             },
             bands: plan.classification.map { PointsRow(name: $0.name, points: "≥ " + text.number($0.minPoints)) },
-            totalPoints: text.number(plan.totalPoints), targetCount: plan.targets.count)
+            totalPoints: text.number(plan.totalPoints), targetCount: plan.targets.count, illustrative: plan.isIllustrative)
     }
 }
 
@@ -78,6 +79,7 @@ struct MovementListPage: Encodable {
         var theme: String
         var organiser: String
         var span: String
+        var illustrative: Bool
     }
     var page: PageChrome
     var movements: [Row]
@@ -86,7 +88,7 @@ struct MovementListPage: Encodable {
         MovementListPage(page: page, movements: plans.map { plan in
             let span = plan.phases.first.map { first in "\(first.start.display) – \(plan.phases.last!.end.display)" } ?? ""
             return Row(planID: plan.id, href: SiteURL.movement(plan.id).path, theme: plan.theme, organiser: plan.organiser.shortName ?? plan.organiser.name,
-                       span: span)
+                       span: span, illustrative: plan.isIllustrative)
         })
     }
 }

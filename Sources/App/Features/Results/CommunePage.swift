@@ -84,13 +84,8 @@ struct CommunePage: Encodable {
     var page: PageChrome
     var unitName: String
     var unitHref: String
-    var movementName: String
-    var movementHref: String
+    var header: PhaseHeader
     var dashboardHref: String
-    var phaseName: String
-    var phaseSpan: String
-    var asOf: String
-    var illustrative: Bool
     var phases: [PageLink]
     var total: String
     var band: String
@@ -124,7 +119,6 @@ struct CommunePage: Encodable {
         var canWrite: Bool
         /// May set the commune's monthly figures.
         var canWriteFigures = false
-        var illustrative = false
     }
 
     static func build(_ input: Input, page: PageChrome, text t: Translator) -> CommunePage {
@@ -180,10 +174,8 @@ struct CommunePage: Encodable {
         let unitID = input.unit.id.uuidString
         return CommunePage(
             page: page, unitName: input.unit.fullName, unitHref: SiteURL.unit(unitID, date: nil).path,
-            movementName: plan.theme, movementHref: SiteURL.movement(input.movementKey).path,
+            header: PhaseHeader(plan: plan, phase: input.phase, window: input.window),
             dashboardHref: SiteURL.dashboard(input.movementKey, phase: input.phase.id, query: DashboardQuery()).path,
-            phaseName: input.phase.name, phaseSpan: "\(input.phase.start.display) – \(input.phase.end.display)",
-            asOf: input.window.asOf.display, illustrative: input.illustrative,
             phases: plan.phases.map {
                 PageLink(label: $0.name, href: SiteURL.communeResults(unitID, movement: input.movementKey, phase: $0.id).path,
                      current: $0.id == input.phase.id)

@@ -93,14 +93,9 @@ struct DashboardPage: Encodable {
     }
 
     var page: PageChrome
-    var movementName: String
-    var movementHref: String
-    var phaseName: String
-    var phaseSpan: String
-    var asOf: String
+    var header: PhaseHeader
     var structureDate: String
     var structureDateISO: String
-    var illustrative: Bool
     var phases: [PageLink]
     var areaOptions: [Option]
     var bandOptions: [Option]
@@ -135,7 +130,6 @@ struct DashboardPage: Encodable {
         var facts: [UUID: UnitFacts]
         var graph: UnitGraph
         var query: DashboardQuery
-        var illustrative = false
         /// The phase's months so far, and each commune's approval state of them (missing: not submitted).
         var months: [Month] = []
         var monthStates: [UUID: [Month: MonthState]] = [:]
@@ -266,10 +260,8 @@ struct DashboardPage: Encodable {
                     column(t("dashboard.months"), sort: nil, numeric: false)]
 
         return DashboardPage(
-            page: page, movementName: plan.theme, movementHref: SiteURL.movement(input.movementKey).path,
-            phaseName: input.phase.name, phaseSpan: "\(input.phase.start.display) – \(input.phase.end.display)",
-            asOf: input.window.asOf.display, structureDate: date.display, structureDateISO: date.iso,
-            illustrative: input.illustrative,
+            page: page, header: PhaseHeader(plan: plan, phase: input.phase, window: input.window),
+            structureDate: date.display, structureDateISO: date.iso,
             phases: plan.phases.map { p in
                 PageLink(label: p.name, href: SiteURL.dashboard(input.movementKey, phase: p.id, query: DashboardQuery()).path,
                      current: p.id == input.phase.id)

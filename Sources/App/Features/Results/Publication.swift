@@ -55,12 +55,7 @@ struct RankingPage: Encodable {
         var targetsMet: String
     }
     var page: PageChrome
-    var movementName: String
-    var movementHref: String
-    var phaseName: String
-    var phaseSpan: String
-    var asOf: String
-    var illustrative: Bool
+    var header: PhaseHeader
     var rows: [Row]
     var formula: String
 
@@ -70,9 +65,8 @@ struct RankingPage: Encodable {
             Row(rank: $0.rank.map(String.init) ?? "—", name: $0.unit.fullName, total: t.number($0.total, decimals: 2),
                 band: $0.classification?.name ?? "—", targetsMet: "\($0.targetsMet)/\($0.targets.count)")
         }
-        return RankingPage(page: page, movementName: plan.theme, movementHref: SiteURL.movement(plan.id).path,
-                           phaseName: phase.name, phaseSpan: "\(phase.start.display) – \(phase.end.display)",
-                           asOf: window.asOf.display, illustrative: plan.isIllustrative, rows: rows, formula: t("results.formula"))
+        return RankingPage(page: page, header: PhaseHeader(plan: plan, phase: phase, window: window), rows: rows,
+                           formula: t("results.formula"))
     }
 }
 

@@ -65,7 +65,7 @@ struct ResultsWebController: RouteCollection {
         let states = try await MonthReviewService.states(communes: results.units.map(\.unit.id), months: months, on: req.db)
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
                                         structureDate: results.structureDate, results: results.units, facts: results.facts,
-                                        graph: graph, query: query, illustrative: plan.isIllustrative,
+                                        graph: graph, query: query,
                                         months: months, monthStates: states,
                                         published: try await Publication.published(try movement.requireID(), on: req.db).contains(phase.id),
                                         canPublish: user.role == .admin || user.role == .secretariat)
@@ -126,8 +126,7 @@ struct ResultsWebController: RouteCollection {
             plan: plan, movementKey: plan.id, phase: phase, window: results.window, unit: unit, result: result,
             communeCount: results.units.count, population: results.facts[unit.id]?.population, trend: trend,
             facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite,
-            canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day),
-            illustrative: plan.isIllustrative)
+            canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day))
         return try await req.view.render("results/commune", CommunePage.build(input, page: PageChrome(request: req, title: unit.fullName), text: t))
     }
 }
