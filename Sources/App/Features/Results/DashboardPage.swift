@@ -41,7 +41,8 @@ struct DashboardQuery: Sendable, Equatable {
     /// The structure date asked for, if not the phase's last day.
     var structureDate: LocalDate?
 
-    static let pageSize = 50
+    /// 25 communes a page keep a page's HTML near 60 KB (a row with its nine targets and months is about 2 KB).
+    static let pageSize = 25
     /// More communes than this and no area chosen: the dashboard lists provinces first.
     static let groupAbove = 200
 }

@@ -30,18 +30,21 @@ enum ResultsService {
     static func trend(movement: Movement, plan: Plan, window: EvaluationWindow, unit: UnitInfo, structureDate: LocalDate,
                       graph: UnitGraph, on db: any Database) async throws -> [(month: Month, result: UnitResult)] {
         guard window.hasStarted else { return [] }
-        var out: [(month: Month, result: UnitResult)] = []
-        var month = Month(window.phase.start)
-        let last = Month(window.asOf)
         let movementID = try movement.requireID()
-        while month <= last {
-            let step = EvaluationWindow(phase: window.phase, asOf: min(month.lastDay, window.asOf))
-            let facts = try await self.facts(plan: plan, movementID: movementID, window: step, structureDate: structureDate,
-                                             graph: graph, only: [unit.id], on: db)
-            if let f = facts.first { out.append((month, Evaluator.evaluateUnit(plan: plan, window: step, facts: f))) }
-            month = month.next
+        // The months are independent: read side by side, on as many connections as the pool lends.
+        return try await withThrowingTaskGroup(of: (Month, UnitResult?).self) { group in
+            for month in window.monthsSoFar {
+                group.addTask {
+                    let step = EvaluationWindow(phase: window.phase, asOf: min(month.lastDay, window.asOf))
+                    let facts = try await self.facts(plan: plan, movementID: movementID, window: step, structureDate: structureDate,
+                                                     graph: graph, only: [unit.id], on: db)
+                    return (month, facts.first.map { Evaluator.evaluateUnit(plan: plan, window: step, facts: $0) })
+                }
+            }
+            var out: [(month: Month, result: UnitResult)] = []
+            for try await (month, result) in group { if let result { out.append((month, result)) } }
+            return out.sorted { $0.month < $1.month }
         }
-        return out
     }
 
     /// `only`: the facts of these units alone (one commune's page), read from the rows that can count in them.
