@@ -55,4 +55,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: FiguresWebController())
     try signedIn.register(collection: AccountWebController())
     try signedIn.register(collection: FigureImportController())
+    try signedIn.register(collection: AuditWebController())
 }

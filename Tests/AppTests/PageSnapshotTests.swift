@@ -333,6 +333,27 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(ready, template: "figures/import", named: "import-ready")
     }
 
+    @Test("The audit log: entries with their before and after, the filters kept")
+    func auditPage() async throws {
+        let entry = AuditEntry()
+        entry.seq = 42
+        entry.at = Date(timeIntervalSince1970: 1_756_700_000)
+        entry.actor = "ca.phuongvangdanh"
+        entry.action = "figure.update"
+        entry.entity = "figure"
+        entry.entityID = "00000000-0000-4000-8000-000000000099"
+        entry.before = #"{"kind":"traffic_accidents","value":2}"#
+        entry.after = #"{"kind":"traffic_accidents","value":3}"#
+        var filter = AuditPage.Filter()
+        filter.unit = fx.wards[1]
+        filter.action = "figure.update"
+        let page = AuditPage.build(filter: filter, entries: [entry], total: 1, units: Array(fx.graph.units.values).sorted { $0.name < $1.name },
+                                   actions: ["figure.update", "record.create"], page: fx.chrome("Nhật ký"), text: fx.text())
+        #expect(page.rows.first?.after == "{\n  \"kind\" : \"traffic_accidents\",\n  \"value\" : 3\n}")
+        #expect(page.shown == "Mục 1–1 trong 1")
+        try await assertPageSnapshot(page, template: "audit/log", named: "audit")
+    }
+
     @Test("Numbers and shares the Vietnamese way, and the English way")
     func numbers() {
         let vi = fx.text(), en = fx.text(.en)

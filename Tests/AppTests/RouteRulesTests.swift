@@ -100,6 +100,7 @@ struct RouteRulesTests {
         "POST /figures/month": ("/figures/month", .forbidden, .forbidden),
         "POST /figures/month/review": ("/figures/month/review", .forbidden, .forbidden),
         "GET /account": ("/account", .seeOther, .seeOther),
+        "GET /audit": ("/audit", .seeOther, .seeOther),
         "GET /figures/import": ("/figures/import", .seeOther, .seeOther),
         "GET /figures/import/template.csv": ("/figures/import/template.csv", .seeOther, .seeOther),
         "POST /figures/import": ("/figures/import", .forbidden, .forbidden),

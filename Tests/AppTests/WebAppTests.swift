@@ -527,3 +527,40 @@ struct PublicPagesTests {
         }
     }
 }
+
+@Suite("The audit log in the browser")
+struct AuditPageTests {
+    @Test("The secretariat reads every change with its before and after, filtered by unit, account, action and dates")
+    func audit() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let secretariat = Browser()
+            try await secretariat.signIn(app, "thuongtruc", "demo-password-for-tests")
+            let token = try await issueToken(app, "ca.phuongvangdanh")
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": ward, "date": "2025-09-02", "category": "drugs", "origin": "people",
+                            "summary": "Tin về ma túy"]) { #expect($0.status == .created) }
+            let other = try await issueToken(app, "admin")
+            try await send(app, .POST, "/api/v1/records", token: other,
+                           ["kind": "information_source", "unit": DemoUnits.ward2025("Yên Tử").uuidString, "date": "2025-09-03",
+                            "category": "security", "origin": "camera"]) { #expect($0.status == .created) }
+            try await secretariat.get(app, "/audit?unit=\(ward)&action=record.create") { res in
+                #expect(res.status == .ok)
+                let html = res.body.string
+                #expect(html.contains("Mục 1–1 trong 1"))
+                #expect(html.contains("ca.phuongvangdanh") && html.contains("Tin về ma túy"))
+                #expect(!html.contains("security"))
+            }
+            try await secretariat.get(app, "/audit?actor=admin&action=record.create") { res in
+                #expect(res.body.string.contains("Mục 1–1 trong 1"))
+            }
+            try await secretariat.get(app, "/audit?from=2099-01-01") { #expect($0.body.string.contains("Không có mục nào.")) }
+            try await secretariat.get(app, "/audit?unit=not-a-unit") { #expect($0.status == .notFound) }
+            // Commune police and team leaders do not read it.
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.get(app, "/audit") { #expect($0.status == .forbidden) }
+        }
+    }
+}

@@ -6,6 +6,8 @@ struct PageChrome: Encodable {
         var displayName: String
         var username: String
         var role: String
+        /// The audit log, for the accounts that read it.
+        var auditHref: String? = nil
     }
 
     var lang: String
@@ -31,7 +33,8 @@ extension PageChrome {
         path = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
         if let user = request.auth.get(User.self) {
             account = Account(displayName: user.displayName, username: user.username,
-                              role: request.t("role.\(user.role.rawValue)"))
+                              role: request.t("role.\(user.role.rawValue)"),
+                              auditHref: user.role == .admin || user.role == .secretariat ? SiteURL.audit(query: [:]).path : nil)
         }
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue

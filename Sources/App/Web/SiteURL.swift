@@ -28,6 +28,7 @@ enum SiteURL: Sendable, Equatable {
     case figureTemplate
     case ranking(String, phase: String)
     case publish(String, phase: String)
+    case audit(query: [String: String?])
     case account
     case password
     case tokens
@@ -65,6 +66,8 @@ enum SiteURL: Sendable, Equatable {
         case .figureTemplate: "/figures/import/template.csv"
         case let .ranking(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/ranking"
         case let .publish(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/publish"
+        case .audit(let q): "/audit" + Self.query(["unit": q["unit"] ?? nil, "actor": q["actor"] ?? nil, "action": q["action"] ?? nil,
+                                                    "from": q["from"] ?? nil, "to": q["to"] ?? nil, "page": q["page"] ?? nil])
         case .account: "/account"
         case .password: "/account/password"
         case .tokens: "/account/tokens"
