@@ -333,6 +333,24 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(ready, template: "figures/import", named: "import-ready")
     }
 
+    @Test("The list of records: filters, a row one may correct and one one may not, pages")
+    func recordList() async throws {
+        var filter = RecordListPage.Filter()
+        filter.kind = .patrol
+        filter.page = 2
+        let rows = [RecordListPage.Row(id: "r1", date: "14/06/2025", kind: "Tuần tra", place: "khu Vàng Danh 3, phường Vàng Danh",
+                                       summary: "Đường 18", editHref: "/records/r1", deleteHref: "/records/r1/delete"),
+                    RecordListPage.Row(id: "r2", date: "13/06/2025", kind: "Tuần tra", place: "phường Yên Tử", summary: nil,
+                                       editHref: nil, deleteHref: nil)]
+        let communes = fx.wards.compactMap { fx.graph.units[$0] }
+        let page = RecordListPage.build(filter: filter, rows: rows, total: 52, canCreate: true, communes: communes,
+                                        page: fx.chrome("Ghi nhận"), text: fx.text())
+        #expect(page.filters.map(\.name) == ["unit", "kind", "from", "to"])
+        #expect(page.shown == "Ghi nhận 51–52 trong 52")
+        #expect(page.pages.map(\.href) == ["/records?kind=patrol", "/records?kind=patrol&page=2"])
+        try await assertPageSnapshot(page, template: "records/list", named: "records")
+    }
+
     @Test("The audit log: entries with their before and after, the filters kept")
     func auditPage() async throws {
         let entry = AuditEntry()

@@ -151,6 +151,14 @@ struct WebAppTests {
                 #expect(res.body.string.contains("Ghi nhận 1–1 trong 1"))
             }
             try await browser.get(app, "/records?from=2025-13-01") { #expect($0.status == .badRequest) }
+            // By commune: phường Yên Tử of 2025 holds what phường Phương Đông recorded before it; Vàng Danh does not.
+            try await browser.get(app, "/records?unit=\(DemoUnits.ward2025("Yên Tử").uuidString)") { res in
+                #expect(res.body.string.contains("Ghi nhận 1–1 trong 1"))
+            }
+            try await browser.get(app, "/records?unit=\(DemoUnits.ward2025("Vàng Danh").uuidString)") { res in
+                #expect(res.body.string.contains("Không có ghi nhận nào."))
+            }
+            try await browser.get(app, "/records?unit=nowhere") { #expect($0.status == .notFound) }
         }
     }
 

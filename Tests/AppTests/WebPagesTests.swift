@@ -65,7 +65,7 @@ struct WebPagesTests {
                 #expect(html.contains("Đợt 1"))
                 #expect(html.contains("19/08/2024 – 03/02/2025 · 169 ngày"))
                 #expect(html.contains("(7 nội dung, 9 chỉ tiêu)"))
-                #expect(html.components(separatedBy: "<td class=\"goal\">").count - 1 == 9)
+                #expect(html.components(separatedBy: "<td class=\"goal\"").count - 1 == 9)
                 #expect(!html.contains("<script"))
                 #expect(html.contains(#"<meta name="viewport" content="width=device-width, initial-scale=1">"#))
             }

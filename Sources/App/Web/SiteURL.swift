@@ -17,7 +17,7 @@ enum SiteURL: Sendable, Equatable {
     case communeResults(String, movement: String, phase: String?)
     case team(String)
     case newRecord(kind: String?)
-    case records(kind: String?, from: String? = nil, to: String? = nil, page: Int?)
+    case records(kind: String?, unit: String? = nil, from: String? = nil, to: String? = nil, page: Int?)
     case record(String)
     case recordDelete(String)
     /// A commune's figures of a month; the account's commune and the last whole month when not given.
@@ -55,8 +55,8 @@ enum SiteURL: Sendable, Equatable {
             "/units/" + Self.segment(unit) + "/movements/" + Self.segment(movement) + Self.query(["phase": phase])
         case .team(let id): "/teams/" + Self.segment(id)
         case .newRecord(let kind): "/records/new" + Self.query(["kind": kind])
-        case let .records(kind, from, to, page):
-            "/records" + Self.query(["kind": kind, "from": from, "to": to, "page": page.map(String.init)])
+        case let .records(kind, unit, from, to, page):
+            "/records" + Self.query(["kind": kind, "unit": unit, "from": from, "to": to, "page": page.map(String.init)])
         case .record(let id): "/records/" + Self.segment(id)
         case .recordDelete(let id): "/records/" + Self.segment(id) + "/delete"
         case let .figureSheet(unit, month): "/figures/month" + Self.query(["unit": unit, "month": month])

@@ -242,8 +242,16 @@ struct RecordsWebController: RouteCollection {
         filter.from = try UnitsAPI.dateParameter(req, name: "from")
         filter.to = try UnitsAPI.dateParameter(req, name: "to")
         filter.page = try UnitsAPI.intParameter(req, name: "page", in: 1...1_000_000) ?? 1
+        if let raw = try? req.query.get(String.self, at: "unit"), !raw.isEmpty {
+            guard let id = UUID(uuidString: raw), let unit = graph.units[id], unit.level == .commune else {
+                throw AppError.notFound("error.unitNotFound")
+            }
+            filter.unit = unit.id
+        }
         let query = Record.query(on: req.db)
         if let kind = filter.kind { query.filter(\.$kind == kind.rawValue) }
+        // A commune's records: its own and those of the units it was formed from.
+        if let unit = filter.unit { query.filter(\.$communeID ~~ ([unit] + graph.formedFrom(unit).map(\.unit.id))) }
         if let from = filter.from { query.filter(\.$occurredOn >= from.iso) }
         if let to = filter.to { query.filter(\.$occurredOn <= to.iso) }
         ReachFilter.records(query, reach)
@@ -255,8 +263,12 @@ struct RecordsWebController: RouteCollection {
         let rows = records.map { r in
             RecordListPage.row(r, graph: graph, canWrite: RecordService.canWrite(r, user: user, reach: reach), text: t)
         }
+        let today = VietnamTime.localDate(of: Date())
+        // The communes the account reads today, to choose from (a team leader's records are its village's).
+        let communes = user.role == .teamLeader ? [] : graph.units(at: .commune, on: today)
+            .filter { reach.includes(commune: $0.id, village: nil, on: today) }.sorted(by: UnitGraph.naturalOrder)
         let page = RecordListPage.build(filter: filter, rows: rows, total: total, canCreate: !Self.allowedKinds(user.role).isEmpty,
-                                        page: PageChrome(request: req, title: t("records.title")), text: t)
+                                        communes: communes, page: PageChrome(request: req, title: t("records.title")), text: t)
         return try await req.view.render("records/list", page)
     }
 }
@@ -265,6 +277,7 @@ struct RecordsWebController: RouteCollection {
 struct RecordListPage: Encodable {
     struct Filter: Sendable {
         var kind: RecordKind?
+        var unit: UUID?
         var from: LocalDate?
         var to: LocalDate?
         var page = 1
@@ -300,18 +313,25 @@ struct RecordListPage: Encodable {
                    deleteHref: canWrite ? SiteURL.recordDelete(id).path : nil)
     }
 
-    static func build(filter: Filter, rows: [Row], total: Int, canCreate: Bool, page: PageChrome, text t: Translator) -> RecordListPage {
-        let form = FormState(values: ["kind": filter.kind?.rawValue ?? "", "from": filter.from?.iso ?? "", "to": filter.to?.iso ?? ""])
-        let filters: [FormField] = [
+    static func build(filter: Filter, rows: [Row], total: Int, canCreate: Bool, communes: [UnitInfo] = [], page: PageChrome,
+                      text t: Translator) -> RecordListPage {
+        let form = FormState(values: ["kind": filter.kind?.rawValue ?? "", "from": filter.from?.iso ?? "", "to": filter.to?.iso ?? "",
+                                      "unit": filter.unit?.uuidString ?? ""])
+        var filters: [FormField] = [
+            .make("unit", t("recordField.unit"), .select, form: form,
+                  options: [.init(value: "", label: t("audit.allUnits"), selected: false)]
+                      + communes.map { .init(value: $0.id.uuidString, label: $0.fullName, selected: false) }),
             .make("kind", t("records.kind"), .select, form: form,
                   options: [.init(value: "", label: t("records.allKinds"), selected: false)]
                       + RecordKind.allCases.map { .init(value: $0.rawValue, label: t("recordKind.\($0.rawValue)"), selected: false) }),
             .make("from", t("records.from"), .date, form: form),
             .make("to", t("records.to"), .date, form: form),
         ]
+        if communes.count < 2 && filter.unit == nil { filters.removeFirst() }
         let pageCount = max(1, (total + pageSize - 1) / pageSize)
         func href(_ n: Int) -> String {
-            SiteURL.records(kind: filter.kind?.rawValue, from: filter.from?.iso, to: filter.to?.iso, page: n > 1 ? n : nil).path
+            SiteURL.records(kind: filter.kind?.rawValue, unit: filter.unit?.uuidString, from: filter.from?.iso, to: filter.to?.iso,
+                            page: n > 1 ? n : nil).path
         }
         // Pages near the current one, and the first and the last.
         let near = Set([1, pageCount] + Array(max(1, filter.page - 2)...min(pageCount, filter.page + 2)))
