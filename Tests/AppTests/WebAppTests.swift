@@ -350,6 +350,10 @@ struct MonthApprovalTests {
                 #expect(months.map(\.state) == ["open", "open", "open"])
                 #expect(months[1].reason == "Sửa số vụ tai nạn")
             }
+            // A span reaching the calendar's last month is refused, not run to its end.
+            try await send(app, .GET, "/api/v1/month-reviews?unit=\(ward)&from=9999-01&to=9999-12", token: token) { res in
+                #expect(res.status == .badRequest)
+            }
             // A month not yet over cannot be submitted.
             let now = Month(VietnamTime.localDate(of: Date())).text
             try await send(app, .POST, "/api/v1/month-reviews", token: token, ["unit": ward, "month": now, "action": "submit"]) { res in

@@ -94,3 +94,18 @@ struct MonthCoverTests {
         #expect(one.months == [] && one.add == [span("2025-12-31", "2025-12-31")] && one.subtract == [])
     }
 }
+
+@Suite("Months at the calendar's ends")
+struct MonthEndsTests {
+    @Test("Stepping and spans stop at 0001-01 and 9999-12 instead of failing")
+    func ends() throws {
+        let first = try #require(Month(text: "0001-01")), last = try #require(Month(text: "9999-12"))
+        #expect(first.previous == first)
+        #expect(last.next == last)
+        #expect(try #require(Month(text: "9999-10")).through(last).map(\.text) == ["9999-10", "9999-11", "9999-12"])
+        #expect(try #require(Month(text: "2025-11")).through(try #require(Month(text: "2026-02"))).map(\.display)
+                == ["11/2025", "12/2025", "01/2026", "02/2026"])
+        #expect(last.through(first).isEmpty)
+        #expect(Month.counted(in: DateSpan(start: LocalDate(iso: "9999-11-20")!, end: LocalDate(iso: "9999-12-31")!)).map(\.text) == ["9999-12"])
+    }
+}

@@ -248,12 +248,10 @@ struct SampleData {
             let idStart = Double.random(in: 0.45...0.7, using: &rng), idEnd = Double.random(in: 0.9...1.02, using: &rng)
             let eidStart = Double.random(in: 0.3...0.5, using: &rng), eidEnd = Double.random(in: 0.65...0.92, using: &rng)
             let accidents = population / 10_000 * Double.random(in: 0.5...1.5, using: &rng)
-            var m = from
-            var i = 0.0
             let total = Double(max(1, (to.year - from.year) * 12 + to.month - from.month))
-            while m <= to {
+            for (i, m) in from.through(to).enumerated() {
                 if commune.isValid(on: m.firstDay) || commune.isValid(on: m.lastDay) {
-                    let t = i / total
+                    let t = Double(i) / total
                     let trend = 1 - 0.15 * t
                     let values: [(FigureKind, Double, String?)] = [
                         (.under14Population, under14, "population"),
@@ -269,8 +267,6 @@ struct SampleData {
                                            author, now, now] as [any Encodable & Sendable])
                     }
                 }
-                m = m.next
-                i += 1
             }
         }
         try await out.flush()

@@ -25,6 +25,8 @@ public struct Month: Hashable, Comparable, Sendable, Codable {
     }
 
     public var text: String { String(format: "%04d-%02d", year, month) }
+    /// As pages write it: `07/2025`.
+    public var display: String { String(format: "%02d/%04d", month, year) }
     public var firstDay: LocalDate { LocalDate(year: year, month: month, day: 1)! }
     public var lastDay: LocalDate { LocalDate(year: year, month: month, day: LocalDate.daysIn(month: month, year: year))! }
 
@@ -34,14 +36,7 @@ public struct Month: Hashable, Comparable, Sendable, Codable {
 
     /// The months whose figures count in a span.
     public static func counted(in span: DateSpan) -> [Month] {
-        var result: [Month] = []
-        var m = Month(span.start)
-        let last = Month(span.end)
-        while m <= last {
-            if span.contains(m.decidingDay) { result.append(m) }
-            m = m.next
-        }
-        return result
+        Month(span.start).through(Month(span.end)).filter { span.contains($0.decidingDay) }
     }
 
     /// The month `n` months later (earlier when negative).
@@ -50,8 +45,17 @@ public struct Month: Hashable, Comparable, Sendable, Codable {
         return Month(year: index / 12, month: index % 12 + 1) ?? self
     }
 
-    public var previous: Month { month == 1 ? Month(year: year - 1, month: 12)! : Month(year: year, month: month - 1)! }
-    public var next: Month { month == 12 ? Month(year: year + 1, month: 1)! : Month(year: year, month: month + 1)! }
+    /// The month before and after; at the calendar's ends (0001-01, 9999-12) the month itself.
+    public var previous: Month { adding(months: -1) }
+    public var next: Month { adding(months: 1) }
+
+    /// This month and every one after it up to `last` (none when `last` is before it). Counted by index, so that
+    /// it ends at the calendar's last month too.
+    public func through(_ last: Month) -> [Month] {
+        let first = year * 12 + month - 1, end = last.year * 12 + last.month - 1
+        guard first <= end else { return [] }
+        return (first...end).compactMap { Month(year: $0 / 12, month: $0 % 12 + 1) }
+    }
 
     public static func < (a: Month, b: Month) -> Bool { (a.year, a.month) < (b.year, b.month) }
 }
@@ -66,9 +70,7 @@ public struct MonthCover: Equatable, Sendable {
     public var subtract: [DateSpan] = []
 
     public init(span: DateSpan) {
-        var m = Month(span.start)
-        let last = Month(span.end)
-        while m <= last {
+        for m in Month(span.start).through(Month(span.end)) {
             let inside = DateSpan(start: max(span.start, m.firstDay), end: min(span.end, m.lastDay))
             let length = m.firstDay.daysInclusive(to: m.lastDay)
             if inside.dayCount * 2 > length {
@@ -78,7 +80,6 @@ public struct MonthCover: Equatable, Sendable {
             } else {
                 add.append(inside)
             }
-            m = m.next
         }
     }
 }

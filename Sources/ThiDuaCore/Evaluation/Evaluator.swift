@@ -26,11 +26,7 @@ public struct EvaluationWindow: Hashable, Sendable, Codable {
     /// The months the phase has touched up to the day of the results (none before it starts): those a commune
     /// submits for approval.
     public var monthsSoFar: [Month] {
-        guard hasStarted else { return [] }
-        var out: [Month] = []
-        var m = Month(phase.start)
-        while m <= Month(asOf) { out.append(m); m = m.next }
-        return out
+        hasStarted ? Month(phase.start).through(Month(asOf)) : []
     }
     public var hasStarted: Bool { elapsedDays > 0 }
 

@@ -92,7 +92,7 @@ struct FigureImportPage: Encodable {
                       text t: Translator) -> FigureImportPage {
         let kinds = FigureKind.allCases
         let rows = checked?.rows.map { item in
-            Row(line: item.row.line, unit: item.commune.fullName, month: FigureSheetPage.monthText(item.row.month),
+            Row(line: item.row.line, unit: item.commune.fullName, month: item.row.month.display,
                 values: kinds.map { item.row.values[$0].map { t.count($0) } ?? "" },
                 unusual: checked?.unusual[item.row.line].map { far in
                     t("import.unusualRow", ["columns": far.map { t("figureLabel.\($0.rawValue)") }.joined(separator: ", ")])
@@ -146,10 +146,8 @@ struct FigureImportController: RouteCollection {
         var lines = [FigureImport.header.joined(separator: ",")]
         if user.role == .communeOfficer, let unit = user.$unit.id.flatMap({ graph.units[$0] }) {
             let last = Month(VietnamTime.localDate(of: Date())).previous
-            var m = Month(year: last.year, month: 1) ?? last
-            while m <= last {
+            for m in (Month(year: last.year, month: 1) ?? last).through(last) {
                 lines.append(([unit.code ?? unit.id.uuidString, m.text] + FigureKind.allCases.map { _ in "" }).joined(separator: ","))
-                m = m.next
             }
         }
         let response = Response(status: .ok, body: .init(string: "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"))

@@ -56,8 +56,6 @@ struct FigureSheetPage: Encodable {
         var reviewForm = FormState()
     }
 
-    static func monthText(_ m: Month) -> String { String(format: "%02d/%04d", m.month, m.year) }
-
     static func build(_ input: Input, page: PageChrome, text t: Translator) -> FigureSheetPage {
         let communeID = input.commune.id.uuidString
         var form = input.form
@@ -77,10 +75,10 @@ struct FigureSheetPage: Encodable {
         choose.append(.make("month", t("figures.month"), .month, form: chooseForm, max: input.latestMonth.text))
         // The months around this one, none after the latest that may be reported.
         let months = (-2...2).map { input.month.adding(months: $0) }.filter { $0 <= input.latestMonth }.map {
-            PageLink(label: monthText($0), href: SiteURL.figureSheet(unit: communeID, month: $0.text).path, current: $0 == input.month)
+            PageLink(label: $0.display, href: SiteURL.figureSheet(unit: communeID, month: $0.text).path, current: $0 == input.month)
         }
         return FigureSheetPage(
-            page: page, heading: t("figures.title"), communeName: input.commune.fullName, monthName: monthText(input.month),
+            page: page, heading: t("figures.title"), communeName: input.commune.fullName, monthName: input.month.display,
             action: SiteURL.figureSheet(unit: communeID, month: input.month.text).path, filters: choose,
             chooseAction: SiteURL.figureSheet(unit: nil, month: nil).path, fields: fields, form: form,
             unusual: !input.unusual.isEmpty, months: months, cancelHref: input.cancelHref,
@@ -209,7 +207,7 @@ struct FiguresWebController: RouteCollection {
             return try await render(req, user: user, graph: graph, form: FormState(values: typed, errorKeys: e.fields, translator: t),
                                     unusual: unusual, status: .unprocessableEntity)
         }
-        Flash.set(req, t("figures.saved", ["commune": commune.fullName, "month": FigureSheetPage.monthText(month)]))
+        Flash.set(req, t("figures.saved", ["commune": commune.fullName, "month": month.display]))
         return req.redirect(to: SiteURL.figureSheet(unit: commune.id.uuidString, month: month.text).path, redirectType: .normal)
     }
 
@@ -229,7 +227,7 @@ struct FiguresWebController: RouteCollection {
             if e.status == .conflict { form.message = t(e.key, e.arguments) }
             return try await render(req, user: user, graph: graph, form: nil, unusual: [], reviewForm: form, status: e.status)
         }
-        Flash.set(req, t("month.done.\(action.rawValue)", ["month": FigureSheetPage.monthText(month), "commune": commune.fullName]))
+        Flash.set(req, t("month.done.\(action.rawValue)", ["month": month.display, "commune": commune.fullName]))
         return req.redirect(to: SiteURL.figureSheet(unit: commune.id.uuidString, month: month.text).path, redirectType: .normal)
     }
 }

@@ -51,7 +51,7 @@ enum MonthReviewService {
     static func requireOpen(_ commune: UUID, _ month: Month, graph: UnitGraph, on db: any Database) async throws {
         let status = try await status(commune, month, on: db)
         guard status.state.isLocked else { return }
-        throw AppError(.conflict, "month.locked", ["month": String(format: "%02d/%04d", month.month, month.year),
+        throw AppError(.conflict, "month.locked", ["month": month.display,
                                                    "unit": graph.units[commune]?.fullName ?? ""])
     }
 

@@ -37,17 +37,14 @@ struct MonthsAPI: RouteCollection {
         guard let unit = UnitService.find(key, on: nil, in: graph), unit.level == .commune else { throw AppError.notFound("error.unitNotFound") }
         let today = VietnamTime.localDate(of: Date())
         let to = try Self.month(req, "to") ?? Month(today)
+        // A month to come has nothing to review.
+        guard to <= Month(today) else { throw AppError.badRequest("error.monthFuture", ["value": to.text]) }
         let from = try Self.month(req, "from") ?? to.adding(months: -11)
         guard from <= to, to.adding(months: -120) <= from else { throw AppError.badRequest("error.monthSpan") }
         let reach = user.reach(graph)
-        var months: [Month] = []
-        var m = from
-        while m <= to {
-            let day = min(m.lastDay, unit.validTo ?? m.lastDay)
-            if (unit.isValid(on: m.firstDay) || unit.isValid(on: m.lastDay)) && reach.includes(commune: unit.id, village: nil, on: day) {
-                months.append(m)
-            }
-            m = m.next
+        let months = from.through(to).filter { m in
+            (unit.isValid(on: m.firstDay) || unit.isValid(on: m.lastDay))
+                && reach.includes(commune: unit.id, village: nil, on: min(m.lastDay, unit.validTo ?? m.lastDay))
         }
         if months.isEmpty && !reach.includes(commune: unit.id, village: nil, on: min(today, unit.validTo ?? today)) {
             throw AppError.notFound("error.unitNotFound")

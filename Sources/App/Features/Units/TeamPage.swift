@@ -60,7 +60,7 @@ struct TeamPage: Encodable {
         return TeamPage(
             page: page, name: input.team,
             place: input.village.fullName + (input.commune.map { ", " + $0.fullName } ?? ""),
-            actions: actions, monthName: t("team.month", ["month": String(format: "%02d/%04d", input.today.month, input.today.year)]),
+            actions: actions, monthName: t("team.month", ["month": Month(input.today).display]),
             phaseName: input.phase?.name, counts: counts, records: input.latest, members: input.members ?? [],
             membersShown: input.members != nil,
             communeHref: zip(input.commune, input.movementKey).map {
