@@ -235,7 +235,7 @@ struct PageSnapshotTests {
         let members = [RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000021")!, name: "Hoàng Thanh Dũng"),
                        RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000022")!, name: "Đỗ Thị Cường")]
         func input(_ kind: RecordKind?, _ form: FormState) -> RecordFormPage.Input {
-            RecordFormPage.Input(kind: kind, allowedKinds: RecordsWebController.allowedKinds(.teamLeader),
+            RecordFormPage.Input(kind: kind, allowedKinds: Permissions.recordKinds(for: .teamLeader),
                                  placement: .village(id: fx.village, label: "khu Vàng Danh 3, phường Vàng Danh"),
                                  members: members, reformCases: [], form: form, today: today, action: "/records/new?kind=patrol",
                                  cancelHref: "/", recordID: nil)

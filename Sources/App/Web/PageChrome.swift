@@ -1,4 +1,5 @@
 import Vapor
+import ThiDuaCore
 
 /// What every page shows around its content: language, the signed-in account, the CSRF token for its forms.
 struct PageChrome: Encodable {
@@ -34,7 +35,7 @@ extension PageChrome {
         if let user = request.auth.get(User.self) {
             account = Account(displayName: user.displayName, username: user.username,
                               role: request.t("role.\(user.role.rawValue)"),
-                              auditHref: user.role == .admin || user.role == .secretariat ? SiteURL.audit(query: [:]).path : nil)
+                              auditHref: Permissions.isCommittee(user.role) ? SiteURL.audit(query: [:]).path : nil)
         }
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue

@@ -118,28 +118,39 @@ public enum Permissions {
     /// Kinds a team leader records for the team's own village.
     public static let teamKinds: Set<RecordKind> = [.informationSource, .patrol, .fireActivity, .propaganda, .reformVisit]
 
+    /// The kinds of record a role writes anywhere at all, in the catalogue's order.
+    public static func recordKinds(for role: Role) -> [RecordKind] {
+        switch role {
+        case .viewer: []
+        case .teamLeader: RecordKind.allCases.filter { teamKinds.contains($0) }
+        case .admin, .secretariat, .communeOfficer: RecordKind.allCases
+        }
+    }
+
+    /// Whether a role writes commune-level data (figures, self-scores) anywhere at all.
+    public static func writesCommuneData(_ role: Role) -> Bool { role == .admin || role == .secretariat || role == .communeOfficer }
+
+    /// The committee: the admin and the secretariat (reviews, approvals, publication, the audit log).
+    public static func isCommittee(_ role: Role) -> Bool { role == .admin || role == .secretariat }
+
     /// A record of a kind, at a commune (and village), on a day: created, corrected or deleted.
     public static func canWrite(role: Role, reach: Reach, kind: RecordKind, commune: UUID, village: UUID?,
                                 on date: LocalDate) -> Bool {
-        switch role {
-        case .viewer: return false
-        case .teamLeader: return teamKinds.contains(kind) && village != nil && reach.includes(commune: commune, village: village, on: date)
-        case .admin, .secretariat, .communeOfficer: return reach.includes(commune: commune, village: village, on: date)
-        }
+        guard recordKinds(for: role).contains(kind) else { return false }
+        // A team leader writes for its village only, never for a commune as a whole.
+        if role == .teamLeader && village == nil { return false }
+        return reach.includes(commune: commune, village: village, on: date)
     }
 
     /// Commune-level data (figures, self-scores): the admin, the secretariat and commune police inside their reach.
     public static func canWriteCommune(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
-        switch role {
-        case .viewer, .teamLeader: false
-        case .admin, .secretariat, .communeOfficer: reach.includes(commune: commune, village: nil, on: date)
-        }
+        writesCommuneData(role) && reach.includes(commune: commune, village: nil, on: date)
     }
 
     /// The committee's own acts on a commune (reviewed scores, bonus and penalty points): the admin, and the
     /// secretariat within its reach.
     public static func canReview(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
-        (role == .admin || role == .secretariat) && reach.includes(commune: commune, village: nil, on: date)
+        isCommittee(role) && reach.includes(commune: commune, village: nil, on: date)
     }
 
     /// Personal data (members, reform cases, tipsters) is for those who work with it there; viewers read figures,

@@ -50,6 +50,11 @@ public struct Plan: Codable, Hashable, Sendable {
 
     /// The phase a day falls in, if any.
     public func phase(containing date: LocalDate) -> Phase? { phases.first { $0.span.contains(date) } }
+
+    /// The phase to show on a day: the one it falls in, else the last one begun, else the first.
+    public func phase(nearest date: LocalDate) -> Phase? {
+        phase(containing: date) ?? phases.last { $0.start <= date } ?? phases.first
+    }
 }
 
 public struct Organiser: Codable, Hashable, Sendable {
@@ -82,6 +87,12 @@ public struct Phase: Codable, Hashable, Sendable {
     /// The day a unit answers for the phase: its last, or the unit's last if it ended during the phase (the ten
     /// Uông Bí units of 30/06/2025 in phase 2).
     public func lastDay(of unit: UnitInfo) -> LocalDate { min(end, unit.validTo ?? end) }
+
+    /// The day whose unit structure a phase is shown in on `date`: that day while the phase runs, its last day (or
+    /// the unit's) once over, its first while ahead; the structure of a day still to come is not known.
+    public func structureDate(near date: LocalDate, of unit: UnitInfo? = nil) -> LocalDate {
+        max(start, min(date, unit.map(lastDay(of:)) ?? end))
+    }
 }
 
 public struct Content: Codable, Hashable, Sendable {

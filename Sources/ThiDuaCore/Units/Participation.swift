@@ -27,6 +27,21 @@ public enum Participation {
         return ids.compactMap { graph.units[$0] }.sorted(by: UnitGraph.naturalOrder)
     }
 
+    /// The movement to open on a day: one running that day (for a unit: one it takes part in), else the one that
+    /// ended last among those begun, else the first. Nil when there is none with a phase.
+    public static func current(_ plans: [Plan], on day: LocalDate, for unit: UnitInfo?, graph: UnitGraph) -> Plan? {
+        let candidates = plans.filter { plan in
+            guard !plan.phases.isEmpty else { return false }
+            guard let unit else { return true }
+            return plan.phases.contains { phase in
+                participants(plan: plan, structureDate: phase.lastDay(of: unit), graph: graph).contains { $0.id == unit.id }
+            }
+        }
+        if let running = candidates.first(where: { $0.phase(containing: day) != nil }) { return running }
+        return candidates.filter { ($0.phases.first?.start ?? day) <= day }.max { ($0.phases.last?.end ?? day) < ($1.phases.last?.end ?? day) }
+            ?? candidates.first
+    }
+
     /// Where a record of a commune (and village, if known) counts in the structure of a day.
     public struct StructureMap {
         public let graph: UnitGraph

@@ -84,7 +84,7 @@ struct AuditWebController: RouteCollection {
 
     @Sendable func show(req: Request) async throws -> View {
         let user = try req.requireUser()
-        guard user.role == .admin || user.role == .secretariat else { throw AppError.forbidden }
+        guard Permissions.isCommittee(user.role) else { throw AppError.forbidden }
         let graph = try await req.unitGraph()
         var filter = AuditPage.Filter()
         func param(_ name: String) -> String? {

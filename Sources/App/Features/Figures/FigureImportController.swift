@@ -122,7 +122,7 @@ struct FigureImportController: RouteCollection {
 
     static func requireWriter(_ req: Request) throws -> User {
         let user = try req.requireUser()
-        guard [.admin, .secretariat, .communeOfficer].contains(user.role) else { throw AppError.forbidden }
+        guard Permissions.writesCommuneData(user.role) else { throw AppError.forbidden }
         return user
     }
 

@@ -32,31 +32,16 @@ struct MovementWebController: RouteCollection {
         case .communeOfficer:
             let graph = try await req.unitGraph()
             if let unitID = user.$unit.id, let unit = graph.units[unitID], unit.level == .commune,
-               let plan = current(movements.map(\.1), on: min(today, unit.validTo ?? today), for: unit, graph: graph) {
+               let plan = Participation.current(movements.map(\.1), on: min(today, unit.validTo ?? today), for: unit, graph: graph) {
                 return req.redirect(to: SiteURL.communeResults(unitID.uuidString, movement: plan.id, phase: nil).path)
             }
         case .admin, .secretariat, .viewer:
-            if let plan = current(movements.map(\.1), on: today, for: nil, graph: nil) {
-                let phase = plan.phase(containing: today) ?? plan.phases.last(where: { $0.start <= today }) ?? plan.phases[0]
+            if let plan = Participation.current(movements.map(\.1), on: today, for: nil, graph: try await req.unitGraph()),
+               let phase = plan.phase(nearest: today) {
                 return req.redirect(to: SiteURL.dashboard(plan.id, phase: phase.id, query: DashboardQuery()).path)
             }
         }
         return req.redirect(to: SiteURL.movements.path)
-    }
-
-    /// The movement to open on a day: one running that day (for a unit: one it takes part in), else the one that
-    /// ended last. Nil when there is none.
-    static func current(_ plans: [Plan], on day: LocalDate, for unit: UnitInfo?, graph: UnitGraph?) -> Plan? {
-        let candidates = plans.filter { plan in
-            guard !plan.phases.isEmpty else { return false }
-            guard let unit, let graph else { return true }
-            return plan.phases.contains { phase in
-                Participation.participants(plan: plan, structureDate: phase.lastDay(of: unit), graph: graph).contains { $0.id == unit.id }
-            }
-        }
-        if let running = candidates.first(where: { $0.phase(containing: day) != nil }) { return running }
-        return candidates.filter { ($0.phases.first?.start ?? day) <= day }.max { ($0.phases.last?.end ?? day) < ($1.phases.last?.end ?? day) }
-            ?? candidates.first
     }
 
     @Sendable func list(req: Request) async throws -> View {

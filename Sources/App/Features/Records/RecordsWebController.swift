@@ -48,14 +48,6 @@ struct RecordsWebController: RouteCollection {
         }
     }
 
-    static func allowedKinds(_ role: Role) -> [RecordKind] {
-        switch role {
-        case .viewer: []
-        case .teamLeader: RecordKind.allCases.filter { Permissions.teamKinds.contains($0) }
-        case .admin, .secretariat, .communeOfficer: RecordKind.allCases
-        }
-    }
-
     static func kind(_ req: Request, allowed: [RecordKind]) throws -> RecordKind? {
         guard let raw = try? req.query.get(String.self, at: "kind"), !raw.isEmpty else { return nil }
         guard let kind = RecordKind(rawValue: raw), allowed.contains(kind) else {
@@ -86,7 +78,7 @@ struct RecordsWebController: RouteCollection {
         let (placement, members) = try await Self.placement(user: user, graph: graph, today: today, db: req.db)
         let cases = kind == .reformVisit ? try await Self.reformCases(user: user, graph: graph, db: req.db) : []
         let t = req.translator
-        let input = RecordFormPage.Input(kind: kind, allowedKinds: Self.allowedKinds(user.role), placement: placement,
+        let input = RecordFormPage.Input(kind: kind, allowedKinds: Permissions.recordKinds(for: user.role), placement: placement,
                                          members: members, reformCases: cases, form: form, today: today, action: action,
                                          cancelHref: Self.home(after: user), recordID: recordID)
         let title = kind.map { t("recordKind.\($0.rawValue)") } ?? t("records.chooseKind")
@@ -96,7 +88,7 @@ struct RecordsWebController: RouteCollection {
 
     @Sendable func newForm(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let kinds = Self.allowedKinds(user.role)
+        let kinds = Permissions.recordKinds(for: user.role)
         guard !kinds.isEmpty else { throw AppError.forbidden }
         let kind = try Self.kind(req, allowed: kinds)
         let form = FormState(values: kind.map { RecordForm.defaults($0, now: Date()) } ?? [:])
@@ -116,7 +108,7 @@ struct RecordsWebController: RouteCollection {
 
     @Sendable func create(req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let kinds = Self.allowedKinds(user.role)
+        let kinds = Permissions.recordKinds(for: user.role)
         guard let kind = try Self.kind(req, allowed: kinds) else { throw AppError.badRequest("error.badInput") }
         let values = try Self.values(req)
         let graph = try await req.unitGraph()
@@ -267,7 +259,7 @@ struct RecordsWebController: RouteCollection {
         // The communes the account reads today, to choose from (a team leader's records are its village's).
         let communes = user.role == .teamLeader ? [] : graph.units(at: .commune, on: today)
             .filter { reach.includes(commune: $0.id, village: nil, on: today) }.sorted(by: UnitGraph.naturalOrder)
-        let page = RecordListPage.build(filter: filter, rows: rows, total: total, canCreate: !Self.allowedKinds(user.role).isEmpty,
+        let page = RecordListPage.build(filter: filter, rows: rows, total: total, canCreate: !Permissions.recordKinds(for: user.role).isEmpty,
                                         communes: communes, page: PageChrome(request: req, title: t("records.title")), text: t)
         return try await req.view.render("records/list", page)
     }

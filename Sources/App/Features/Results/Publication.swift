@@ -23,7 +23,7 @@ enum Publication {
 
     /// Publishes or withdraws a phase's ranking: the admin's and the secretariat's, audited.
     static func set(_ publish: Bool, movement: Movement, phase: Phase, user: User, on db: any Database) async throws {
-        guard user.role == .admin || user.role == .secretariat else { throw AppError.forbidden }
+        guard Permissions.isCommittee(user.role) else { throw AppError.forbidden }
         let movementID = try movement.requireID()
         try await db.transaction { tx in
             let existing = try await PublishedPhase.query(on: tx).filter(\.$movementID == movementID).filter(\.$phaseID == phase.id).first()
@@ -84,7 +84,7 @@ struct PublicRankingController: RouteCollection {
         let graph = try await req.unitGraph()
         let today = VietnamTime.localDate(of: Date())
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
-                                                       structureDate: max(phase.start, min(today, phase.end)), graph: graph, on: req.db)
+                                                       structureDate: phase.structureDate(near: today), graph: graph, on: req.db)
         let page = RankingPage.build(plan: plan, phase: phase, window: results.window, results: results.units,
                                      page: PageChrome(request: req, title: "\(phase.name) · \(req.t("ranking.title"))"), text: req.translator)
         return try await req.view.render("results/ranking", page)

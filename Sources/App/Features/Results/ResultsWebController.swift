@@ -58,7 +58,7 @@ struct ResultsWebController: RouteCollection {
         let today = VietnamTime.localDate(of: Date())
         // The structure of today while the phase runs: the phase's last day may still be ahead.
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
-                                                       structureDate: query.structureDate ?? max(phase.start, min(today, phase.end)),
+                                                       structureDate: query.structureDate ?? phase.structureDate(near: today),
                                                        graph: graph, on: req.db)
         if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
         let months = results.window.monthsSoFar
@@ -68,7 +68,7 @@ struct ResultsWebController: RouteCollection {
                                         graph: graph, query: query,
                                         months: months, monthStates: states,
                                         published: try await Publication.published(try movement.requireID(), on: req.db).contains(phase.id),
-                                        canPublish: user.role == .admin || user.role == .secretariat)
+                                        canPublish: Permissions.isCommittee(user.role))
         var chrome = PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))")
         chrome.wide = true
         let page = DashboardPage.build(input, page: chrome, text: req.translator)
@@ -95,14 +95,12 @@ struct ResultsWebController: RouteCollection {
             }
             phase = p
         } else {
-            // The phase of the day, else the last one begun, else the first.
-            guard let p = plan.phase(containing: day) ?? plan.phases.last(where: { $0.start <= day }) ?? plan.phases.first else {
+            guard let p = plan.phase(nearest: day) else {
                 throw AppError.notFound("error.phaseNotFound")
             }
             phase = p
         }
-        // The unit's structure on the phase's day nearest to today: its last day once over, its first if ahead.
-        let structureDate = max(phase.start, min(day, phase.lastDay(of: unit)))
+        let structureDate = phase.structureDate(near: day, of: unit)
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
                                                        structureDate: structureDate, graph: graph, on: req.db)
         guard unit.isValid(on: structureDate), let result = results.units.first(where: { $0.unit.id == unit.id }) else {

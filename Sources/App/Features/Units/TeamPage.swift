@@ -97,7 +97,7 @@ struct TeamWebController: RouteCollection {
         }
         let commune = graph.units[communeID]
         let plans = try await PlanService.movements(on: req.db).map(\.1)
-        let plan = commune.flatMap { MovementWebController.current(plans, on: day, for: $0, graph: graph) }
+        let plan = commune.flatMap { Participation.current(plans, on: day, for: $0, graph: graph) }
         let phase = plan?.phase(containing: day)
         let from = min(Month(day).firstDay, phase?.start ?? Month(day).firstDay)
         let records = try await Record.query(on: req.db).filter(\.$villageID == village.id)
