@@ -205,7 +205,8 @@ struct PageSnapshotTests {
             communeCount: 3, population: ward.unit.population, trend: trend, facts: all[1],
             teams: [.init(name: "Tổ bảo vệ ANTT khu Vàng Danh 3", village: "khu Vàng Danh 3", membersShown: true,
                           members: [.init(name: "Hoàng Thanh Dũng", role: "Tổ trưởng", phone: "0900 000 706")], memberCount: 1)],
-            records: [.init(date: "14/06/2025", kind: "Tuần tra", place: "khu Vàng Danh 3", summary: "Tuyến đường 18")],
+            records: [.init(id: "r1", date: "14/06/2025", kind: "Tuần tra", place: "khu Vàng Danh 3, phường Vàng Danh",
+                            summary: "Tuyến đường 18", editHref: "/records/r1", deleteHref: "/records/r1/delete")],
             canWrite: true)
         let page = CommunePage.build(input, page: fx.chrome("phường Vàng Danh"), text: fx.text())
         #expect(page.targets.count == 9)

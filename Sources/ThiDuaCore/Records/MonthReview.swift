@@ -53,6 +53,11 @@ public enum MonthReview {
         }
     }
 
+    /// How many of `months` the communes have approved, all communes together (a month without a state is open).
+    public static func approvedCount(_ months: [Month], of communes: [UUID], states: [UUID: [Month: MonthState]]) -> Int {
+        communes.reduce(0) { n, id in n + months.filter { states[id]?[$0] == .approved }.count }
+    }
+
     /// The actions an account can take on a month in a state, in the order a page offers them.
     public static func actions(from state: MonthState, commune: Bool, committee: Bool, ended: Bool) -> [MonthAction] {
         MonthAction.allCases.filter {

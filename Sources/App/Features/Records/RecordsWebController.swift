@@ -288,7 +288,7 @@ struct RecordListPage: Encodable {
     var filters: [FormField]
     var form: FormState
     var action: String
-    var rows: [Row]
+    var records: [Row]
     var shown: String
     var pages: [PageLink]
     var newHref: String?
@@ -329,7 +329,7 @@ struct RecordListPage: Encodable {
         let near = Set([1, pageCount] + Array(max(1, filter.page - 2)...min(pageCount, filter.page + 2)))
         let from = (filter.page - 1) * pageSize
         return RecordListPage(
-            page: page, filters: filters, form: form, action: SiteURL.records(kind: nil, page: nil).path, rows: rows,
+            page: page, filters: filters, form: form, action: SiteURL.records(kind: nil, page: nil).path, records: rows,
             shown: total == 0 ? t("records.none") : t("records.shown", ["from": t.count(min(total, from + 1)), "to": t.count(from + rows.count), "count": t.count(total)]),
             pages: pageCount > 1 ? near.sorted().map { PageLink(label: String($0), href: href($0), current: $0 == filter.page) } : [],
             newHref: canCreate ? SiteURL.newRecord(kind: nil).path : nil)

@@ -74,13 +74,6 @@ struct CommunePage: Encodable {
         var name: String
         var points: String
     }
-    struct RecordRow: Encodable {
-        var date: String
-        var kind: String
-        var place: String
-        var summary: String?
-    }
-
     var page: PageChrome
     var unitName: String
     var unitHref: String
@@ -97,7 +90,7 @@ struct CommunePage: Encodable {
     var adjustments: [AdjustmentRow]
     var teams: [UnitPage.TeamRow]
     var personalDataShown: Bool
-    var records: [RecordRow]
+    var records: [RecordListPage.Row]
     var recordsHref: String?
     var newRecordHref: String?
     var figuresHref: String?
@@ -115,7 +108,7 @@ struct CommunePage: Encodable {
         var trend: [(month: Month, result: UnitResult)]
         var facts: UnitFacts?
         var teams: [UnitPage.TeamRow]
-        var records: [RecordRow]
+        var records: [RecordListPage.Row]
         var canWrite: Bool
         /// May set the commune's monthly figures.
         var canWriteFigures = false

@@ -187,7 +187,7 @@ struct DashboardPage: Encodable {
             let other = r.criteriaPoints + r.adjustmentPoints
             // A commune's months one by one; a roll-up's approved months over all its communes'.
             let ids = communes ?? [r.unit.id]
-            let approved = ids.reduce(0) { n, id in n + input.months.filter { input.monthStates[id]?[$0] == .approved }.count }
+            let approved = MonthReview.approvedCount(input.months, of: ids, states: input.monthStates)
             return Row(name: r.unit.fullName, href: href, note: note, cells: cells(r), targetPoints: t.number(r.targetPoints, decimals: 2),
                        otherPoints: (other > 0 ? "+" : "") + t.number(other, decimals: 2), total: t.number(r.total, decimals: 2),
                        band: r.classification?.name ?? "—", rank: ranked ? (r.rank.map(String.init) ?? "—") : "",

@@ -126,12 +126,12 @@ struct ResultsAPI: RouteCollection {
             units: units.map { u in
                 var json = Self.json(u, population: results.facts[u.unit.id]?.population)
                 json.months = months.count
-                json.monthsApproved = months.filter { states[u.unit.id]?[$0] == .approved }.count
+                json.monthsApproved = MonthReview.approvedCount(months, of: [u.unit.id], states: states)
                 return json
             }, rollup: rollup.map { r in
                 var r = r
                 r.months = months.count * units.count
-                r.monthsApproved = units.reduce(0) { n, u in n + months.filter { states[u.unit.id]?[$0] == .approved }.count }
+                r.monthsApproved = MonthReview.approvedCount(months, of: units.map(\.unit.id), states: states)
                 return r
             })
     }

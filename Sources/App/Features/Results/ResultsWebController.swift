@@ -55,12 +55,12 @@ struct ResultsWebController: RouteCollection {
         let (movement, plan, phase) = try await ResultsAPI.movementAndPhase(req)
         let query = try Self.query(req, plan: plan)
         let graph = try await req.unitGraph()
+        if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
         let today = VietnamTime.localDate(of: Date())
         // The structure of today while the phase runs: the phase's last day may still be ahead.
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
                                                        structureDate: query.structureDate ?? phase.structureDate(near: today),
                                                        graph: graph, on: req.db)
-        if let area = query.area, graph.units[area] == nil { throw AppError.notFound("error.unitNotFound") }
         let months = results.window.monthsSoFar
         let states = try await MonthReviewService.states(communes: results.units.map(\.unit.id), months: months, on: req.db)
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
@@ -112,11 +112,7 @@ struct ResultsWebController: RouteCollection {
         let teams = try await UnitService.teamRows(of: unit, on: min(day, structureDate), user: user, graph: graph, text: t, db: req.db)
         let reach = user.reach(graph)
         let recent = try await RecordService.latest(of: unit, reach: reach, graph: graph, limit: 10, on: req.db)
-        let records = recent.map { r in
-            CommunePage.RecordRow(date: LocalDate(iso: r.occurredOn)?.display ?? r.occurredOn, kind: t("record.\(r.kind)"),
-                                  place: (r.villageID.flatMap { graph.units[$0] } ?? graph.units[r.communeID]).map(\.fullName) ?? "",
-                                  summary: r.title)
-        }
+        let records = recent.map { RecordListPage.row($0, graph: graph, canWrite: RecordService.canWrite($0, user: user, reach: reach), text: t) }
         let canWrite = RecordKind.allCases.contains {
             Permissions.canWrite(role: user.role, reach: reach, kind: $0, commune: unit.id, village: nil, on: today)
         } || user.role == .teamLeader && reach.includes(commune: unit.id, village: user.$unit.id, on: today)
