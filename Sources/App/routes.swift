@@ -39,6 +39,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: FiguresAPI())
     try api.register(collection: MonthsAPI())
     try api.register(collection: ResultsAPI())
+    try api.register(collection: AccountsAPI())
 
     // Web application: sessions, CSRF on every form.
     let web = app.grouped(CSRFMiddleware())
@@ -56,4 +57,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AccountWebController())
     try signedIn.register(collection: FigureImportController())
     try signedIn.register(collection: AuditWebController())
+    try signedIn.register(collection: AccountAdminWebController())
 }

@@ -496,7 +496,7 @@ struct MigrationHistoryTests {
             try await migrator.setupIfNeeded().get()
             try await migrator.prepareBatch().get()
             // The demo's units and teams, and an account as the first release stored it (today's model has more).
-            try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", sampleRecords: false,
+            _ = try await DemoLoader.load(resources: resourcesDirectory, password: "demo-password-for-tests", sampleRecords: false,
                                       illustrative: false, accounts: false, on: app.db)
             let author = DemoLoader.stableID("user", "thuongtruc")
             let sql = try #require(app.db as? any SQLDatabase)

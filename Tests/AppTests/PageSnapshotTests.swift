@@ -373,6 +373,115 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(page, template: "audit/log", named: "audit")
     }
 
+    @Test("Accounts: one's own page, the admin's list, a new account with its mistakes, an account with its one-time password")
+    func accountPages() async throws {
+        let now = Date(timeIntervalSince1970: 1_756_700_000)
+        let own = AccountPage.build(.init(
+            displayName: "Công an phường Vàng Danh", username: "ca.phuongvangdanh", role: .communeOfficer, unit: "phường Vàng Danh",
+            passwordOnly: false, form: FormState(values: [:], errorKeys: ["new": "field.passwordShort"], translator: fx.text()),
+            tokens: [(id: "00000000-0000-4000-8000-0000000000a1", created: now, expires: now.addingTimeInterval(86_400 * 30), revoked: nil),
+                     (id: "00000000-0000-4000-8000-0000000000a2", created: now, expires: now, revoked: now)],
+            newToken: nil, now: now), page: fx.chrome("Tài khoản"), text: fx.text())
+        #expect(own.tokens.map(\.state) == ["đang dùng", "đã thu hồi"])
+        #expect(own.tokens.map { $0.revokeHref != nil } == [true, false])
+        try await assertPageSnapshot(own, template: "accounts/account", named: "account")
+
+        let hoa = AccountSummary(id: "00000000-0000-4000-8000-0000000000b1", username: "ca.quangtrung", displayName: "Lê Thị Hoa",
+                                 role: .communeOfficer, unit: fx.wards[0], active: true, mustChangePassword: true, created: now)
+        let off = AccountSummary(id: "00000000-0000-4000-8000-0000000000b2", username: "tt.vangdanh3", displayName: "Hoàng Thanh Dũng",
+                                 role: .teamLeader, unit: fx.village, active: false, mustChangePassword: false, created: now)
+        var filter = AccountAdmin.Filter()
+        filter.role = .communeOfficer
+        filter.page = 2
+        let list = AccountListPage.build(filter: filter, users: [(hoa, "phường Uông Bí"), (off, "khu Vàng Danh 3")], total: 52,
+                                         page: fx.chrome("Tài khoản"), text: fx.text())
+        #expect(list.shown == "Tài khoản 51–52 trong 52")
+        #expect(list.pages.map(\.href) == ["/admin/accounts?role=communeOfficer", "/admin/accounts?role=communeOfficer&page=2"])
+        #expect(list.rows.map(\.state) == ["đang dùng", "đã khóa"])
+        try await assertPageSnapshot(list, template: "accounts/list", named: "accounts")
+
+        let typed = ["username": "ca phuong", "displayName": "", "role": "teamLeader", "unit": "06820"]
+        let wrong = AccountEditPage.build(
+            account: nil, unitName: nil,
+            form: FormState(values: typed, errorKeys: ["username": "field.usernameInvalid", "displayName": "field.required",
+                                                       "unit": "field.unitVillageRequired"], translator: fx.text()),
+            newPassword: nil, page: fx.chrome("Tạo tài khoản"), text: fx.text())
+        #expect(wrong.fields.map(\.name) == ["username", "displayName", "role", "unit"])
+        #expect(wrong.fields.compactMap(\.error).count == 3 && wrong.resetHref == nil)
+        try await assertPageSnapshot(wrong, template: "accounts/edit", named: "account-new-errors")
+
+        let made = AccountEditPage.build(
+            account: hoa, unitName: "phường Uông Bí", form: FormState(values: AccountEditPage.values(of: hoa, unitKey: "06810")),
+            newPassword: "abcd-EFGH-2345-xy", page: fx.chrome("Lê Thị Hoa"), text: fx.text())
+        #expect(made.newPasswordLabel == "Mật khẩu dùng một lần của ca.quangtrung (chỉ hiện lần này):")
+        #expect(made.disableHref == "/admin/accounts/00000000-0000-4000-8000-0000000000b1/disable" && made.enableHref == nil)
+        #expect(made.fields.first?.kind == .fixed)
+        try await assertPageSnapshot(made, template: "accounts/edit", named: "account-made")
+        let disabled = AccountEditPage.build(account: off, unitName: "khu Vàng Danh 3", form: FormState(), newPassword: nil,
+                                             page: fx.chrome("Hoàng Thanh Dũng", .en), text: fx.text(.en))
+        #expect(disabled.enableHref == "/admin/accounts/00000000-0000-4000-8000-0000000000b2/enable" && disabled.disableHref == nil)
+        #expect(disabled.newPassword == nil)
+        try await assertPageSnapshot(disabled, template: "accounts/edit", named: "account-disabled-en")
+    }
+
+    @Test("The unit tree, a unit formed by a merger, sign-in and an error page")
+    func unitAndFramePages() async throws {
+        let start = LocalDate(iso: "2020-01-01")!, end = LocalDate(iso: "2025-06-30")!, merger = LocalDate(iso: "2025-07-01")!
+        let id = { (n: Int) in UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))! }
+        let units = [
+            UnitInfo(id: id(1), code: "22", level: .province, kind: "tỉnh", name: "Quảng Ninh", validFrom: start),
+            UnitInfo(id: id(2), code: "06808", level: .commune, kind: "phường", name: "Vàng Danh", population: 16_366, validFrom: start, validTo: end),
+            UnitInfo(id: id(3), code: "06820", level: .commune, kind: "phường", name: "Trưng Vương", population: 9_120, validFrom: start, validTo: end),
+            UnitInfo(id: id(4), code: "06820", level: .commune, kind: "phường", name: "Vàng Danh", population: 41_000, validFrom: merger),
+            UnitInfo(id: id(5), level: .village, kind: "khu", name: "Điền Công 1", validFrom: start),
+            UnitInfo(id: id(6), level: .village, kind: "khu", name: "Vàng Danh 3", validFrom: start),
+            UnitInfo(id: id(7), level: .village, kind: "khu", name: "Tân Lập", validFrom: start),
+            UnitInfo(id: id(8), code: "06832", level: .commune, kind: "phường", name: "Yên Tử", validFrom: merger),
+        ]
+        let links = [
+            ParentLink(unitID: id(2), parentID: id(1), validFrom: start, validTo: end), ParentLink(unitID: id(3), parentID: id(1), validFrom: start, validTo: end),
+            ParentLink(unitID: id(4), parentID: id(1), validFrom: merger),
+            ParentLink(unitID: id(5), parentID: id(3), validFrom: start, validTo: end), ParentLink(unitID: id(5), parentID: id(4), validFrom: merger),
+            ParentLink(unitID: id(6), parentID: id(2), validFrom: start, validTo: end), ParentLink(unitID: id(6), parentID: id(4), validFrom: merger),
+            ParentLink(unitID: id(7), parentID: id(3), validFrom: start, validTo: end), ParentLink(unitID: id(7), parentID: id(8), validFrom: merger),
+            ParentLink(unitID: id(8), parentID: id(1), validFrom: merger),
+        ]
+        let graph = UnitGraph(units: units, links: links, successions: [
+            Succession(predecessorID: id(2), successorID: id(4), effective: merger, whole: true),
+            Succession(predecessorID: id(3), successorID: id(4), effective: merger, whole: false),
+            Succession(predecessorID: id(3), successorID: id(8), effective: merger, whole: false),
+        ])
+        let level = { (l: UnitLevel) in self.fx.text()("level.\(l.rawValue)") }
+        let tree = UnitTreePage.build(graph: graph, date: merger, page: fx.chrome("Đơn vị"), levelName: level)
+        #expect(tree.rows.map(\.name) == ["tỉnh Quảng Ninh", "phường Vàng Danh", "phường Yên Tử"] && tree.communeCount == 2 && tree.villageCount == 3)
+        try await assertPageSnapshot(tree, template: "units/tree", named: "units")
+        let new = try #require(graph.units[id(4)])
+        let day = UnitPage.day(of: new, asked: LocalDate(iso: "2024-01-01"), today: LocalDate(iso: "2026-11-29")!)
+        #expect(day == merger)
+        let page = UnitPage.build(unit: new, date: day, graph: graph, teams: [
+            .init(name: "Tổ bảo vệ ANTT khu Vàng Danh 3", village: "khu Vàng Danh 3", membersShown: true,
+                  members: [.init(name: "Hoàng Thanh Dũng", role: "Tổ trưởng", phone: "0912 345 678")], memberCount: 1),
+            .init(name: "Tổ bảo vệ ANTT khu Điền Công 1", village: "khu Điền Công 1", membersShown: false, members: [], memberCount: 4),
+        ], sample: true, page: fx.chrome("phường Vàng Danh"), text: fx.text())
+        #expect(page.madeFrom.map(\.name) == ["phường Vàng Danh", "phường Trưng Vương"])
+        #expect(page.madeFrom.map(\.note) == [nil, "một phần: khu Điền Công 1"])
+        #expect(page.children.map(\.name).sorted() == ["khu Vàng Danh 3", "khu Điền Công 1"] && page.madeFromDate == "30/06/2025")
+        #expect(!page.personalDataShown)
+        try await assertPageSnapshot(page, template: "units/show", named: "unit-merged")
+        let old = try #require(graph.units[id(3)])
+        let ended = UnitPage.build(unit: old, date: UnitPage.day(of: old, asked: nil, today: LocalDate(iso: "2026-11-29")!), graph: graph,
+                                   teams: [], sample: false, page: fx.chrome("phường Trưng Vương"), text: fx.text())
+        #expect(ended.date == "2025-06-30" && ended.becameDate == "01/07/2025")
+        #expect(ended.became.map(\.name) == ["phường Vàng Danh", "phường Yên Tử"])
+        try await assertPageSnapshot(ended, template: "units/show", named: "unit-ended")
+
+        let signIn = AuthController.SignInPage(page: fx.chrome("Đăng nhập", signedIn: false), username: "ca.vangdanh",
+                                               error: fx.text()("signIn.wrong"), next: "/records")
+        try await assertPageSnapshot(signIn, template: "auth/sign-in", named: "sign-in-wrong")
+        let error = ErrorPage(status: 404, message: fx.text()("error.unitNotFound"), page: fx.chrome("Không có đơn vị này."))
+        try await assertPageSnapshot(error, template: "error", named: "error-404")
+    }
+
     @Test("Numbers and shares the Vietnamese way, and the English way")
     func numbers() {
         let vi = fx.text(), en = fx.text(.en)

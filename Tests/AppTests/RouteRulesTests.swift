@@ -110,6 +110,15 @@ struct RouteRulesTests {
         "POST /account/tokens": ("/account/tokens", .forbidden, .forbidden),
         "POST /account/tokens/:token/revoke": ("/account/tokens/\(UUID())/revoke", .forbidden, .forbidden),
         "POST /account/sign-out-everywhere": ("/account/sign-out-everywhere", .forbidden, .forbidden),
+        // The admin's pages (`AccountAdminTests` tries every role signed in).
+        "GET /admin/accounts": ("/admin/accounts", .seeOther, .seeOther),
+        "GET /admin/accounts/new": ("/admin/accounts/new", .seeOther, .seeOther),
+        "GET /admin/accounts/:account": ("/admin/accounts/\(UUID())", .seeOther, .seeOther),
+        "POST /admin/accounts/new": ("/admin/accounts/new", .forbidden, .forbidden),
+        "POST /admin/accounts/:account": ("/admin/accounts/\(UUID())", .forbidden, .forbidden),
+        "POST /admin/accounts/:account/disable": ("/admin/accounts/\(UUID())/disable", .forbidden, .forbidden),
+        "POST /admin/accounts/:account/enable": ("/admin/accounts/\(UUID())/enable", .forbidden, .forbidden),
+        "POST /admin/accounts/:account/reset-password": ("/admin/accounts/\(UUID())/reset-password", .forbidden, .forbidden),
 
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),
@@ -123,11 +132,39 @@ struct RouteRulesTests {
         "POST /language": ("/language", .forbidden, .forbidden),
     ]
 
+    /// The admin's routes: the status for the admin, for every other account, and for nobody.
+    static let adminOnly: [String: (path: String, admin: HTTPStatus, others: HTTPStatus, anonymous: HTTPStatus)] = [
+        "GET /api/v1/accounts": ("/api/v1/accounts", .ok, .forbidden, .unauthorized),
+        "POST /api/v1/accounts": ("/api/v1/accounts", .badRequest, .forbidden, .unauthorized),
+        "GET /api/v1/accounts/:account": ("/api/v1/accounts/\(UUID())", .notFound, .forbidden, .unauthorized),
+        "PATCH /api/v1/accounts/:account": ("/api/v1/accounts/\(UUID())", .notFound, .forbidden, .unauthorized),
+        "POST /api/v1/accounts/:account/reset-password": ("/api/v1/accounts/\(UUID())/reset-password", .notFound, .forbidden, .unauthorized),
+    ]
+
+    @Test("The admin's routes: the admin's alone")
+    func adminRoutes() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let tokens = try await Self.tokens(app)
+            for (key, rule) in Self.adminOnly.sorted(by: { $0.key < $1.key }) {
+                let method = HTTPMethod(rawValue: String(key.split(separator: " ")[0]))
+                for who in Who.allCases {
+                    var headers: HTTPHeaders = [:]
+                    if let token = tokens[who] { headers.bearerAuthorization = BearerAuthorization(token: token) }
+                    let expected = who == .anonymous ? rule.anonymous : (who == .admin ? rule.admin : rule.others)
+                    try await app.testing().test(method, rule.path, headers: headers) { res in
+                        #expect(res.status == expected, "\(key) as \(who)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("Every registered route has a rule in the table")
     func everyRouteHasARule() async throws {
         try await withApp { app in
             let registered = Set(app.routes.all.map { "\($0.method.rawValue) /\($0.path.string)" })
-            let covered = Self.scoped.union(Self.unscoped.keys)
+            let covered = Self.scoped.union(Self.unscoped.keys).union(Self.adminOnly.keys)
             #expect(registered.subtracting(covered).sorted() == [])
             #expect(covered.subtracting(registered).sorted() == [])
         }

@@ -5,6 +5,7 @@ JavaScript is switched off: every page must work without it.
 """
 import hashlib
 import os
+import time
 import re
 import uuid
 
@@ -329,6 +330,41 @@ def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
     press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
     assert "Đã nhập 1 dòng số liệu." in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
+
+
+def test_admin_creates_an_account_that_must_change_its_password(desktop):
+    sign_in(desktop, "admin", PASSWORD)
+    press(desktop.find_element(By.LINK_TEXT, "Tài khoản"))
+    wait_until(desktop, lambda d: "/admin/accounts" in d.current_url)
+    check_page(desktop, "accounts")
+    press(desktop.find_element(By.LINK_TEXT, "Tạo tài khoản"))
+    wait_until(desktop, lambda d: d.current_url.endswith("/admin/accounts/new"))
+    username = "ld.quangninh%d" % (time.time_ns() % 1_000_000)
+    desktop.find_element(By.ID, "username").send_keys(username)
+    desktop.find_element(By.ID, "displayName").send_keys("Lãnh đạo Công an tỉnh")
+    Select(desktop.find_element(By.ID, "role")).select_by_value("communeOfficer")
+    desktop.find_element(By.ID, "unit").send_keys("22")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    # A province is not a commune: said beside the field, what was typed kept.
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "unit-error"))
+    assert desktop.find_element(By.ID, "unit-error").text == "vai trò này cần một xã, phường, đặc khu"
+    assert desktop.find_element(By.ID, "username").get_attribute("value") == username
+    check_page(desktop, "account-new-errors")
+    Select(desktop.find_element(By.ID, "role")).select_by_value("viewer")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "code.token"))
+    password = desktop.find_element(By.CSS_SELECTOR, "code.token").text
+    check_page(desktop, "account-made")
+    # The person signs in with it and must choose their own first.
+    sign_in(desktop, username, password)
+    assert desktop.current_url.endswith("/account/password")
+    desktop.find_element(By.ID, "current").send_keys(password)
+    desktop.find_element(By.ID, "new").send_keys("mat-khau-cua-lanh-dao")
+    desktop.find_element(By.ID, "confirm").send_keys("mat-khau-cua-lanh-dao")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+    desktop.get(BASE + "/")
+    assert "/account" not in desktop.current_url
 
 
 def test_zz_change_ones_own_password(phone):

@@ -155,27 +155,29 @@ struct CreateUserCommand: AsyncCommand {
         let lang = app.config.defaultLanguage
         let fail = AccountCommands.failure(context)
         let username = try AccountCommands.username(signature.username, context)
-        guard let roleName = signature.role, let role = Role(rawValue: roleName) else {
+        guard let roleName = signature.role, Role(rawValue: roleName) != nil else {
             throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")])
         }
         try await app.autoMigrate()
-        var unitID: UUID?
-        if let key = signature.unit {
-            let graph = try await UnitService.graph(on: app.db)
-            guard let unit = UnitService.find(key, on: VietnamTime.localDate(of: Date()), in: graph) else {
-                throw fail("cli.user.unknownUnit", ["unit": key])
-            }
-            // A team leader writes for one village, which has no national code: name it by its id.
-            if role == .teamLeader && unit.level != .village {
-                throw fail("cli.user.teamLeaderVillage", ["unit": unit.fullName])
-            }
-            if role == .communeOfficer && unit.level != .commune {
-                throw fail("cli.user.officerCommune", ["unit": unit.fullName])
-            }
-            unitID = unit.id
-        } else if role.needsUnit {
-            throw fail("cli.user.unitRequired", ["role": role.rawValue])
+        // The rules of the admin's form (`AccountDraft`), said in the command line's words.
+        let graph = try await UnitService.graph(on: app.db)
+        let (draft, unitID) = AccountAdmin.draft(.init(username: username, displayName: signature.displayName ?? username,
+                                                       role: roleName, unit: signature.unit),
+                                                 over: nil, graph: graph, today: VietnamTime.localDate(of: Date()))
+        let problems = draft.problems()
+        let unitName = unitID.flatMap { graph.units[$0]?.fullName } ?? signature.unit ?? ""
+        switch problems["unit"] {
+        case nil: break
+        case "field.unitUnknown"?: throw fail("cli.user.unknownUnit", ["unit": signature.unit ?? ""])
+        case _ where signature.unit == nil: throw fail("cli.user.unitRequired", ["role": roleName])
+        case "field.unitVillageRequired"?: throw fail("cli.user.teamLeaderVillage", ["unit": unitName])
+        case "field.unitCommuneRequired"?: throw fail("cli.user.officerCommune", ["unit": unitName])
+        case let key?: throw fail("cli.user.badField", ["name": "--unit", "problem": app.localizer.text(key, lang)])
         }
+        if let key = problems["displayName"] {
+            throw fail("cli.user.badField", ["name": "--display-name", "problem": app.localizer.text(key, lang)])
+        }
+        guard let role = draft.role else { throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")]) }
         let password = try AccountCommands.password(context)
         if try await User.query(on: app.db).filter(\.$username == username).first() != nil {
             throw fail("cli.user.exists", ["username": username])
@@ -185,16 +187,9 @@ struct CreateUserCommand: AsyncCommand {
         try await app.db.transaction { tx in
             try await user.create(on: tx)
             try await AuditLog.record(on: tx, actor: "cli", action: "user.create", entity: "user",
-                                      entityID: user.id?.uuidString,
-                                      after: "{\"username\":\"\(username)\",\"role\":\"\(role.rawValue)\"}")
+                                      entityID: user.id?.uuidString, after: AccountAdmin.snapshot(user))
         }
         context.say(app.localizer.text("cli.user.created", lang, ["username": username, "role": role.rawValue]))
-    }
-
-    static func validUsername(_ s: String) -> Bool {
-        (3...64).contains(s.count) && s.unicodeScalars.allSatisfy {
-            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "." || $0 == "-" || $0 == "_"
-        }
     }
 }
 
@@ -210,7 +205,7 @@ enum AccountCommands {
     }
 
     static func username(_ given: String?, _ context: CommandContext) throws -> String {
-        guard let given, CreateUserCommand.validUsername(given) else { throw failure(context)("cli.user.badUsername", [:]) }
+        guard let given, AccountDraft.validUsername(given) else { throw failure(context)("cli.user.badUsername", [:]) }
         return given
     }
 

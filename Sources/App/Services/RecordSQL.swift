@@ -14,6 +14,9 @@ enum SQLDialect: Sendable {
     init(_ sql: any SQLDatabase) {
         self = sql.dialect.name == "postgresql" ? .postgres : .sqlite
     }
+
+    /// A pattern match that ignores case: PostgreSQL's `LIKE` heeds it; SQLite's ignores it for ASCII letters.
+    var likeIgnoringCase: String { self == .postgres ? "ILIKE" : "LIKE" }
 }
 
 /// Today's shape of the record tables as queries read them. The migrations state theirs literally, as history;

@@ -9,6 +9,8 @@ struct PageChrome: Encodable {
         var role: String
         /// The audit log, for the accounts that read it.
         var auditHref: String? = nil
+        /// The accounts, for the admin.
+        var accountsHref: String? = nil
     }
 
     var lang: String
@@ -35,7 +37,8 @@ extension PageChrome {
         if let user = request.auth.get(User.self) {
             account = Account(displayName: user.displayName, username: user.username,
                               role: request.t("role.\(user.role.rawValue)"),
-                              auditHref: Permissions.isCommittee(user.role) ? SiteURL.audit(query: [:]).path : nil)
+                              auditHref: Permissions.isCommittee(user.role) ? SiteURL.audit(query: [:]).path : nil,
+                              accountsHref: user.role == .admin ? SiteURL.accounts(AccountQuery()).path : nil)
         }
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue
@@ -55,4 +58,16 @@ struct PageLink: Encodable, Sendable, Equatable {
     var label: String
     var href: String
     var current: Bool
+}
+
+extension PageLink {
+    /// The links to a list's pages: the first, the last and those near the current one; none for a single page.
+    static func pages(total: Int, pageSize: Int, current: Int, href: (Int) -> String) -> [PageLink] {
+        let pageCount = max(1, (total + pageSize - 1) / pageSize)
+        guard pageCount > 1 else { return [] }
+        // A page past the end (typed into the address) still gets the way back.
+        let upper = max(1, min(pageCount, current + 2))
+        let near = Set([1, pageCount] + Array(min(max(1, current - 2), upper)...upper))
+        return near.sorted().map { PageLink(label: String($0), href: href($0), current: $0 == current) }
+    }
 }

@@ -34,6 +34,13 @@ enum SiteURL: Sendable, Equatable {
     case tokens
     case tokenRevoke(String)
     case signOutEverywhere
+    /// The admin's list of accounts, filtered.
+    case accounts(AccountQuery)
+    case newAccount
+    case adminAccount(String)
+    case accountDisable(String)
+    case accountEnable(String)
+    case accountReset(String)
 
     var path: String {
         switch self {
@@ -73,6 +80,13 @@ enum SiteURL: Sendable, Equatable {
         case .tokens: "/account/tokens"
         case .tokenRevoke(let id): "/account/tokens/" + Self.segment(id) + "/revoke"
         case .signOutEverywhere: "/account/sign-out-everywhere"
+        case .accounts(let q):
+            "/admin/accounts" + Self.query(["q": q.text, "role": q.role, "state": q.state, "page": q.page > 1 ? String(q.page) : nil])
+        case .newAccount: "/admin/accounts/new"
+        case .adminAccount(let id): "/admin/accounts/" + Self.segment(id)
+        case .accountDisable(let id): "/admin/accounts/" + Self.segment(id) + "/disable"
+        case .accountEnable(let id): "/admin/accounts/" + Self.segment(id) + "/enable"
+        case .accountReset(let id): "/admin/accounts/" + Self.segment(id) + "/reset-password"
         }
     }
 

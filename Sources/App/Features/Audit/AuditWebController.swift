@@ -58,8 +58,6 @@ struct AuditPage: Encodable {
             .make("from", t("records.from"), .date, form: form),
             .make("to", t("records.to"), .date, form: form),
         ]
-        let pageCount = max(1, (total + pageSize - 1) / pageSize)
-        let near = Set([1, pageCount] + Array(max(1, filter.page - 2)...min(pageCount, filter.page + 2)))
         let start = (filter.page - 1) * pageSize
         return AuditPage(
             page: page, filters: filters, action: SiteURL.audit(query: [:]).path,
@@ -69,11 +67,11 @@ struct AuditPage: Encodable {
                     before: readable($0.before), after: readable($0.after))
             },
             shown: total == 0 ? t("audit.none") : t("audit.shown", ["from": t.count(start + 1), "to": t.count(start + entries.count), "count": t.count(total)]),
-            pages: pageCount > 1 ? near.sorted().map { n in
-                PageLink(label: String(n), href: SiteURL.audit(query: [
+            pages: PageLink.pages(total: total, pageSize: pageSize, current: filter.page) { n in
+                SiteURL.audit(query: [
                     "unit": filter.unit?.uuidString, "actor": filter.actor, "action": filter.action,
-                    "from": filter.from?.iso, "to": filter.to?.iso, "page": n > 1 ? String(n) : nil]).path, current: n == filter.page)
-            } : [])
+                    "from": filter.from?.iso, "to": filter.to?.iso, "page": n > 1 ? String(n) : nil]).path
+            })
     }
 }
 

@@ -320,18 +320,15 @@ struct RecordListPage: Encodable {
             .make("to", t("records.to"), .date, form: form),
         ]
         if communes.count < 2 && filter.unit == nil { filters.removeFirst() }
-        let pageCount = max(1, (total + pageSize - 1) / pageSize)
         func href(_ n: Int) -> String {
             SiteURL.records(kind: filter.kind?.rawValue, unit: filter.unit?.uuidString, from: filter.from?.iso, to: filter.to?.iso,
                             page: n > 1 ? n : nil).path
         }
-        // Pages near the current one, and the first and the last.
-        let near = Set([1, pageCount] + Array(max(1, filter.page - 2)...min(pageCount, filter.page + 2)))
         let from = (filter.page - 1) * pageSize
         return RecordListPage(
             page: page, filters: filters, form: form, action: SiteURL.records(kind: nil, page: nil).path, records: rows,
             shown: total == 0 ? t("records.none") : t("records.shown", ["from": t.count(min(total, from + 1)), "to": t.count(from + rows.count), "count": t.count(total)]),
-            pages: pageCount > 1 ? near.sorted().map { PageLink(label: String($0), href: href($0), current: $0 == filter.page) } : [],
+            pages: PageLink.pages(total: total, pageSize: pageSize, current: filter.page, href: href),
             newHref: canCreate ? SiteURL.newRecord(kind: nil).path : nil)
     }
 }

@@ -92,4 +92,37 @@ struct UnitPage: Encodable {
     /// Every team's members are shown; otherwise the page says why some are not.
     var personalDataShown: Bool
     var sample: Bool
+
+    /// The day a unit's page shows: the one asked, moved into the unit's life; else today, or its last day.
+    static func day(of unit: UnitInfo, asked: LocalDate?, today: LocalDate) -> LocalDate {
+        let date = asked ?? (unit.isValid(on: today) ? today : unit.validTo ?? unit.validFrom)
+        if unit.isValid(on: date) { return date }
+        return unit.validTo.map { min($0, max(date, unit.validFrom)) } ?? unit.validFrom
+    }
+
+    static func build(unit: UnitInfo, date: LocalDate, graph: UnitGraph, teams: [TeamRow], sample: Bool,
+                      page: PageChrome, text t: Translator) -> UnitPage {
+        // Links within the same day keep it; links to what came before or after show each unit on its own days.
+        func link(_ u: UnitInfo, note: String? = nil, sameDay: Bool = true) -> Link {
+            Link(id: u.id.uuidString, href: SiteURL.unit(u.id.uuidString, date: sameDay ? date.iso : nil).path, name: u.fullName, note: note)
+        }
+        let parent = graph.parent(of: unit.id, on: date).flatMap { graph.units[$0] }
+        let children = graph.tree(on: date).compactMap { $0.find(unit.id) }.first?.children.map { link($0.unit) } ?? []
+        // What it was made of on the day before it began, and what it became the day after it ended.
+        let incoming = graph.successions.contains { $0.successorID == unit.id }
+        let madeFrom = incoming ? graph.formedFrom(unit.id).map { c in
+            link(c.unit, note: c.whole ? nil : t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]), sameDay: false)
+        } : []
+        let became: [Link] = unit.validTo == nil ? [] : graph.successions.filter { $0.predecessorID == unit.id }.compactMap { s in
+            graph.units[s.successorID].map { link($0, note: s.whole ? nil : t("units.partOnly"), sameDay: false) }
+        }
+        let validity = t(unit.validTo == nil ? "units.validFromOnly" : "units.validSpan",
+                         ["from": unit.validFrom.display, "to": unit.validTo?.display ?? ""])
+        return UnitPage(
+            page: page, id: unit.id.uuidString, name: unit.fullName, code: unit.code, level: t("level.\(unit.level.rawValue)"),
+            validity: validity, population: unit.population.map(groupedNumber), date: date.iso, dateDisplay: date.display,
+            parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
+            madeFromDate: incoming ? unit.validFrom.adding(days: -1).display : nil, becameDate: unit.validTo?.adding(days: 1).display,
+            became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample)
+    }
 }

@@ -34,44 +34,11 @@ struct UnitWebController: RouteCollection {
             throw AppError.notFound("error.unitNotFound")
         }
         let today = VietnamTime.localDate(of: Date())
-        var date = try UnitsAPI.dateParameter(req, name: "date") ?? (unit.isValid(on: today) ? today : unit.validTo ?? unit.validFrom)
-        if !unit.isValid(on: date) { date = unit.validTo.map { min($0, max(date, unit.validFrom)) } ?? unit.validFrom }
-        // Links within the same day keep it; links to what came before or after show each unit on its own days.
-        func link(_ u: UnitInfo, note: String? = nil, sameDay: Bool = true) -> UnitPage.Link {
-            UnitPage.Link(id: u.id.uuidString, href: SiteURL.unit(u.id.uuidString, date: sameDay ? date.iso : nil).path,
-                          name: u.fullName, note: note)
-        }
-        let parent = graph.parent(of: unit.id, on: date).flatMap { graph.units[$0] }
-        let children = graph.tree(on: date).compactMap { $0.find(unit.id) }.first?.children.map { link($0.unit) } ?? []
-
-        // What it was made of on the day before it began, and what it became the day after it ended.
-        var madeFrom: [UnitPage.Link] = []
-        let dayBefore = unit.validFrom.adding(days: -1)
-        let incoming = graph.successions.contains { $0.successorID == unit.id }
-        if incoming {
-            madeFrom = graph.formedFrom(unit.id).map { c in
-                link(c.unit, note: c.whole ? nil : req.t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]),
-                     sameDay: false)
-            }
-        }
-        var became: [UnitPage.Link] = []
-        if unit.validTo != nil {
-            became = graph.successions.filter { $0.predecessorID == unit.id }.compactMap { s in
-                graph.units[s.successorID].map { link($0, note: s.whole ? nil : req.t("units.partOnly"), sameDay: false) }
-            }
-        }
-
+        let date = UnitPage.day(of: unit, asked: try UnitsAPI.dateParameter(req, name: "date"), today: today)
         let teams = try await UnitService.teamRows(of: unit, on: date, user: user, graph: graph, text: req.translator, db: req.db)
         let sample = try await Unit.find(unit.id, on: req.db)?.sample ?? false
-        let validity = req.t(unit.validTo == nil ? "units.validFromOnly" : "units.validSpan",
-                             ["from": unit.validFrom.display, "to": unit.validTo?.display ?? ""])
-        let page = UnitPage(
-            page: .init(request: req, title: unit.fullName), id: unit.id.uuidString, name: unit.fullName,
-            code: unit.code, level: req.t("level.\(unit.level.rawValue)"), validity: validity,
-            population: unit.population.map(groupedNumber), date: date.iso, dateDisplay: date.display,
-            parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
-            madeFromDate: incoming ? dayBefore.display : nil, becameDate: unit.validTo?.adding(days: 1).display,
-            became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample)
+        let page = UnitPage.build(unit: unit, date: date, graph: graph, teams: teams, sample: sample,
+                                  page: .init(request: req, title: unit.fullName), text: req.translator)
         return try await req.view.render("units/show", page)
     }
 }
