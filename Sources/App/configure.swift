@@ -61,6 +61,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(VerifyTotalsCommand(), as: "verify-totals")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
     app.asyncCommands.use(BenchCommands(), as: "bench")
+    app.asyncCommands.use(MemberCommands(), as: "members")
 
     try routes(app)
 }

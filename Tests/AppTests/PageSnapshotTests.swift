@@ -424,6 +424,32 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(disabled, template: "accounts/edit", named: "account-disabled-en")
     }
 
+    @Test("The members import: a preview with its problems, and one ready to confirm")
+    func memberImportPage() async throws {
+        let ward = try #require(fx.graph.units[fx.wards[1]]), village = try #require(fx.graph.units[fx.village])
+        let today = LocalDate(iso: "2025-08-15")!
+        let (rows, problems) = MemberImport.read("""
+            village,full_name,role,phone,joined_on,left_on
+            Vàng Danh 3,Nguyễn Thị Mai,tổ viên,0912 345 678,2025-08-01,
+            Vàng Danh 3,Hoàng Thanh Dũng,tổ viên,,2024-07-01,2025-07-31
+            Vàng Danh 3,Trần Văn E,tổ viên,12345,2025-08-01,
+            """, today: today)
+        let known = Member()
+        known.fullName = "Hoàng Thanh Dũng"
+        let checked = MemberImportService.Checked(commune: ward, rows: rows.map { ($0, village, $0.fullName == known.fullName ? known : nil) },
+                                                  problems: problems)
+        let wrong = MemberImportPage.build(commune: ward, checked: checked, text: "…", error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
+        #expect(wrong.problems == ["Dòng 4: “12345” không phải số điện thoại (10 chữ số, bắt đầu bằng 0)"])
+        #expect(wrong.text == nil && wrong.summary == nil)
+        #expect(wrong.rows.map(\.change) == ["thêm mới", "cập nhật"])
+        try await assertPageSnapshot(wrong, template: "members/import", named: "members-import-problems")
+        let ready = MemberImportPage.build(commune: ward, checked: .init(commune: ward, rows: checked.rows, problems: []), text: "village,…",
+                                           error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
+        #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.text == "village,…")
+        #expect(ready.templateHref == "/members/import/template.csv?unit=\(fx.wards[1].uuidString)")
+        try await assertPageSnapshot(ready, template: "members/import", named: "members-import-ready")
+    }
+
     @Test("The unit tree, a unit formed by a merger, sign-in and an error page")
     func unitAndFramePages() async throws {
         let start = LocalDate(iso: "2020-01-01")!, end = LocalDate(iso: "2025-06-30")!, merger = LocalDate(iso: "2025-07-01")!

@@ -119,6 +119,12 @@ struct RouteRulesTests {
         "POST /admin/accounts/:account/disable": ("/admin/accounts/\(UUID())/disable", .forbidden, .forbidden),
         "POST /admin/accounts/:account/enable": ("/admin/accounts/\(UUID())/enable", .forbidden, .forbidden),
         "POST /admin/accounts/:account/reset-password": ("/admin/accounts/\(UUID())/reset-password", .forbidden, .forbidden),
+        // A commune's members from a file (`MemberImportWebTests` tries the roles signed in).
+        "GET /members/import": ("/members/import", .seeOther, .seeOther),
+        "GET /members/import/template.csv": ("/members/import/template.csv", .seeOther, .seeOther),
+        "GET /members/export.csv": ("/members/export.csv", .seeOther, .seeOther),
+        "POST /members/import": ("/members/import", .forbidden, .forbidden),
+        "POST /members/import/confirm": ("/members/import/confirm", .forbidden, .forbidden),
 
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),

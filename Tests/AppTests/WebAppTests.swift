@@ -438,18 +438,34 @@ struct AccountPageTests {
     }
 }
 
+/// Sends a file as a browser's form does (multipart, with the CSRF token and any other fields).
+func uploadFile(_ app: Application, _ browser: Browser, _ path: String, _ csv: String, fields: [String: String] = [:],
+                _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+    let boundary = "thidua-test-boundary"
+    var body = ""
+    for (name, value) in ["_csrf": browser.cookies["thidua_csrf"] ?? ""].merging(fields, uniquingKeysWith: { a, _ in a }) {
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+    }
+    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tep.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+    var headers = browser.cookieHeader
+    headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+    try await app.testing().test(.POST, path, headers: headers, body: ByteBuffer(string: body)) { res in
+        browser.keep(res)
+        try await check(res)
+    }
+}
+
+/// The file a preview carries to its confirmation, as the page holds it.
+func carriedText(_ html: String) throws -> String {
+    let regex = try NSRegularExpression(pattern: #"name="text" value="([^"]*)""#)
+    let match = try #require(regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
+    return try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) }).replacingOccurrences(of: "&#10;", with: "\n")
+}
+
 @Suite("Monthly figures from a CSV file")
 struct FigureImportWebTests {
     func upload(_ app: Application, _ browser: Browser, _ csv: String, _ check: (TestingHTTPResponse) async throws -> Void) async throws {
-        let boundary = "thidua-test-boundary"
-        var body = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(browser.cookies["thidua_csrf"] ?? "")\r\n"
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"so-lieu.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
-        var headers = browser.cookieHeader
-        headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-        try await app.testing().test(.POST, "/figures/import", headers: headers, body: ByteBuffer(string: body)) { res in
-            browser.keep(res)
-            try await check(res)
-        }
+        try await uploadFile(app, browser, "/figures/import", csv, check)
     }
 
     @Test("A template; a file with a bad row refused whole with the row's line; fixed, previewed, then stored")
@@ -479,12 +495,10 @@ struct FigureImportWebTests {
                 let html = res.body.string
                 #expect(html.contains("Xác nhận nhập các dòng trên"))
                 #expect(html.contains("phường Vàng Danh") && html.contains("phường Yên Tử"))
-                let regex = try NSRegularExpression(pattern: #"name="text" value="([^"]*)""#)
-                let match = try #require(regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
-                text = try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) })
+                text = try carriedText(html)
             }
             #expect(try await Figure.query(on: app.db).count() == 0)
-            try await browser.post(app, "/figures/import/confirm", ["text": text.replacingOccurrences(of: "&#10;", with: "\n")]) { res in
+            try await browser.post(app, "/figures/import/confirm", ["text": text]) { res in
                 #expect(res.status == .seeOther)
             }
             try await browser.get(app, "/figures/import") { #expect($0.body.string.contains("Đã nhập 2 dòng số liệu.")) }

@@ -152,7 +152,7 @@ struct BenchDataCommand: AsyncCommand {
         let plan = seedPlan.replacingOccurrences(of: "id: uong-bi-2024-2025", with: "id: bench-\(name)")
             .replacingOccurrences(of: "area: [\"196\"]\n", with: "")
         _ = try await PlanService.importPlan(yaml: plan, actor: "bench", on: app.db)
-        let author = User(username: "bench", displayName: "Benchmark", passwordHash: try Bcrypt.hash(DemoLoader.randomPassword()),
+        let author = User(username: "bench", displayName: "Benchmark", passwordHash: try Bcrypt.hash(PasswordRules.oneTime()),
                           role: .admin, unitID: nil)
         try await author.create(on: app.db)
 

@@ -22,7 +22,7 @@ struct DemoServeCommand: AsyncCommand {
         var demoSummary: DemoLoader.Summary?
         if signature.demo {
             try await app.autoMigrate()
-            let password = app.config.demoPassword ?? DemoLoader.randomPassword()
+            let password = app.config.demoPassword ?? PasswordRules.oneTime()
             demoSummary = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         }
         var arguments = ["serve"]
@@ -84,7 +84,7 @@ struct DemoCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         try await app.autoMigrate()
-        let password = app.config.demoPassword ?? DemoLoader.randomPassword()
+        let password = app.config.demoPassword ?? PasswordRules.oneTime()
         let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members, \(s.recordsAdded) sample records, \(s.figuresAdded) monthly figures.")
         if let (plan, _) = s.illustrative {

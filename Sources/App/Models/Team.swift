@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import ThiDuaCore
 
 /// The security and order team (Tổ bảo vệ an ninh, trật tự) of one village or residential group.
 final class Team: Model, @unchecked Sendable {
@@ -28,9 +29,7 @@ final class Team: Model, @unchecked Sendable {
 final class Member: Model, @unchecked Sendable {
     static let schema = "members"
 
-    enum Role: String, Codable, CaseIterable, Sendable {
-        case leader, deputy, member
-    }
+    typealias Role = MemberRole
 
     @ID(key: .id) var id: UUID?
     @Parent(key: "team_id") var team: Team

@@ -205,13 +205,6 @@ enum DemoLoader {
                            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
     }
 
-    /// A new random password: 16 letters and digits, with no look-alike characters.
-    static func randomPassword() -> String {
-        let alphabet = Array("abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY346789")
-        var rng = SystemRandomNumberGenerator()
-        return String((0..<16).map { _ in alphabet.randomElement(using: &rng)! })
-    }
-
     // MARK: Building the rows
 
     struct Built {

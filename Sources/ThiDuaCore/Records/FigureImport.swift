@@ -42,6 +42,19 @@ public enum CSVText {
     }
 }
 
+/// A mistake in an imported file, with its line (the header is line 1) and a message key.
+public struct ImportProblem: Equatable, Sendable {
+    public var line: Int
+    public var key: String
+    public var arguments: [String: String]
+
+    public init(line: Int, key: String, arguments: [String: String] = [:]) {
+        self.line = line
+        self.key = key
+        self.arguments = arguments
+    }
+}
+
 /// A file of monthly figures: a header `unit,month,<kind>,…` (any of the figure kinds, in any order), then a row
 /// per commune and month. Read whole before anything is stored; every mistake is said with its line.
 public enum FigureImport {
@@ -60,17 +73,7 @@ public enum FigureImport {
         }
     }
 
-    public struct Problem: Equatable, Sendable {
-        public var line: Int
-        public var key: String
-        public var arguments: [String: String]
-
-        public init(line: Int, key: String, arguments: [String: String] = [:]) {
-            self.line = line
-            self.key = key
-            self.arguments = arguments
-        }
-    }
+    public typealias Problem = ImportProblem
 
     public static let maxRows = 5000
 

@@ -92,6 +92,8 @@ struct UnitPage: Encodable {
     /// Every team's members are shown; otherwise the page says why some are not.
     var personalDataShown: Bool
     var sample: Bool
+    /// The members import, for those who write this commune's data.
+    var membersImportHref: String? = nil
 
     /// The day a unit's page shows: the one asked, moved into the unit's life; else today, or its last day.
     static func day(of unit: UnitInfo, asked: LocalDate?, today: LocalDate) -> LocalDate {
@@ -100,7 +102,7 @@ struct UnitPage: Encodable {
         return unit.validTo.map { min($0, max(date, unit.validFrom)) } ?? unit.validFrom
     }
 
-    static func build(unit: UnitInfo, date: LocalDate, graph: UnitGraph, teams: [TeamRow], sample: Bool,
+    static func build(unit: UnitInfo, date: LocalDate, graph: UnitGraph, teams: [TeamRow], sample: Bool, importsMembers: Bool = false,
                       page: PageChrome, text t: Translator) -> UnitPage {
         // Links within the same day keep it; links to what came before or after show each unit on its own days.
         func link(_ u: UnitInfo, note: String? = nil, sameDay: Bool = true) -> Link {
@@ -123,6 +125,7 @@ struct UnitPage: Encodable {
             validity: validity, population: unit.population.map(groupedNumber), date: date.iso, dateDisplay: date.display,
             parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
             madeFromDate: incoming ? unit.validFrom.adding(days: -1).display : nil, becameDate: unit.validTo?.adding(days: 1).display,
-            became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample)
+            became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample,
+            membersImportHref: importsMembers ? SiteURL.memberImport(unit: unit.id.uuidString).path : nil)
     }
 }

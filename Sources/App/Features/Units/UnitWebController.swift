@@ -37,7 +37,9 @@ struct UnitWebController: RouteCollection {
         let date = UnitPage.day(of: unit, asked: try UnitsAPI.dateParameter(req, name: "date"), today: today)
         let teams = try await UnitService.teamRows(of: unit, on: date, user: user, graph: graph, text: req.translator, db: req.db)
         let sample = try await Unit.find(unit.id, on: req.db)?.sample ?? false
-        let page = UnitPage.build(unit: unit, date: date, graph: graph, teams: teams, sample: sample,
+        let importsMembers = unit.level == .commune && unit.isValid(on: today) && Permissions.writesCommuneData(user.role)
+            && Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: unit.id, on: today)
+        let page = UnitPage.build(unit: unit, date: date, graph: graph, teams: teams, sample: sample, importsMembers: importsMembers,
                                   page: .init(request: req, title: unit.fullName), text: req.translator)
         return try await req.view.render("units/show", page)
     }

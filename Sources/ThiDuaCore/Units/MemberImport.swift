@@ -1,0 +1,165 @@
+import Foundation
+
+/// A member's place in a team (Law 30/2023, art. 14): the leader (tổ trưởng), deputy (tổ phó) or member (tổ viên).
+public enum MemberRole: String, Codable, CaseIterable, Sendable {
+    case leader, deputy, member
+
+    /// The role as a file may write it: its name, or the Vietnamese word with or without its accents.
+    public init?(text: String) {
+        let key = MemberImport.folded(text)
+        switch key {
+        case "leader", "to truong", "tt": self = .leader
+        case "deputy", "to pho", "tp": self = .deputy
+        case "member", "to vien", "tv", "thanh vien": self = .member
+        default: return nil
+        }
+    }
+}
+
+/// A file of a commune's team members: a header `village,full_name,role,phone,joined_on,left_on` (in any order;
+/// `phone` and `left_on` may be left out), then a row per member. Read whole before anything is stored; every
+/// mistake is said with its line. A member is known by their name within their village's team: a row for a name
+/// already there updates it, and a member leaves by a `left_on`, keeping what they did.
+public enum MemberImport {
+    public struct Row: Equatable, Sendable {
+        public var line: Int
+        public var village: String
+        public var fullName: String
+        public var role: MemberRole
+        public var phone: String?
+        public var joinedOn: LocalDate
+        public var leftOn: LocalDate?
+        /// The file has no such column: a member already stored keeps theirs (an empty cell clears it).
+        public var keepsPhone = false
+        public var keepsLeftOn = false
+
+        public init(line: Int, village: String, fullName: String, role: MemberRole, phone: String?, joinedOn: LocalDate, leftOn: LocalDate?) {
+            self.line = line
+            self.village = village
+            self.fullName = fullName
+            self.role = role
+            self.phone = phone
+            self.joinedOn = joinedOn
+            self.leftOn = leftOn
+        }
+
+        /// Whether the member is in the team on a day.
+        public func serves(on day: LocalDate) -> Bool { joinedOn <= day && leftOn.map { day <= $0 } ?? true }
+    }
+
+    public static let header = ["village", "full_name", "role", "phone", "joined_on", "left_on"]
+    static let required: Set<String> = ["village", "full_name", "role", "joined_on"]
+    public static let maxRows = 20_000
+    public static let maxName = 120
+
+    /// Lower case without accents or doubled spaces: how names and words are compared.
+    public static func folded(_ text: String) -> String {
+        text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: Locale(identifier: "vi"))
+            .replacingOccurrences(of: "đ", with: "d").replacingOccurrences(of: "Đ", with: "d")
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// A Vietnamese phone number as ten digits from 0 (`+84` and `84` read as 0; spaces, dots and dashes
+    /// ignored); nil when it is not one.
+    public static func phone(_ raw: String) -> String? {
+        var digits = raw.filter { !" .-()".contains($0) }
+        if digits.hasPrefix("+84") { digits = "0" + digits.dropFirst(3) }
+        else if digits.hasPrefix("84") && digits.count == 11 { digits = "0" + digits.dropFirst(2) }
+        guard digits.count == 10, digits.hasPrefix("0"), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return digits
+    }
+
+    /// `2025-07-01` or `01/07/2025`, as spreadsheets in Vietnam write a day.
+    public static func day(_ raw: String) -> LocalDate? {
+        if let iso = LocalDate(iso: raw) { return iso }
+        let parts = raw.split(separator: "/").map(String.init)
+        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), parts[2].count == 4 else { return nil }
+        return LocalDate(year: y, month: m, day: d)
+    }
+
+    public static func read(_ text: String, today: LocalDate) -> (rows: [Row], problems: [ImportProblem]) {
+        let table = CSVText.rows(text)
+        guard let head = table.first else { return ([], [ImportProblem(line: 1, key: "import.empty")]) }
+        let names = head.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var problems: [ImportProblem] = []
+        for name in names where !name.isEmpty && !header.contains(name) {
+            problems.append(ImportProblem(line: 1, key: "import.unknownColumn", arguments: ["column": name, "allowed": header.joined(separator: ", ")]))
+        }
+        if Set(names.filter { !$0.isEmpty }).count != names.filter({ !$0.isEmpty }).count {
+            problems.append(ImportProblem(line: 1, key: "import.columnTwice"))
+        }
+        guard required.isSubset(of: Set(names)) else {
+            return ([], problems + [ImportProblem(line: 1, key: "import.header", arguments: ["header": header.joined(separator: ",")])])
+        }
+        if table.count - 1 > maxRows {
+            return ([], problems + [ImportProblem(line: 1, key: "import.tooMany", arguments: ["max": String(maxRows)])])
+        }
+        func column(_ name: String) -> Int? { names.firstIndex(of: name) }
+        var rows: [Row] = []
+        var seen: [String: Int] = [:]
+        var leaders: [String: Int] = [:]
+        for (index, cells) in table.enumerated().dropFirst() {
+            let line = index + 1
+            func cell(_ name: String) -> String {
+                guard let i = column(name), i < cells.count else { return "" }
+                return cells[i].trimmingCharacters(in: .whitespaces)
+            }
+            if cells.count > names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+            var bad = false
+            func refuse(_ key: String, _ arguments: [String: String] = [:]) {
+                problems.append(ImportProblem(line: line, key: key, arguments: arguments))
+                bad = true
+            }
+            let village = cell("village")
+            if village.isEmpty { refuse("import.villageMissing") }
+            let name = cell("full_name").split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            if name.isEmpty { refuse("import.nameMissing") }
+            else if name.count > maxName || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                refuse("import.nameInvalid")
+            }
+            let role = MemberRole(text: cell("role"))
+            if role == nil { refuse("import.role", ["value": cell("role")]) }
+            let rawPhone = cell("phone")
+            let phone = rawPhone.isEmpty ? nil : Self.phone(rawPhone)
+            if !rawPhone.isEmpty && phone == nil { refuse("import.phone", ["value": rawPhone]) }
+            let joined = day(cell("joined_on"))
+            if joined == nil { refuse("import.date", ["column": "joined_on", "value": cell("joined_on")]) }
+            let rawLeft = cell("left_on")
+            let left = rawLeft.isEmpty ? nil : day(rawLeft)
+            if !rawLeft.isEmpty && left == nil { refuse("import.date", ["column": "left_on", "value": rawLeft]) }
+            for (column, date) in [("joined_on", joined), ("left_on", left)] where date.map({ $0 > today }) == true {
+                refuse("import.dateFuture", ["column": column, "value": cell(column)])
+            }
+            if let joined, let left, left < joined { refuse("import.leftBeforeJoined") }
+            guard !bad, let role, let joined else { continue }
+            let key = folded(village) + "|" + folded(name)
+            if let first = seen[key] {
+                problems.append(ImportProblem(line: line, key: "import.duplicateMember", arguments: ["first": String(first)]))
+                continue
+            }
+            seen[key] = line
+            var row = Row(line: line, village: village, fullName: name, role: role, phone: phone, joinedOn: joined, leftOn: left)
+            row.keepsPhone = column("phone") == nil
+            row.keepsLeftOn = column("left_on") == nil
+            // A team has one leader at a time: two in the file still serving today cannot both be.
+            if role == .leader && row.serves(on: today) {
+                if let first = leaders[folded(village)] {
+                    problems.append(ImportProblem(line: line, key: "import.twoLeaders", arguments: ["first": String(first)]))
+                    continue
+                }
+                leaders[folded(village)] = line
+            }
+            rows.append(row)
+        }
+        if table.count == 1 { problems.append(ImportProblem(line: 1, key: "import.noRows")) }
+        problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+        return (rows, problems)
+    }
+
+    /// A line of the same layout, for the export and the template.
+    public static func line(_ cells: [String]) -> String {
+        cells.map { cell in
+            cell.contains(where: { ",\"\n\r;".contains($0) }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell
+        }.joined(separator: ",")
+    }
+}

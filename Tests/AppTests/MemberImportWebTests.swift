@@ -1,0 +1,121 @@
+import Fluent
+import Foundation
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+@Suite("Team members from a CSV file: the page, the command line's service, the export")
+struct MemberImportWebTests {
+    @Test("Every bad row refused with its line and nothing stored; fixed, previewed, confirmed; the export gives it back")
+    func importMembers() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            let village = DemoUnits.village("06808", "Vàng Danh 3")
+            let team = try #require(try await Team.query(on: app.db).filter(\.$village.$id == village).with(\.$members).first())
+            let leader = try #require(team.members.first { $0.role == .leader && $0.leftOn == nil })
+            let before = try await Member.query(on: app.db).count()
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            // The commune's page leads to it; the template lists the layout and the members as they stand.
+            try await officer.get(app, "/units/\(ward)") { #expect($0.body.string.contains("/members/import?unit=\(ward)")) }
+            try await officer.get(app, "/members/import") { #expect($0.status == .ok) }
+            try await officer.get(app, "/members/import/template.csv?unit=\(ward)") { res in
+                #expect(res.headers.contentType?.subType == "csv")
+                #expect(res.body.string.hasPrefix("\u{FEFF}village,full_name,role,phone,joined_on,left_on\r\n"))
+                #expect(res.body.string.contains("Vàng Danh 3,\(leader.fullName),leader,"))
+            }
+            let bad = """
+                village,full_name,role,phone,joined_on,left_on
+                Vàng Danh 3,Nguyễn Thị Mai,tổ viên,0912 345 678,2025-08-01,
+                Không Có,Trần Văn B,tổ viên,,2025-08-01,
+                Phương Đông 1,Trần Văn C,tổ viên,,2025-08-01,
+                Vàng Danh 3,Trần Văn D,tổ viên,,2019-05-01,
+                Vàng Danh 3,nguyễn thị mai,tổ phó,,2025-08-01,
+                Vàng Danh 3,Trần Văn E,tổ viên,12345,2025-08-01,
+                Vàng Danh 3,Trần Văn F,tổ trưởng,,2026-01-01,
+                """
+            try await uploadFile(app, officer, "/members/import", bad, fields: ["unit": ward]) { res in
+                #expect(res.status == .unprocessableEntity)
+                let html = res.body.string
+                for line in [
+                    "Dòng 3: không có thôn, khu “Không Có” trong phường Vàng Danh",
+                    "Dòng 4: không có thôn, khu “Phương Đông 1” trong phường Vàng Danh",
+                    "Dòng 5: ngày công nhận ngoài thời gian tồn tại của khu Vàng Danh 3 (01/01/2020 – …)",
+                    "Dòng 6: trùng thôn và họ tên với dòng 2",
+                    "Dòng 7: “12345” không phải số điện thoại (10 chữ số, bắt đầu bằng 0)",
+                    "Dòng 8: tổ đang có tổ trưởng \(leader.fullName); ghi ngày thôi hoặc đổi vai trò của người đó trong cùng tệp",
+                ] { #expect(html.contains(line), "\(line)") }
+                #expect(!html.contains("Xác nhận nhập"))
+            }
+            #expect(try await Member.query(on: app.db).count() == before)
+            // The leader steps down in the same file; the new one takes over.
+            let good = """
+                village,full_name,role,phone,joined_on,left_on
+                Vàng Danh 3,Nguyễn Thị Mai,tổ viên,0912 345 678,2025-08-01,
+                Vàng Danh 3,\(leader.fullName),tổ viên,,\(leader.recognisedOn),2025-12-31
+                Vàng Danh 3,Trần Văn F,tổ trưởng,,2026-01-01,
+                """
+            var text = ""
+            try await uploadFile(app, officer, "/members/import", good, fields: ["unit": ward]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Tệp hợp lệ: 2 người thêm mới, 1 người cập nhật."))
+                text = try carriedText(res.body.string)
+            }
+            #expect(try await Member.query(on: app.db).count() == before)
+            try await officer.post(app, "/members/import/confirm", ["text": text, "unit": ward]) { res in
+                #expect(res.status == .seeOther)
+                #expect(res.headers.first(name: .location) == "/units/\(ward)")
+            }
+            #expect(try await Member.query(on: app.db).count() == before + 2)
+            let now = try await Member.query(on: app.db).filter(\.$team.$id == team.requireID()).all()
+            #expect(now.first { $0.fullName == "Nguyễn Thị Mai" }?.phone == "0912345678")
+            #expect(now.first { $0.id == leader.id }?.leftOn == "2025-12-31")
+            #expect(now.first { $0.id == leader.id }?.role == .member)
+            #expect(now.filter { $0.role == .leader && $0.leftOn == nil }.map(\.fullName) == ["Trần Văn F"])
+            let audit = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "members.import").first())
+            #expect(audit.after == #"{"added":2,"updated":1}"# && audit.entityID == ward && audit.after?.contains("Mai") == false)
+            // The same file again changes no count: everyone is now known.
+            try await uploadFile(app, officer, "/members/import", good, fields: ["unit": ward]) { res in
+                #expect(res.body.string.contains("Tệp hợp lệ: 0 người thêm mới, 3 người cập nhật."))
+            }
+            try await officer.get(app, "/members/export.csv?unit=\(ward)") { res in
+                #expect(res.body.string.contains("\r\nVàng Danh 3,Nguyễn Thị Mai,member,0912345678,2025-08-01,\r\n"))
+                // Its phone cell was empty in the file, so the phone is gone; a file without the column keeps it.
+                #expect(res.body.string.contains("\r\nVàng Danh 3,\(leader.fullName),member,,\(leader.recognisedOn),2025-12-31\r\n"))
+            }
+        }
+    }
+
+    @Test("Only those who write a commune's data, for a commune they write")
+    func scope() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let yenTu = DemoUnits.ward2025("Yên Tử").uuidString
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            // Another commune reads as missing, its file and its export too.
+            try await officer.get(app, "/members/import?unit=\(yenTu)") { #expect($0.status == .notFound) }
+            try await officer.get(app, "/members/export.csv?unit=\(yenTu)") { #expect($0.status == .notFound) }
+            try await uploadFile(app, officer, "/members/import", "village,full_name,role,joined_on\nPhương Đông 1,A,tổ viên,2025-08-01",
+                                 fields: ["unit": yenTu]) { #expect($0.status == .notFound) }
+            // An ended commune takes no new members.
+            try await officer.get(app, "/members/import?unit=06808") { #expect($0.status == .notFound) }
+            let leader = Browser()
+            try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
+            try await leader.get(app, "/members/import") { #expect($0.status == .forbidden) }
+            try await leader.get(app, "/members/export.csv") { #expect($0.status == .forbidden) }
+            let secretariat = Browser()
+            try await secretariat.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await secretariat.get(app, "/members/import") { #expect($0.status == .badRequest) }
+            try await secretariat.get(app, "/members/import?unit=\(yenTu)") { #expect($0.status == .ok) }
+            // A file that is not text.
+            try await uploadFile(app, secretariat, "/members/import", "a\u{0}b", fields: ["unit": yenTu]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Không đọc được tệp"))
+            }
+        }
+    }
+}
