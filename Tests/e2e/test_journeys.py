@@ -332,6 +332,35 @@ def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
     assert "Đã nhập 1 dòng số liệu." in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
 
 
+def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    desktop.get(BASE + "/units/" + demo_id("unit", "2025", "Vàng Danh"))
+    press(desktop.find_element(By.LINK_TEXT, "Nhập thành viên từ tệp"))
+    wait_until(desktop, lambda d: "/members/import" in d.current_url)
+    check_page(desktop, "members-import")
+    name = "Nguyễn Thị Hạnh %d" % (time.time_ns() % 1_000_000)
+    bad = tmp_path / "thanh-vien.csv"
+    bad.write_text("village,full_name,role,phone,joined_on,left_on\n"
+                   f"Vàng Danh 3,{name},tổ viên,0912 345 678,01/08/2025,\n"
+                   "Phương Đông 1,Trần Văn B,tổ viên,,2025-08-01,\n", encoding="utf-8")
+    desktop.find_element(By.ID, "file").send_keys(str(bad))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "import-problems"))
+    assert "Dòng 3: không có thôn, khu “Phương Đông 1” trong phường Vàng Danh" in desktop.find_element(By.ID, "import-problems").text
+    check_page(desktop, "members-import-problems")
+    good = tmp_path / "thanh-vien-da-sua.csv"
+    good.write_text("village,full_name,role,phone,joined_on,left_on\n"
+                    f"Vàng Danh 3,{name},tổ viên,0912 345 678,01/08/2025,\n", encoding="utf-8")
+    desktop.find_element(By.ID, "file").send_keys(str(good))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=text]"))
+    assert "Tệp hợp lệ: 1 người thêm mới, 0 người cập nhật." in desktop.find_element(By.TAG_NAME, "main").text
+    press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+    assert "Đã nhập thành viên: 1 thêm mới, 0 cập nhật." in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
+    assert name in desktop.find_element(By.TAG_NAME, "main").text
+
+
 def test_admin_creates_an_account_that_must_change_its_password(desktop):
     sign_in(desktop, "admin", PASSWORD)
     press(desktop.find_element(By.LINK_TEXT, "Tài khoản"))

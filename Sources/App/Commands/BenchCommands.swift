@@ -284,6 +284,149 @@ struct BenchResultsCommand: AsyncCommand {
 }
 
 struct BenchCommands: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand()]
-    var help: String { "Benchmarks: thidua bench results." }
+    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand()]
+    var help: String { "Benchmarks: thidua bench results, thidua bench pages." }
+}
+
+/// `thidua bench pages`: the pages people wait for, served over HTTP on loopback by this process, beside the results
+/// API for the same data in the same run. One connection, requests one after another (people, not a flood).
+struct BenchPagesCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "plan", help: "The movement (default: the first whose id starts with bench-, else the first).")
+        var plan: String?
+        @Option(name: "seconds", help: "How long each address is asked, after a warm-up (default 10).")
+        var seconds: Int?
+        @Option(name: "port", help: "The loopback port to serve on (default 18192).")
+        var port: Int?
+    }
+
+    var help: String {
+        "Serves ThiĐua on loopback and times, one request after another, the results API of the last phase, the movement dashboard of one province's communes and one commune's page, signed in as bench-data's account `bench`. Prints requests per second, p50, p99 and the size of each answer."
+    }
+
+    /// One timed address: how many answers, their p50 and p99 in milliseconds, and the size of one.
+    struct Timing {
+        var name: String
+        var count: Int
+        var seconds: Double
+        var p50: Double
+        var p99: Double
+        var bytes: Int
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        try await app.autoMigrate()
+        let all = try await PlanService.movements(on: app.db)
+        guard let (_, plan) = signature.plan.flatMap({ key in all.first { $0.1.id == key } })
+                ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first, let phase = plan.phases.last else {
+            context.complain(app.localizer.text("cli.bench.noMovement", lang))
+            throw ExitCode.failure
+        }
+        guard let account = try await User.query(on: app.db).filter(\.$username == "bench").first() else {
+            context.complain(app.localizer.text("cli.bench.noAccount", lang))
+            throw ExitCode.failure
+        }
+        // A password for this run only; bench-data's account exists for this.
+        let password = PasswordRules.oneTime()
+        account.passwordHash = try Bcrypt.hash(password)
+        account.mustChangePassword = false
+        try await account.update(on: app.db)
+        let graph = try await app.unitGraph()
+        guard let province = graph.units(at: .province, on: phase.end).sorted(by: UnitGraph.naturalOrder).first,
+              let commune = graph.units(at: .commune, on: phase.end).filter({ graph.ancestor(of: $0.id, at: .province, on: phase.end) == province.id })
+                .sorted(by: UnitGraph.naturalOrder).first else {
+            context.complain(app.localizer.text("cli.bench.noMovement", lang))
+            throw ExitCode.failure
+        }
+        let port = signature.port ?? 18192
+        try await app.server.start(address: .hostname("127.0.0.1", port: port))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            let timings = try await measure(client: client, base: "http://127.0.0.1:\(port)", password: password, plan: plan.id, phase: phase.id,
+                                            province: province.id, commune: commune.id, seconds: max(1, min(signature.seconds ?? 10, 600)))
+            let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
+            context.say("plan \(plan.id), phase \(phase.id), \(database), \(graph.units(at: .commune, on: phase.end).count) communes; province \(province.fullName), commune \(commune.fullName); one connection")
+            context.say("| what | answers | requests/s | p50 | p99 | bytes |")
+            context.say("|---|---|---|---|---|---|")
+            for t in timings {
+                context.say(String(format: "| %@ | %d | %.1f | %.1f ms | %.1f ms | %@ |", t.name, t.count, Double(t.count) / t.seconds,
+                                   t.p50, t.p99, groupedNumber(t.bytes).replacingOccurrences(of: ".", with: ",")))
+            }
+        } catch {
+            try? await client.shutdown()
+            await app.server.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        await app.server.shutdown()
+    }
+
+    func measure(client: HTTPClient, base: String, password: String, plan: String, phase: String, province: UUID, commune: UUID,
+                 seconds: Int) async throws -> [Timing] {
+        var cookies: [String: String] = [:]
+        func keep(_ headers: HTTPHeaders) {
+            for value in headers["set-cookie"] {
+                let pair = value.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+                if pair.count == 2 { cookies[String(pair[0])] = String(pair[1]) }
+            }
+        }
+        func send(_ method: HTTPMethod, _ path: String, headers: HTTPHeaders = [:], body: String? = nil) async throws -> HTTPClient.Response {
+            var request = try HTTPClient.Request(url: base + path, method: method, headers: headers)
+            if let body { request.body = .string(body) }
+            return try await client.execute(request: request).get()
+        }
+        // A browser's session: the sign-in form with its CSRF token.
+        keep(try await send(.GET, "/sign-in").headers)
+        let form = ["username": "bench", "password": password, "next": "/", "_csrf": cookies["thidua_csrf"] ?? ""]
+            .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let signIn = try await send(.POST, "/sign-in", headers: ["Content-Type": "application/x-www-form-urlencoded",
+                                                                   "Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")], body: form)
+        keep(signIn.headers)
+        let cookie = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
+        let tokenAnswer = try await send(.POST, "/api/v1/auth/token", headers: ["Content-Type": "application/json"],
+                                         body: #"{"username":"bench","password":"\#(password)"}"#)
+        struct TokenJSON: Decodable { var token: String }
+        guard signIn.status == .seeOther, let body = tokenAnswer.body,
+              let token = try? JSONDecoder().decode(TokenJSON.self, from: body).token else {
+            throw Abort(.internalServerError, reason: "bench: could not sign in as bench")
+        }
+        let targets: [(String, String, HTTPHeaders)] = [
+            // The API's paths are its OpenAPI document's, not the site's.
+            ("results API (every commune)", "/api/v1/movements/\(plan)/phases/\(phase)/results", ["Authorization": "Bearer \(token)"]),
+            ("dashboard page (one province)", SiteURL.dashboard(plan, phase: phase, query: DashboardQuery(area: province)).path, ["Cookie": cookie]),
+            ("commune page", SiteURL.communeResults(commune.uuidString, movement: plan, phase: phase).path, ["Cookie": cookie]),
+        ]
+        let clock = ContinuousClock()
+        var timings: [Timing] = []
+        for (name, path, headers) in targets {
+            var bytes = 0
+            for _ in 0..<2 {
+                let answer = try await send(.GET, path, headers: headers)
+                guard answer.status == .ok else { throw Abort(.internalServerError, reason: "bench: \(path) answered \(answer.status.code)") }
+                bytes = answer.body?.readableBytes ?? 0
+            }
+            var latencies: [Double] = []
+            let start = clock.now
+            while clock.now - start < .seconds(seconds) {
+                let t0 = clock.now
+                let answer = try await send(.GET, path, headers: headers)
+                let d = clock.now - t0
+                guard answer.status == .ok else { throw Abort(.internalServerError, reason: "bench: \(path) answered \(answer.status.code)") }
+                latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+            }
+            let elapsed = clock.now - start
+            let sorted = latencies.sorted()
+            timings.append(Timing(name: name, count: sorted.count,
+                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                  p50: Self.percentile(sorted, 0.5), p99: Self.percentile(sorted, 0.99), bytes: bytes))
+        }
+        return timings
+    }
 }
