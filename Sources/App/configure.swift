@@ -62,6 +62,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
     app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MemberCommands(), as: "members")
+    app.asyncCommands.use(UnitCommands(), as: "units")
 
     try routes(app)
 }

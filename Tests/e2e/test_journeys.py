@@ -229,14 +229,14 @@ def test_dashboard_and_commune_page_on_a_phone(phone):
     sign_in(phone, "thuongtruc", PASSWORD)
     assert no_horizontal_scroll(phone)
     check_page(phone, "dashboard-phone")
-    phone.get(BASE + "/units/" + demo_id("unit", "2025", "Vàng Danh") + "/movements/uong-bi-minh-hoa")
+    phone.get(BASE + "/units/" + demo_id("unit", "2025", "06820") + "/movements/uong-bi-minh-hoa")
     assert no_horizontal_scroll(phone)
     check_page(phone, "commune-phone")
 
 
 def test_commune_police_are_refused_another_communes_team(phone):
     sign_in(phone, "ca.phuongvangdanh", PASSWORD)
-    assert "/units/" + demo_id("unit", "2025", "Vàng Danh") in phone.current_url
+    assert "/units/" + demo_id("unit", "2025", "06820") in phone.current_url
     # Their own team, then one of phường Yên Tử: answered as if it did not exist.
     phone.get(BASE + "/teams/" + demo_id("team", "06808", "Vàng Danh 3"))
     assert "Tổ bảo vệ ANTT khu Vàng Danh 3" in phone.find_element(By.TAG_NAME, "h1").text
@@ -250,7 +250,7 @@ def save_sheet(driver):
 
 
 def test_month_figures_submitted_returned_and_approved(desktop):
-    ward = demo_id("unit", "2025", "Vàng Danh")
+    ward = demo_id("unit", "2025", "06820")
     sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
     desktop.get(BASE + "/figures/month?month=2026-10")
     assert "Số liệu tháng 10/2026" in desktop.find_element(By.TAG_NAME, "h1").text
@@ -313,7 +313,7 @@ def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
     desktop.get(BASE + "/figures/import")
     check_page(desktop, "import")
     bad = tmp_path / "so-lieu.csv"
-    ward = demo_id("unit", "2025", "Vàng Danh")
+    ward = demo_id("unit", "2025", "06820")
     bad.write_text(f"unit,month,traffic_accidents,illegal_racing\n{ward},2026-09,1,0\n{ward},2026-09x,2,0\n", encoding="utf-8")
     desktop.find_element(By.ID, "file").send_keys(str(bad))
     press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
@@ -334,7 +334,7 @@ def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
 
 def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
-    desktop.get(BASE + "/units/" + demo_id("unit", "2025", "Vàng Danh"))
+    desktop.get(BASE + "/units/" + demo_id("unit", "2025", "06820"))
     press(desktop.find_element(By.LINK_TEXT, "Nhập thành viên từ tệp"))
     wait_until(desktop, lambda d: "/members/import" in d.current_url)
     check_page(desktop, "members-import")

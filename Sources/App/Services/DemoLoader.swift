@@ -44,7 +44,7 @@ enum DemoLoader {
         let planYAML = try read(resources, planFile)
         let (_, planOutcome) = try await PlanService.importPlan(yaml: planYAML, actor: "demo", on: db)
         let spec = try YAMLDecoder().decode(DemoSpec.self, from: try read(resources, demoFile))
-        let built = try build(spec)
+        let built = try build(spec, catalogue: try CatalogueService.read(resources: resources).area(spec.district.code))
         // Hashed only when an account is created.
         let hash: @Sendable () throws -> String = { try Bcrypt.hash(password) }
 
@@ -220,35 +220,39 @@ enum DemoLoader {
         var members: [Member] = []
     }
 
-    static func build(_ spec: DemoSpec) throws -> Built {
+    /// The demo's units are the national catalogue's for its district and what became of it (`Catalogue.area`),
+    /// with the demo's populations; its villages, their moves in the merger, teams and members are the demo's own.
+    static func build(_ spec: DemoSpec, catalogue: Catalogue) throws -> Built {
         guard let from = LocalDate(iso: spec.structureFrom), let effective = LocalDate(iso: spec.merger.effective),
-              let districtEnd = spec.district.validTo.flatMap(LocalDate.init(iso:)),
               let teamsFrom = LocalDate(iso: spec.teams.established) else {
             throw StartupError("\(demoFile): a date is not YYYY-MM-DD")
         }
+        guard effective == Catalogue.reorganisation else { throw StartupError("\(demoFile): the merger is the catalogue's, on 2025-07-01") }
         var b = Built()
-        func add(_ unit: UnitInfo, parent: UUID?, sample: Bool = false) {
-            b.units.append(unit)
-            if let code = unit.code { b.unitsByCode[code] = unit.id }
-            if sample { b.sampleUnits.insert(unit.id) }
-            if let parent {
-                b.links.append(ParentLink(unitID: unit.id, parentID: parent, validFrom: unit.validFrom, validTo: unit.validTo))
-            }
-        }
-        let province = UnitInfo(id: stableID("unit", spec.province.code), code: spec.province.code, level: .province,
-                                kind: spec.province.kind, name: spec.province.name, validFrom: from)
-        add(province, parent: nil)
-        let district = UnitInfo(id: stableID("unit", spec.district.code), code: spec.district.code, level: .district,
-                                kind: spec.district.kind, name: spec.district.name, validFrom: from, validTo: districtEnd)
-        add(district, parent: province.id)
-
+        let area = catalogue.area(spec.district.code)
+        let (units, links, successions) = area.structure(from: from, id: CatalogueService.id)
+        guard units.contains(where: { $0.level == .district }) else { throw StartupError("\(demoFile): no district \(spec.district.code) in the catalogue") }
+        let populations = Dictionary(spec.communes.map { ($0.code, $0.population) }, uniquingKeysWith: { a, _ in a })
         var communeByName: [String: UnitInfo] = [:]
+        for var unit in units {
+            let old = unit.validTo != nil
+            if unit.level == .commune && old, let code = unit.code {
+                unit.population = populations[code] ?? nil
+                communeByName[unit.name] = unit
+            }
+            b.units.append(unit)
+            // The codes accounts name: a unit of before by its code, a ward of 2025 by its name.
+            if let code = unit.code, old || unit.level == .province { b.unitsByCode[code] = unit.id }
+            if unit.level == .commune && !old { b.wardsByName[unit.name] = unit.id }
+        }
+        b.links = links
+        b.successions = successions
+
         var villagesByCommune: [String: [UnitInfo]] = [:]
         for c in spec.communes {
-            let commune = UnitInfo(id: stableID("unit", c.code), code: c.code, level: .commune, kind: c.kind, name: c.name,
-                                   population: c.population, validFrom: from, validTo: districtEnd)
-            add(commune, parent: district.id)
-            communeByName[c.name] = commune
+            guard let commune = communeByName.values.first(where: { $0.code == c.code }), commune.name == c.name, commune.kind == c.kind else {
+                throw StartupError("\(demoFile): no \(c.kind) \(c.name) with code \(c.code) under \(spec.district.code) in the catalogue")
+            }
             let named = c.namedVillages ?? []
             // Numbered after their commune, so that names stay distinct inside the merged wards of 2025.
             let numbered = (0..<max(0, c.villages - named.count)).map { "\(c.name) \($0 + 1)" }
@@ -260,33 +264,26 @@ enum DemoLoader {
                 b.units.append(village)
                 b.sampleUnits.insert(village.id)
                 b.villagesByName[name] = village.id
-                b.links.append(ParentLink(unitID: village.id, parentID: commune.id, validFrom: from, validTo: districtEnd))
+                b.links.append(ParentLink(unitID: village.id, parentID: commune.id, validFrom: from, validTo: commune.validTo))
                 villagesByCommune[c.name, default: []].append(village)
             }
         }
 
+        // Where each village went: all of a commune taken whole; of one taken in part, the villages the demo names.
         var taken: [String: Set<String>] = [:]
         for ward in spec.merger.wards {
-            for (communeName, villageNames) in ward.part ?? [:] {
-                taken[communeName, default: []].formUnion(villageNames)
-            }
+            for (communeName, villageNames) in ward.part ?? [:] { taken[communeName, default: []].formUnion(villageNames) }
         }
         for ward in spec.merger.wards {
-            let unit = UnitInfo(id: stableID("unit", "2025", ward.name), level: .commune, kind: ward.kind,
-                                name: ward.name, validFrom: effective)
-            add(unit, parent: province.id)
-            b.wardsByName[ward.name] = unit.id
+            guard let unitID = b.wardsByName[ward.name] else { throw StartupError("\(demoFile): no ward \(ward.name) of 2025 in the catalogue") }
+            let made = Set(successions.filter { $0.successorID == unitID }.map { s in "\(s.predecessorID)|\(s.whole)" })
+            var said = Set<String>()
             func move(_ villages: [UnitInfo], from commune: String, whole: Bool) throws {
                 guard let old = communeByName[commune] else { throw StartupError("\(demoFile): no commune \(commune)") }
-                for v in villages {
-                    b.links.append(ParentLink(unitID: v.id, parentID: unit.id, validFrom: effective))
-                }
-                b.successions.append(Succession(predecessorID: old.id, successorID: unit.id, effective: effective,
-                                                whole: whole, note: spec.merger.note))
+                for v in villages { b.links.append(ParentLink(unitID: v.id, parentID: unitID, validFrom: effective)) }
+                said.insert("\(old.id)|\(whole)")
             }
-            for name in ward.whole ?? [] {
-                try move(villagesByCommune[name] ?? [], from: name, whole: true)
-            }
+            for name in ward.whole ?? [] { try move(villagesByCommune[name] ?? [], from: name, whole: true) }
             for (name, villageNames) in ward.part ?? [:] {
                 let set = Set(villageNames)
                 let moving = (villagesByCommune[name] ?? []).filter { set.contains($0.name) }
@@ -294,9 +291,10 @@ enum DemoLoader {
                 try move(moving, from: name, whole: false)
             }
             for name in ward.restOf ?? [] {
-                let moving = (villagesByCommune[name] ?? []).filter { !(taken[name] ?? []).contains($0.name) }
-                try move(moving, from: name, whole: false)
+                try move((villagesByCommune[name] ?? []).filter { !(taken[name] ?? []).contains($0.name) }, from: name, whole: false)
             }
+            // The demo's account of each ward is the catalogue's, commune for commune, whole or part.
+            guard said == made else { throw StartupError("\(demoFile): ward \(ward.name) is not made of what the catalogue says") }
         }
 
         let (minMembers, maxMembers) = (spec.teams.membersPerTeam.first ?? 3, spec.teams.membersPerTeam.last ?? 5)
@@ -353,13 +351,13 @@ struct DemoSpec: Decodable {
             case code, kind, name, population, villages, namedVillages = "named_villages", villageKind = "village_kind"
         }
     }
+    /// A ward of 2025 by its name in the catalogue, and which villages of each commune it took.
     struct WardSpec: Decodable {
         var name: String
-        var kind: String
         var whole: [String]?
         var part: [String: [String]]?
         var restOf: [String]?
-        enum CodingKeys: String, CodingKey { case name, kind, whole, part, restOf = "rest_of" }
+        enum CodingKeys: String, CodingKey { case name, whole, part, restOf = "rest_of" }
     }
     struct MergerSpec: Decodable {
         var effective: String
@@ -375,7 +373,7 @@ struct DemoSpec: Decodable {
         var username: String
         var displayName: String
         var role: String
-        /// A unit by its code, a ward of 2025 by its name (their codes are not in the file), or a village by name.
+        /// A unit of before 01/07/2025 by its code, a ward of 2025 by its name, or a village by name.
         var unit: String?
         var ward: String?
         var village: String?

@@ -9,7 +9,8 @@ public enum Participation {
         guard !plan.area.isEmpty else { return graph.units(at: .commune, on: structureDate) }
         var ids: Set<UUID> = []
         for code in plan.area {
-            for area in graph.units.values where area.code == code {
+            // A code names the unit it names on the structure date; one that named nothing then, its latest.
+            if let area = graph.unit(code: code, on: structureDate) {
                 if area.isValid(on: structureDate) {
                     ids.formUnion(graph.units(at: .commune, on: structureDate, under: area.id).map(\.id))
                     if area.level == .commune { ids.insert(area.id) }

@@ -115,6 +115,8 @@ public struct UnitGraph: Sendable {
     public let links: [ParentLink]
     public let successions: [Succession]
     private let linksByUnit: [UUID: [ParentLink]]
+    /// The units that have had each national code, oldest first: a code names one unit a day, not one for ever.
+    public let unitsByCode: [String: [UnitInfo]]
     /// The days on which some unit or parent link begins, or begins to be over: the structure is the same on
     /// every day between two of them.
     public let changeDays: [LocalDate]
@@ -126,6 +128,8 @@ public struct UnitGraph: Sendable {
         self.links = links
         self.successions = successions
         self.linksByUnit = Dictionary(grouping: links, by: \.unitID)
+        self.unitsByCode = Dictionary(grouping: units.filter { $0.code != nil }, by: { $0.code ?? "" })
+            .mapValues { $0.sorted { $0.validFrom < $1.validFrom } }
         var days: Set<LocalDate> = []
         for u in units {
             days.insert(u.validFrom)
@@ -136,6 +140,13 @@ public struct UnitGraph: Sendable {
             if let to = l.validTo { days.insert(to.adding(days: 1)) }
         }
         self.changeDays = days.sorted()
+    }
+
+    /// The unit a national code names on a day; with none on that day (or no day given), the latest that had it.
+    public func unit(code: String, on date: LocalDate?) -> UnitInfo? {
+        guard let all = unitsByCode[code] else { return nil }
+        if let date, let valid = all.first(where: { $0.isValid(on: date) }) { return valid }
+        return all.last
     }
 
     /// A stretch of days over which the structure does not change.

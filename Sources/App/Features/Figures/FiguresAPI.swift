@@ -44,7 +44,8 @@ struct FiguresAPI: RouteCollection {
         let graph = try await req.unitGraph()
         let query = Figure.query(on: req.db)
         if let key = try? req.query.get(String.self, at: "unit") {
-            guard let unit = UnitService.find(key, on: nil, in: graph) else { throw AppError.notFound("error.unitNotFound") }
+            // A code on today's structure (it may have named another unit before).
+            guard let unit = UnitService.find(key, on: VietnamTime.localDate(of: Date()), in: graph) else { throw AppError.notFound("error.unitNotFound") }
             query.filter(\.$communeID == unit.id)
         }
         if let kind = try? req.query.get(String.self, at: "kind") {

@@ -34,9 +34,10 @@ struct MonthsAPI: RouteCollection {
         guard let key = try? req.query.get(String.self, at: "unit"), !key.isEmpty else {
             throw AppError.badRequest("error.unitRequired")
         }
-        guard let unit = UnitService.find(key, on: nil, in: graph), unit.level == .commune else { throw AppError.notFound("error.unitNotFound") }
         let today = VietnamTime.localDate(of: Date())
         let to = try Self.month(req, "to") ?? Month(today)
+        // A code names the commune of the span's last month.
+        guard let unit = UnitService.find(key, on: min(to.lastDay, today), in: graph), unit.level == .commune else { throw AppError.notFound("error.unitNotFound") }
         // A month to come has nothing to review.
         guard to <= Month(today) else { throw AppError.badRequest("error.monthFuture", ["value": to.text]) }
         let from = try Self.month(req, "from") ?? to.adding(months: -11)

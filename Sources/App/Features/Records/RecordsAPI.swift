@@ -53,9 +53,11 @@ struct RecordsAPI: RouteCollection {
             query.filter(\.$kind == kind)
         }
         if let from = try UnitsAPI.dateParameter(req, name: "from") { query.filter(\.$occurredOn >= from.iso) }
-        if let to = try UnitsAPI.dateParameter(req, name: "to") { query.filter(\.$occurredOn <= to.iso) }
+        let to = try UnitsAPI.dateParameter(req, name: "to")
+        if let to { query.filter(\.$occurredOn <= to.iso) }
         if let key = try? req.query.get(String.self, at: "unit") {
-            guard let unit = UnitService.find(key, on: nil, in: graph) else { throw AppError.notFound("error.unitNotFound") }
+            // A code names the unit of the span's last day (today when open).
+            guard let unit = UnitService.find(key, on: to ?? VietnamTime.localDate(of: Date()), in: graph) else { throw AppError.notFound("error.unitNotFound") }
             if unit.level == .village {
                 query.filter(\.$villageID == unit.id)
             } else {

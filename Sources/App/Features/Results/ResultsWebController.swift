@@ -82,7 +82,7 @@ struct ResultsWebController: RouteCollection {
             throw AppError.notFound("error.movementNotFound")
         }
         let today = VietnamTime.localDate(of: Date())
-        guard let unitKey = req.parameters.get("unit"), let unit = UnitService.find(unitKey, on: nil, in: graph),
+        guard let unitKey = req.parameters.get("unit"), let unit = UnitService.find(unitKey, on: today, in: graph),
               unit.level == .commune else {
             throw AppError.notFound("error.unitNotFound")
         }

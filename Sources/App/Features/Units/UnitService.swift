@@ -66,12 +66,12 @@ enum UnitService {
         return UnitGraph(units: units, links: links, successions: successions)
     }
 
-    /// A unit by its UUID or its national code; with a code, the one valid on `date` when several share it.
+    /// A unit by its id, or by its national code on a day: a code may name another unit on other days (06820 was
+    /// phường Trưng Vương until 30/06/2025 and is phường Vàng Danh from 01/07/2025). With no unit of that code on the
+    /// day, the latest that had it.
     static func find(_ key: String, on date: LocalDate?, in graph: UnitGraph) -> UnitInfo? {
         if let uuid = UUID(uuidString: key) { return graph.units[uuid] }
-        let matches = graph.units.values.filter { $0.code == key }
-        if let date, let valid = matches.first(where: { $0.isValid(on: date) }) { return valid }
-        return matches.max { $0.validFrom < $1.validFrom }
+        return graph.unit(code: key, on: date)
     }
 }
 

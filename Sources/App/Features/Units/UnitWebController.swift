@@ -30,11 +30,13 @@ struct UnitWebController: RouteCollection {
     @Sendable func show(req: Request) async throws -> View {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
-        guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: nil, in: graph) else {
+        let today = VietnamTime.localDate(of: Date())
+        let asked = try UnitsAPI.dateParameter(req, name: "date")
+        // A code names the unit of the day asked (today when none).
+        guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: asked ?? today, in: graph) else {
             throw AppError.notFound("error.unitNotFound")
         }
-        let today = VietnamTime.localDate(of: Date())
-        let date = UnitPage.day(of: unit, asked: try UnitsAPI.dateParameter(req, name: "date"), today: today)
+        let date = UnitPage.day(of: unit, asked: asked, today: today)
         let teams = try await UnitService.teamRows(of: unit, on: date, user: user, graph: graph, text: req.translator, db: req.db)
         let sample = try await Unit.find(unit.id, on: req.db)?.sample ?? false
         let importsMembers = unit.level == .commune && unit.isValid(on: today) && Permissions.writesCommuneData(user.role)

@@ -37,10 +37,12 @@ struct UnitsAPI: RouteCollection {
             throw AppError.badRequest("error.dateRequired", ["name": "date"])
         }
         let graph = try await req.unitGraph()
-        guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: nil, in: graph) else {
+        let asked = try Self.dateParameter(req, name: "structureDate")
+        // A code names the unit of the structure date (of the day asked when none is given).
+        guard let key = req.parameters.get("unit"), let unit = UnitService.find(key, on: asked ?? date, in: graph) else {
             throw AppError.notFound("error.unitNotFound")
         }
-        let structureDate = try Self.dateParameter(req, name: "structureDate") ?? unit.validFrom
+        let structureDate = asked ?? unit.validFrom
         guard unit.isValid(on: structureDate) else {
             throw AppError.badRequest("error.unitNotValid", ["date": structureDate.display, "unit": unit.fullName])
         }
