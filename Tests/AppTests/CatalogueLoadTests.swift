@@ -44,6 +44,33 @@ struct CatalogueLoadTests {
                 }
             }
 
+            // The tree of a nation's units: the provinces, one opened at a time, each page light on a phone.
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc.qn", "demo-password-for-tests")
+            try await browser.get(app, "/units?date=2025-08-01") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.readableBytes < 100_000, "\(res.body.readableBytes) bytes")
+                #expect(res.body.string.components(separatedBy: "Mở danh sách").count - 1 == 34)
+                #expect(res.body.string.contains("tỉnh Quảng Ninh") && !res.body.string.contains("phường Vàng Danh"))
+            }
+            let quangNinh = CatalogueService.id(new: false, code: "22").uuidString
+            try await browser.get(app, "/units?date=2025-08-01&open=\(quangNinh)") { res in
+                #expect(res.body.readableBytes < 100_000, "\(res.body.readableBytes) bytes")
+                #expect(res.body.string.contains("phường Vàng Danh") && res.body.string.contains("54 xã, phường"))
+                #expect(res.body.string.components(separatedBy: "Mở danh sách").count - 1 == 33)
+            }
+            // Before the merger, a province opens onto its districts, a district onto its communes (Hà Nội had 579).
+            try await browser.get(app, "/units?date=2025-06-30&open=\(quangNinh)") { res in
+                #expect(res.body.readableBytes < 100_000, "\(res.body.readableBytes) bytes")
+                #expect(res.body.string.contains("thành phố Uông Bí") && !res.body.string.contains("phường Trưng Vương"))
+            }
+            try await browser.get(app, "/units?date=2025-06-30&open=\(CatalogueService.id(new: false, code: "196").uuidString)") { res in
+                #expect(res.body.string.contains("phường Trưng Vương") && res.body.string.contains("10 xã, phường"))
+            }
+            try await browser.get(app, "/units?date=2025-06-30&open=\(CatalogueService.id(new: false, code: "01").uuidString)") { res in
+                #expect(res.body.readableBytes < 100_000, "Hà Nội: \(res.body.readableBytes) bytes")
+            }
+
             // A newer catalogue: a renamed commune and a new one; only they change, and it says so.
             var newer = catalogue
             let index = try #require(newer.after.firstIndex { $0.code == "06832" })

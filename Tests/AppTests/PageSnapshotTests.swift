@@ -478,7 +478,7 @@ struct PageSnapshotTests {
             Succession(predecessorID: id(3), successorID: id(8), effective: merger, whole: false),
         ])
         let level = { (l: UnitLevel) in self.fx.text()("level.\(l.rawValue)") }
-        let tree = UnitTreePage.build(graph: graph, date: merger, page: fx.chrome("Đơn vị"), levelName: level)
+        let tree = UnitTreePage.build(graph: graph, date: merger, page: fx.chrome("Đơn vị"), levelName: level, text: fx.text())
         #expect(tree.rows.map(\.name) == ["tỉnh Quảng Ninh", "phường Vàng Danh", "phường Yên Tử"] && tree.communeCount == 2 && tree.villageCount == 3)
         try await assertPageSnapshot(tree, template: "units/tree", named: "units")
         let new = try #require(graph.units[id(4)])

@@ -6,7 +6,8 @@ enum SiteURL: Sendable, Equatable {
     case home
     case movements
     case movement(String)
-    case units(date: String?)
+    /// The unit tree on a day; above 200 communes, the provinces with one of them opened.
+    case units(date: String?, open: String? = nil)
     case unit(String, date: String?)
     case signIn(next: String?)
     case signOut
@@ -52,7 +53,7 @@ enum SiteURL: Sendable, Equatable {
         case .home: "/"
         case .movements: "/movements"
         case .movement(let id): "/movements/" + Self.segment(id)
-        case .units(let date): "/units" + Self.query(["date": date])
+        case let .units(date, open): "/units" + Self.query(["date": date, "open": open])
         case .unit(let id, let date): "/units/" + Self.segment(id) + Self.query(["date": date])
         case .signIn(let next): "/sign-in" + Self.query(["next": next])
         case .signOut: "/sign-out"

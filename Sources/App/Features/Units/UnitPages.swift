@@ -12,6 +12,9 @@ struct UnitTreePage: Encodable {
         var depth: Int
         var population: String?
         var children: Int
+        /// A closed province of a large tree: how many communes it has, and the link that opens it.
+        var communes: String? = nil
+        var openHref: String? = nil
     }
 
     var page: PageChrome
@@ -22,16 +25,33 @@ struct UnitTreePage: Encodable {
     var communeCount: Int
     var villageCount: Int
 
-    static func build(graph: UnitGraph, date: LocalDate, page: PageChrome, error: String? = nil,
-                      levelName: (UnitLevel) -> String) -> UnitTreePage {
+    /// Above this many communes on the day, the tree lists the provinces and opens one at a time (a nation's
+    /// 3,321 communes would make a page of 700 KB).
+    static let openAbove = DashboardQuery.groupAbove
+
+    static func build(graph: UnitGraph, date: LocalDate, open: UUID? = nil, page: PageChrome, error: String? = nil,
+                      levelName: (UnitLevel) -> String, text t: Translator) -> UnitTreePage {
         var rows: [Row] = []
+        let large = graph.units(at: .commune, on: date).count > openAbove
+        func communes(_ node: UnitTreeNode) -> Int {
+            node.children.reduce(node.unit.level == .commune ? 1 : 0) { $0 + communes($1) }
+        }
+        // The unit opened and those above it are open; in a small tree, everything is.
+        var opened: Set<UUID> = []
+        var cursor = open
+        while let id = cursor, opened.insert(id).inserted { cursor = graph.parent(of: id, on: date) }
         func walk(_ node: UnitTreeNode, depth: Int) {
+            let shown = node.children.filter { $0.unit.level != .village }
+            let closed = large && !opened.contains(node.unit.id) && !shown.isEmpty
             rows.append(Row(id: node.unit.id.uuidString, href: SiteURL.unit(node.unit.id.uuidString, date: date.iso).path,
                             name: node.unit.fullName, code: node.unit.code,
                             level: levelName(node.unit.level), depth: min(depth, 5),
-                            population: node.unit.population.map(groupedNumber), children: node.children.count))
+                            population: node.unit.population.map(groupedNumber), children: node.children.count,
+                            communes: large && !shown.isEmpty ? t("units.communeCount", ["count": t.count(communes(node))]) : nil,
+                            openHref: closed ? SiteURL.units(date: date.iso, open: node.unit.id.uuidString).path : nil))
+            if closed { return }
             // Villages are listed on their commune's page, not in the tree, to keep the tree readable.
-            for child in node.children where child.unit.level != .village { walk(child, depth: depth + 1) }
+            for child in shown { walk(child, depth: depth + 1) }
         }
         for root in graph.tree(on: date) { walk(root, depth: 0) }
         return UnitTreePage(page: page, date: date.iso, dateDisplay: date.display, error: error, rows: rows,

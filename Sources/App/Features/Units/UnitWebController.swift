@@ -18,12 +18,13 @@ struct UnitWebController: RouteCollection {
         if case .some(.none) = parsed {
             // A date the form cannot read: say so beside the field and show today's tree.
             let page = UnitTreePage.build(graph: graph, date: today, page: chrome,
-                                          error: req.t("error.date", ["value": raw ?? ""]), levelName: levelName)
+                                          error: req.t("error.date", ["value": raw ?? ""]), levelName: levelName, text: req.translator)
             return try await req.view.render("units/tree", page).encodeResponse(status: .badRequest, for: req)
         }
         let date = parsed.flatMap { $0 } ?? today
-        return try await req.view.render("units/tree", UnitTreePage.build(graph: graph, date: date, page: chrome,
-                                                                          levelName: levelName))
+        let open = (try? req.query.get(String.self, at: "open")).flatMap(UUID.init(uuidString:))
+        return try await req.view.render("units/tree", UnitTreePage.build(graph: graph, date: date, open: open, page: chrome,
+                                                                          levelName: levelName, text: req.translator))
             .encodeResponse(for: req)
     }
 
