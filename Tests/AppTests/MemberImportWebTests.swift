@@ -119,3 +119,45 @@ struct MemberImportWebTests {
         }
     }
 }
+
+@Suite("A commune's villages from a CSV file")
+struct VillageImportServiceTests {
+    @Test("New villages get codes and teams; known ones are updated; codes in use are refused; a code names the village")
+    func importVillages() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let today = VietnamTime.localDate(of: Date())
+            var graph = try await UnitService.graph(on: app.db)
+            let ward = try #require(UnitService.find("06820", on: today, in: graph))
+            #expect(ward.fullName == "phường Vàng Danh")
+            // The demo's villages carry their commune's code and a number, kept when they moved.
+            #expect(UnitService.find("06808-03", on: today, in: graph)?.fullName == "khu Vàng Danh 3")
+            // A code of a village of another commune is taken.
+            let bad = VillageImportService.check("village,kind,code\nTân Lập,thôn,06832-01\n", commune: ward, graph: graph, today: today)
+            #expect(bad.problems.map(\.key) == ["import.codeTaken"] && bad.problems.first?.arguments["unit"] == "khu Phương Đông 1")
+            // A new village takes its commune's code, not another's.
+            let foreign = VillageImportService.check("village,kind,code\nTân Lập,thôn,06808-77\n", commune: ward, graph: graph, today: today)
+            #expect(foreign.problems.map(\.key) == ["import.villageCode"])
+            let file = "village,kind,code,population,households\nTân Lập,thôn,,900,250\nVàng Danh 3,khu,06808-03,1.200,\n"
+            let checked = VillageImportService.check(file, commune: ward, graph: graph, today: today)
+            #expect(checked.problems == [])
+            // 06820-01 to -10 are old Trưng Vương's villages (some now in phường Uông Bí): the next free one is 11.
+            #expect(checked.rows.map(\.code) == ["06820-11", "06808-03"] && checked.added == 1 && checked.updated == 1)
+            let teams = try await Team.query(on: app.db).count()
+            #expect(try await VillageImportService.commit(checked, actor: "test", on: app.db) == (1, 1))
+            graph = try await UnitService.graph(on: app.db)
+            let village = try #require(UnitService.find("06820-11", on: today, in: graph))
+            #expect(village.fullName == "thôn Tân Lập" && village.population == 900 && village.households == 250)
+            #expect(graph.parent(of: village.id, on: today) == ward.id)
+            #expect(UnitService.find("06808-03", on: today, in: graph)?.population == 1200)
+            #expect(try await Team.query(on: app.db).count() == teams + 1)
+            // The members import knows the new village by its code.
+            let members = try await MemberImportService.check("village,full_name,role,joined_on\n06820-11,Lò Văn Páo,tổ trưởng,2025-09-01\n",
+                                                              commune: ward, graph: graph, today: today, on: app.db)
+            #expect(members.problems == [] && members.rows.first?.village.id == village.id)
+            // The same file again adds nothing: both villages are known now.
+            let again = VillageImportService.check(file, commune: ward, graph: graph, today: today)
+            #expect(again.added == 0 && again.updated == 2 && again.rows.map(\.code) == ["06820-11", "06808-03"])
+        }
+    }
+}

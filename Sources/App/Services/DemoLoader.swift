@@ -257,9 +257,10 @@ enum DemoLoader {
             // Numbered after their commune, so that names stay distinct inside the merged wards of 2025.
             let numbered = (0..<max(0, c.villages - named.count)).map { "\(c.name) \($0 + 1)" }
             let kind = c.villageKind ?? "khu"
-            for name in named + numbered {
-                let village = UnitInfo(id: stableID("village", c.code, name), level: .village, kind: kind, name: name,
-                                       validFrom: from)
+            for (index, name) in (named + numbered).enumerated() {
+                // A village's code is its commune's and a number (`06808-03`), kept when it moves.
+                let village = UnitInfo(id: stableID("village", c.code, name), code: VillageImport.code(commune: c.code, number: index + 1),
+                                       level: .village, kind: kind, name: name, validFrom: from)
                 // The village keeps its identity across the merger; only its parent changes.
                 b.units.append(village)
                 b.sampleUnits.insert(village.id)

@@ -55,6 +55,42 @@ public struct ImportProblem: Equatable, Sendable {
     }
 }
 
+/// A file with a header of named columns, opened as the imports read it: the header checked against the columns it
+/// may have and must have, the rows with their lines (the header is line 1). Nil when the file cannot be read on.
+public struct ImportTable: Sendable {
+    public let names: [String]
+    public let rows: [(line: Int, cells: [String])]
+
+    public static func open(_ text: String, columns: [String], required: Set<String>, maxRows: Int) -> (ImportTable?, [ImportProblem]) {
+        let table = CSVText.rows(text)
+        guard let head = table.first else { return (nil, [ImportProblem(line: 1, key: "import.empty")]) }
+        let names = head.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var problems: [ImportProblem] = []
+        for name in names where !name.isEmpty && !columns.contains(name) {
+            problems.append(ImportProblem(line: 1, key: "import.unknownColumn", arguments: ["column": name, "allowed": columns.joined(separator: ", ")]))
+        }
+        let named = names.filter { !$0.isEmpty }
+        if Set(named).count != named.count { problems.append(ImportProblem(line: 1, key: "import.columnTwice")) }
+        guard required.isSubset(of: Set(names)) else {
+            return (nil, problems + [ImportProblem(line: 1, key: "import.header", arguments: ["header": columns.joined(separator: ",")])])
+        }
+        guard table.count - 1 <= maxRows else {
+            return (nil, problems + [ImportProblem(line: 1, key: "import.tooMany", arguments: ["max": String(maxRows)])])
+        }
+        if table.count == 1 { problems.append(ImportProblem(line: 1, key: "import.noRows")) }
+        let rows = table.enumerated().dropFirst().map { (line: $0.offset + 1, cells: $0.element) }
+        return (ImportTable(names: names, rows: rows), problems)
+    }
+
+    /// A row's cell of a column, trimmed; empty when the column or the cell is not there.
+    public func cell(_ cells: [String], _ column: String) -> String {
+        guard let i = names.firstIndex(of: column), i < cells.count else { return "" }
+        return cells[i].trimmingCharacters(in: .whitespaces)
+    }
+
+    public func has(_ column: String) -> Bool { names.contains(column) }
+}
+
 /// A file of monthly figures: a header `unit,month,<kind>,…` (any of the figure kinds, in any order), then a row
 /// per commune and month. Read whole before anything is stored; every mistake is said with its line.
 public enum FigureImport {

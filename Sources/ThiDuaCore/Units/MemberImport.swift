@@ -78,33 +78,15 @@ public enum MemberImport {
     }
 
     public static func read(_ text: String, today: LocalDate) -> (rows: [Row], problems: [ImportProblem]) {
-        let table = CSVText.rows(text)
-        guard let head = table.first else { return ([], [ImportProblem(line: 1, key: "import.empty")]) }
-        let names = head.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var problems: [ImportProblem] = []
-        for name in names where !name.isEmpty && !header.contains(name) {
-            problems.append(ImportProblem(line: 1, key: "import.unknownColumn", arguments: ["column": name, "allowed": header.joined(separator: ", ")]))
-        }
-        if Set(names.filter { !$0.isEmpty }).count != names.filter({ !$0.isEmpty }).count {
-            problems.append(ImportProblem(line: 1, key: "import.columnTwice"))
-        }
-        guard required.isSubset(of: Set(names)) else {
-            return ([], problems + [ImportProblem(line: 1, key: "import.header", arguments: ["header": header.joined(separator: ",")])])
-        }
-        if table.count - 1 > maxRows {
-            return ([], problems + [ImportProblem(line: 1, key: "import.tooMany", arguments: ["max": String(maxRows)])])
-        }
-        func column(_ name: String) -> Int? { names.firstIndex(of: name) }
+        let (opened, opening) = ImportTable.open(text, columns: header, required: required, maxRows: maxRows)
+        guard let table = opened else { return ([], opening) }
+        var problems = opening
         var rows: [Row] = []
         var seen: [String: Int] = [:]
         var leaders: [String: Int] = [:]
-        for (index, cells) in table.enumerated().dropFirst() {
-            let line = index + 1
-            func cell(_ name: String) -> String {
-                guard let i = column(name), i < cells.count else { return "" }
-                return cells[i].trimmingCharacters(in: .whitespaces)
-            }
-            if cells.count > names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+        for (line, cells) in table.rows {
+            func cell(_ name: String) -> String { table.cell(cells, name) }
+            if cells.count > table.names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
             var bad = false
             func refuse(_ key: String, _ arguments: [String: String] = [:]) {
                 problems.append(ImportProblem(line: line, key: key, arguments: arguments))
@@ -139,8 +121,8 @@ public enum MemberImport {
             }
             seen[key] = line
             var row = Row(line: line, village: village, fullName: name, role: role, phone: phone, joinedOn: joined, leftOn: left)
-            row.keepsPhone = column("phone") == nil
-            row.keepsLeftOn = column("left_on") == nil
+            row.keepsPhone = !table.has("phone")
+            row.keepsLeftOn = !table.has("left_on")
             // A team has one leader at a time: two in the file still serving today cannot both be.
             if role == .leader && row.serves(on: today) {
                 if let first = leaders[folded(village)] {
@@ -151,7 +133,6 @@ public enum MemberImport {
             }
             rows.append(row)
         }
-        if table.count == 1 { problems.append(ImportProblem(line: 1, key: "import.noRows")) }
         problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
         return (rows, problems)
     }

@@ -19,30 +19,9 @@ struct MemberImportCommand: AsyncCommand {
         let app = context.application
         let lang = app.config.defaultLanguage
         func say(_ key: String, _ arguments: [String: String] = [:]) -> String { app.localizer.text(key, lang, arguments) }
-        guard let data = FileManager.default.contents(atPath: signature.file) else {
-            context.complain(say("cli.fileUnreadable", ["file": signature.file]))
-            throw ExitCode.failure
-        }
-        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
-            context.complain(say("cli.notUTF8", ["file": signature.file]))
-            throw ExitCode.failure
-        }
-        try await app.autoMigrate()
-        let graph = try await UnitService.graph(on: app.db)
-        let today = VietnamTime.localDate(of: Date())
-        guard let key = signature.unit, let commune = UnitService.find(key, on: today, in: graph), commune.level == .commune,
-              commune.isValid(on: today) else {
-            context.complain(say("cli.members.unit", ["unit": signature.unit ?? ""]))
-            throw ExitCode.failure
-        }
+        let (text, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
         let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: app.db)
-        guard checked.problems.isEmpty, !checked.rows.isEmpty else {
-            for p in checked.problems {
-                context.complain("\(signature.file):\(p.line): " + say(p.key, p.arguments))
-            }
-            context.complain(say("cli.members.rejected", ["count": String(max(1, checked.problems.count))]))
-            throw ExitCode.failure
-        }
+        try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
         if signature.dryRun {
             context.say(say("members.summary", ["added": String(checked.added), "updated": String(checked.updated)]))
             return

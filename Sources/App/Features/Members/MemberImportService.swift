@@ -29,9 +29,11 @@ enum MemberImportService {
         return unit
     }
 
-    /// A village of the commune today, by its id, its full name ("khu Vàng Danh 3") or its name ("Vàng Danh 3").
+    /// A village of the commune today, by its id, its code ("06820-07"), its full name ("khu Vàng Danh 3") or its
+    /// name ("Vàng Danh 3").
     static func village(_ key: String, in villages: [UnitInfo]) -> UnitInfo? {
         if let id = UUID(uuidString: key) { return villages.first { $0.id == id } }
+        if let coded = villages.first(where: { $0.code == key }) { return coded }
         let folded = MemberImport.folded(key)
         return villages.first { MemberImport.folded($0.fullName) == folded } ?? villages.first { MemberImport.folded($0.name) == folded }
     }

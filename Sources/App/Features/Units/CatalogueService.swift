@@ -150,6 +150,6 @@ struct ImportCatalogueCommand: AsyncCommand {
 }
 
 struct UnitCommands: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] = ["import-catalogue": ImportCatalogueCommand()]
-    var help: String { "Units: thidua units import-catalogue." }
+    var commands: [String: any AnyAsyncCommand] = ["import-catalogue": ImportCatalogueCommand(), "import": VillageImportCommand()]
+    var help: String { "Units: thidua units import-catalogue, thidua units import FILE --unit CODE." }
 }

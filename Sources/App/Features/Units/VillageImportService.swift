@@ -1,0 +1,145 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// A commune's villages from a file, checked whole against the villages it has today and the codes in use; stored
+/// only when every row is right, in one transaction. A new village gets its security team.
+enum VillageImportService {
+    struct Checked {
+        var commune: UnitInfo
+        var rows: [(row: VillageImport.Row, existing: UnitInfo?, code: String)]
+        var problems: [ImportProblem]
+
+        var added: Int { rows.filter { $0.existing == nil }.count }
+        var updated: Int { rows.count - added }
+    }
+
+    /// Teams began with Law 30/2023, in force from 01/07/2024.
+    static let teamsFrom = LocalDate(iso: "2024-07-01")!
+
+    static func check(_ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> Checked {
+        guard let communeCode = commune.code else {
+            return Checked(commune: commune, rows: [], problems: [ImportProblem(line: 1, key: "import.communeWithoutCode")])
+        }
+        let (rows, read) = VillageImport.read(text)
+        var problems = read
+        let villages = graph.villages(of: commune.id, on: today)
+        var taken = Set(graph.unitsByCode.keys)
+        var good: [(row: VillageImport.Row, existing: UnitInfo?, code: String)] = []
+        // Codes the file gives are theirs; the others are given after, from what is left.
+        for row in rows {
+            let existing = row.code.flatMap { code in villages.first { $0.code == code } }
+                ?? villages.first { MemberImport.folded($0.name) == MemberImport.folded(row.name) }
+            if let code = row.code, code != existing?.code {
+                if let holder = graph.unitsByCode[code]?.last {
+                    problems.append(.init(line: row.line, key: "import.codeTaken", arguments: ["code": code, "unit": holder.fullName]))
+                    continue
+                }
+                // A new code is the commune's; only a village that moved in keeps another commune's.
+                if !VillageImport.validCode(code, commune: communeCode) {
+                    problems.append(.init(line: row.line, key: "import.villageCode", arguments: ["value": code, "example": communeCode + "-07"]))
+                    continue
+                }
+            }
+            good.append((row, existing, row.code ?? existing?.code ?? ""))
+        }
+        for i in good.indices where good[i].code.isEmpty {
+            good[i].code = VillageImport.nextCode(commune: communeCode, taken: taken)
+            taken.insert(good[i].code)
+        }
+        problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+        return Checked(commune: commune, rows: good, problems: problems)
+    }
+
+    static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> (added: Int, updated: Int) {
+        guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
+        let commune = checked.commune
+        try await db.transaction { tx in
+            for (row, existing, code) in checked.rows {
+                if let existing, let unit = try await Unit.find(existing.id, on: tx) {
+                    // A code given is the village's identity: a new name under it is a renaming.
+                    unit.name = row.name
+                    unit.kind = row.kind
+                    unit.code = code
+                    if let p = row.population { unit.population = p }
+                    if let h = row.households { unit.households = h }
+                    try await unit.update(on: tx)
+                    continue
+                }
+                // ThiĐua's record of a new village begins with its commune's.
+                let village = UnitInfo(id: UUID(), code: code, level: .village, kind: row.kind, name: row.name,
+                                       population: row.population, households: row.households, validFrom: commune.validFrom)
+                try await Unit(village, sample: false).create(on: tx)
+                try await UnitParentLink(ParentLink(unitID: village.id, parentID: commune.id, validFrom: commune.validFrom)).create(on: tx)
+                try await Team(villageID: village.id, name: "Tổ bảo vệ ANTT \(village.fullName)",
+                               establishedOn: max(commune.validFrom, teamsFrom).iso, sample: false).create(on: tx)
+            }
+            try await AuditLog.record(on: tx, actor: actor, action: "villages.import", entity: "unit", entityID: commune.id.uuidString,
+                                      after: "{\"added\":\(checked.added),\"updated\":\(checked.updated)}")
+        }
+        return (checked.added, checked.updated)
+    }
+}
+
+/// `thidua units import FILE --unit CODE`: a commune's villages from a CSV file.
+struct VillageImportCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "file", help: "The CSV file: village,kind,code,population,households (code, population and households may be left out).")
+        var file: String
+        @Option(name: "unit", help: "The commune: its national code or id, as it stands today.")
+        var unit: String?
+        @Flag(name: "dry-run", help: "Check the file and say what would change; store nothing.")
+        var dryRun: Bool
+    }
+
+    var help: String { "Imports a commune's villages (with a security team each) from a CSV file. Prints every problem with its line and stores nothing unless the whole file is right." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        func say(_ key: String, _ arguments: [String: String] = [:]) -> String { app.localizer.text(key, lang, arguments) }
+        let (text, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
+        let checked = VillageImportService.check(text, commune: commune, graph: graph, today: today)
+        try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
+        if signature.dryRun {
+            context.say(say("villages.summary", ["added": String(checked.added), "updated": String(checked.updated)]))
+            return
+        }
+        let (added, updated) = try await VillageImportService.commit(checked, actor: "cli", on: app.db)
+        context.say(say("cli.villages.done", ["commune": commune.fullName, "added": String(added), "updated": String(updated)]))
+    }
+}
+
+/// What the commands that import a commune's file share: the file as UTF-8 text and the commune of today.
+enum CommandFiles {
+    static func communeFile(_ file: String, unit: String?, context: CommandContext) async throws -> (String, UnitInfo, UnitGraph, LocalDate) {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        guard let data = FileManager.default.contents(atPath: file) else {
+            context.complain(app.localizer.text("cli.fileUnreadable", lang, ["file": file]))
+            throw ExitCode.failure
+        }
+        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
+            context.complain(app.localizer.text("cli.notUTF8", lang, ["file": file]))
+            throw ExitCode.failure
+        }
+        try await app.autoMigrate()
+        let graph = try await UnitService.graph(on: app.db)
+        let today = VietnamTime.localDate(of: Date())
+        guard let key = unit, let commune = UnitService.find(key, on: today, in: graph), commune.level == .commune, commune.isValid(on: today) else {
+            context.complain(app.localizer.text("cli.members.unit", lang, ["unit": unit ?? ""]))
+            throw ExitCode.failure
+        }
+        return (text, commune, graph, today)
+    }
+
+    /// Every problem of a file with its line, and exit 1; nothing when there is none (and a row at least).
+    static func refuse(_ problems: [ImportProblem], empty: Bool, file: String, context: CommandContext) throws {
+        guard !problems.isEmpty || empty else { return }
+        let app = context.application
+        for p in problems { context.complain("\(file):\(p.line): " + app.localizer.text(p.key, app.config.defaultLanguage, p.arguments)) }
+        context.complain(app.localizer.text("cli.members.rejected", app.config.defaultLanguage, ["count": String(max(1, problems.count))]))
+        throw ExitCode.failure
+    }
+}
