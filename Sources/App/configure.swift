@@ -63,6 +63,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MemberCommands(), as: "members")
     app.asyncCommands.use(UnitCommands(), as: "units")
+    app.asyncCommands.use(SetupCommand(), as: "setup")
 
     try routes(app)
 }

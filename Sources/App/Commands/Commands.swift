@@ -26,11 +26,13 @@ struct DemoServeCommand: AsyncCommand {
             demoSummary = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         } else if (try? await Unit.query(on: app.db).count()) == 0 {
             // A database with no units yet (migrated, nothing loaded): it starts with the national catalogue.
+            let clock = ContinuousClock()
+            let began = clock.now
             let report = try await CatalogueService.apply(try CatalogueService.read(resources: app.config.resourcesDirectory),
                                                           actor: "serve", on: app.db)
             context.say(app.localizer.text("cli.catalogue.done", app.config.defaultLanguage, [
                 "added": String(report.added), "changed": "0", "unchanged": "0", "links": String(report.linksAdded),
-                "successions": String(report.successionsAdded), "seconds": "–"]))
+                "successions": String(report.successionsAdded), "seconds": String((clock.now - began).components.seconds)]))
         }
         var arguments = ["serve"]
         if let h = signature.hostname { arguments += ["--hostname", h] }

@@ -8,20 +8,25 @@ public enum Participation {
     public static func participants(plan: Plan, structureDate: LocalDate, graph: UnitGraph) -> [UnitInfo] {
         guard !plan.area.isEmpty else { return graph.units(at: .commune, on: structureDate) }
         var ids: Set<UUID> = []
-        for code in plan.area {
-            // A code names the unit it names on the structure date; one that named nothing then, its latest.
-            if let area = graph.unit(code: code, on: structureDate) {
-                if area.isValid(on: structureDate) {
-                    ids.formUnion(graph.units(at: .commune, on: structureDate, under: area.id).map(\.id))
-                    if area.level == .commune { ids.insert(area.id) }
-                    continue
-                }
-                let day = structureDate < area.validFrom ? area.validFrom : (area.validTo ?? structureDate)
-                let old = area.level == .commune ? [area] : graph.units(at: .commune, on: day, under: area.id)
-                for commune in old {
-                    for c in graph.constituents(of: commune.id, structureDate: day, on: structureDate) where c.unit.level == .commune {
-                        ids.insert(c.unit.id)
-                    }
+        for code in plan.area { ids.formUnion(communes(ofArea: code, on: structureDate, graph: graph).map(\.id)) }
+        return ids.compactMap { graph.units[$0] }.sorted(by: UnitGraph.naturalOrder)
+    }
+
+    /// The commune-level units of a day that an area's code stands for: those under it when it exists that day, or
+    /// what its communes became (or were made of) when it does not.
+    public static func communes(ofArea code: String, on structureDate: LocalDate, graph: UnitGraph) -> [UnitInfo] {
+        // A code names the unit it names on the structure date; one that named nothing then, its latest.
+        guard let area = graph.unit(code: code, on: structureDate) else { return [] }
+        var ids: Set<UUID> = []
+        if area.isValid(on: structureDate) {
+            ids.formUnion(graph.units(at: .commune, on: structureDate, under: area.id).map(\.id))
+            if area.level == .commune { ids.insert(area.id) }
+        } else {
+            let day = structureDate < area.validFrom ? area.validFrom : (area.validTo ?? structureDate)
+            let old = area.level == .commune ? [area] : graph.units(at: .commune, on: day, under: area.id)
+            for commune in old {
+                for c in graph.constituents(of: commune.id, structureDate: day, on: structureDate) where c.unit.level == .commune {
+                    ids.insert(c.unit.id)
                 }
             }
         }

@@ -39,6 +39,8 @@ struct AuthAPI: RouteCollection {
         guard let user = try await Accounts.verify(username: username, password: password, on: req.db) else {
             throw AppError(.unauthorized, "signIn.wrong")
         }
+        // A password an admin set is for one thing only: choosing one's own, in the browser.
+        guard !user.mustChangePassword else { throw AppError(.forbidden, "error.mustChangePassword") }
         let (token, expires) = try await Self.issueToken(for: user, on: req)
         let response = try await TokenJSON(token: token, tokenType: "Bearer", expiresAt: expires).encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

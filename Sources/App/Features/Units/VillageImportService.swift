@@ -75,6 +75,19 @@ enum VillageImportService {
                 try await Team(villageID: village.id, name: "Tổ bảo vệ ANTT \(village.fullName)",
                                establishedOn: max(commune.validFrom, teamsFrom).iso, sample: false).create(on: tx)
             }
+            // A commune with no population of its own counts its villages' once every one has it (per-1,000 targets).
+            if let stored = try await Unit.find(commune.id, on: tx), stored.population == nil {
+                let villageIDs = try await UnitParentLink.query(on: tx).filter(\.$parent.$id == commune.id).filter(\.$validTo == nil)
+                    .all().map(\.$unit.id)
+                let villages = try await Unit.query(on: tx).filter(\.$id ~~ villageIDs).filter(\.$validTo == nil).all()
+                let people = villages.compactMap(\.population)
+                if !villages.isEmpty && people.count == villages.count {
+                    stored.population = people.reduce(0, +)
+                    let households = villages.compactMap(\.households)
+                    if households.count == villages.count { stored.households = households.reduce(0, +) }
+                    try await stored.update(on: tx)
+                }
+            }
             try await AuditLog.record(on: tx, actor: actor, action: "villages.import", entity: "unit", entityID: commune.id.uuidString,
                                       after: "{\"added\":\(checked.added),\"updated\":\(checked.updated)}")
         }
