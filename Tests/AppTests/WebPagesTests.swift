@@ -97,7 +97,7 @@ struct WebPagesTests {
             try await loadDemo(app)
             let graph = try await UnitService.graph(on: app.db)
             let vangDanh = graph.units.values.first { $0.code == "06808" }!
-            let thanhSon = graph.units.values.first { $0.code == "06811" }!
+            let thanhSon = try #require(graph.units[DemoUnits.commune("06811")])
             let phone = try #require(try await Member.query(on: app.db).join(Team.self, on: \Member.$team.$id == \Team.$id)
                 .filter(Team.self, \.$village.$id ~~ graph.villages(of: vangDanh.id, on: LocalDate(iso: "2025-01-01")!).map(\.id))
                 .first()?.phone)
@@ -144,7 +144,7 @@ struct WebPagesTests {
                 #expect(html.contains("phường Trưng Vương</a> — <span class=\"muted\">một phần: khu Điền Công 1, khu Điền Công 2, khu Điền Công 3"))
                 #expect(html.contains("phường Quang Trung"))
             }
-            let trungVuong = graph.units.values.first { $0.code == "06820" }!
+            let trungVuong = try #require(graph.unit(code: "06820", on: LocalDate(iso: "2025-06-30")))
             try await browser.get(app, "/units/\(trungVuong.id.uuidString)") { res in
                 #expect(res.body.string.contains("Sáp nhập vào, từ ngày 01/07/2025"))
             }
