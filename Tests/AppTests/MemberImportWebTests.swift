@@ -155,9 +155,30 @@ struct VillageImportServiceTests {
             let members = try await MemberImportService.check("village,full_name,role,joined_on\n06820-11,Lò Văn Páo,tổ trưởng,2025-09-01\n",
                                                               commune: ward, graph: graph, today: today, on: app.db)
             #expect(members.problems == [] && members.rows.first?.village.id == village.id)
+            // In the browser: the commune's police preview a file, confirm it, and export the list back.
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.get(app, "/units/\(ward.id.uuidString)") { #expect($0.body.string.contains("/villages/import?unit=\(ward.id.uuidString)")) }
+            var text = ""
+            try await uploadFile(app, officer, "/villages/import", "village,kind,code\nTân Lập,thôn,06832-01\n", fields: ["unit": ward.id.uuidString]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Dòng 2: mã 06832-01 đã là của khu Phương Đông 1"))
+            }
+            try await uploadFile(app, officer, "/villages/import", "village,kind\nHồng Hà,khu\n", fields: ["unit": ward.id.uuidString]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Tệp hợp lệ: 1 thôn, khu thêm mới, 0 cập nhật.") && res.body.string.contains("06820-12"))
+                text = try carriedText(res.body.string)
+            }
+            try await officer.post(app, "/villages/import/confirm", ["text": text, "unit": ward.id.uuidString]) { #expect($0.status == .seeOther) }
+            try await officer.get(app, "/villages/export.csv?unit=06820") { res in
+                #expect(res.body.string.contains("\r\nHồng Hà,khu,06820-12,,\r\n") && res.body.string.contains("\r\nTân Lập,thôn,06820-11,900,250\r\n"))
+            }
             // The same file again adds nothing: both villages are known now.
             let again = VillageImportService.check(file, commune: ward, graph: graph, today: today)
             #expect(again.added == 0 && again.updated == 2 && again.rows.map(\.code) == ["06820-11", "06808-03"])
+            let leader = Browser()
+            try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
+            try await leader.get(app, "/villages/import") { #expect($0.status == .forbidden) }
         }
     }
 }

@@ -438,16 +438,25 @@ struct PageSnapshotTests {
         known.fullName = "Hoàng Thanh Dũng"
         let checked = MemberImportService.Checked(commune: ward, rows: rows.map { ($0, village, $0.fullName == known.fullName ? known : nil) },
                                                   problems: problems)
-        let wrong = MemberImportPage.build(commune: ward, checked: checked, text: "…", error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
+        let wrong = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(checked, text: fx.text()), text: "…", error: nil,
+                                            page: fx.chrome("Nhập thành viên"), text: fx.text())
         #expect(wrong.problems == ["Dòng 4: “12345” không phải số điện thoại (10 chữ số, bắt đầu bằng 0)"])
         #expect(wrong.text == nil && wrong.summary == nil)
-        #expect(wrong.rows.map(\.change) == ["thêm mới", "cập nhật"])
-        try await assertPageSnapshot(wrong, template: "members/import", named: "members-import-problems")
-        let ready = MemberImportPage.build(commune: ward, checked: .init(commune: ward, rows: checked.rows, problems: []), text: "village,…",
-                                           error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
+        #expect(wrong.rows.map { $0.cells.last } == ["thêm mới", "cập nhật"])
+        try await assertPageSnapshot(wrong, template: "imports/commune", named: "members-import-problems")
+        let ready = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(MemberImportService.Checked(commune: ward, rows: checked.rows, problems: []), text: fx.text()),
+                                            text: "village,…", error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
         #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.text == "village,…")
         #expect(ready.templateHref == "/members/import/template.csv?unit=\(fx.wards[1].uuidString)")
-        try await assertPageSnapshot(ready, template: "members/import", named: "members-import-ready")
+        try await assertPageSnapshot(ready, template: "imports/commune", named: "members-import-ready")
+        let (villageRows, _) = VillageImport.read("village,kind,code,population\nTân Lập,thôn,,900\nVàng Danh 3,khu,06811-03,1.200\n")
+        let villages = VillageImportService.Checked(commune: ward, rows: villageRows.map { ($0, $0.code == nil ? nil : village, $0.code ?? "06811-04") },
+                                                    problems: [])
+        let page = CommuneImportPage.build(.villages, commune: ward, preview: CommuneImportPage.villages(villages, text: fx.text()), text: "village,…", error: nil,
+                                           page: fx.chrome("Nhập thôn, khu"), text: fx.text())
+        #expect(page.rows.map(\.cells) == [["06811-04", "thôn Tân Lập", "900", "", "thêm mới (kèm tổ)"], ["06811-03", "khu Vàng Danh 3", "1.200", "", "cập nhật"]])
+        #expect(page.summary == "Tệp hợp lệ: 1 thôn, khu thêm mới, 1 cập nhật." && page.confirmAction == "/villages/import/confirm")
+        try await assertPageSnapshot(page, template: "imports/commune", named: "villages-import-ready")
     }
 
     @Test("The unit tree, a unit formed by a merger, sign-in and an error page")

@@ -125,6 +125,11 @@ struct RouteRulesTests {
         "GET /members/export.csv": ("/members/export.csv", .seeOther, .seeOther),
         "POST /members/import": ("/members/import", .forbidden, .forbidden),
         "POST /members/import/confirm": ("/members/import/confirm", .forbidden, .forbidden),
+        "GET /villages/import": ("/villages/import", .seeOther, .seeOther),
+        "GET /villages/import/template.csv": ("/villages/import/template.csv", .seeOther, .seeOther),
+        "GET /villages/export.csv": ("/villages/export.csv", .seeOther, .seeOther),
+        "POST /villages/import": ("/villages/import", .forbidden, .forbidden),
+        "POST /villages/import/confirm": ("/villages/import/confirm", .forbidden, .forbidden),
 
         "POST /records/new": ("/records/new", .forbidden, .forbidden),
         "POST /records/:record": ("/records/\(UUID())", .forbidden, .forbidden),

@@ -42,11 +42,11 @@ enum SiteURL: Sendable, Equatable {
     case accountDisable(String)
     case accountEnable(String)
     case accountReset(String)
-    /// A commune's members from a file (the account's commune when not given).
-    case memberImport(unit: String?)
-    case memberImportConfirm
-    case memberTemplate(unit: String?)
-    case memberExport(unit: String?)
+    /// A commune's file of a kind (`villages`, `members`; the account's commune when not given).
+    case communeImport(String, unit: String?)
+    case communeImportConfirm(String)
+    case communeTemplate(String, unit: String?)
+    case communeExport(String, unit: String?)
 
     var path: String {
         switch self {
@@ -93,10 +93,10 @@ enum SiteURL: Sendable, Equatable {
         case .accountDisable(let id): "/admin/accounts/" + Self.segment(id) + "/disable"
         case .accountEnable(let id): "/admin/accounts/" + Self.segment(id) + "/enable"
         case .accountReset(let id): "/admin/accounts/" + Self.segment(id) + "/reset-password"
-        case .memberImport(let unit): "/members/import" + Self.query(["unit": unit])
-        case .memberImportConfirm: "/members/import/confirm"
-        case .memberTemplate(let unit): "/members/import/template.csv" + Self.query(["unit": unit])
-        case .memberExport(let unit): "/members/export.csv" + Self.query(["unit": unit])
+        case let .communeImport(kind, unit): "/" + Self.segment(kind) + "/import" + Self.query(["unit": unit])
+        case .communeImportConfirm(let kind): "/" + Self.segment(kind) + "/import/confirm"
+        case let .communeTemplate(kind, unit): "/" + Self.segment(kind) + "/import/template.csv" + Self.query(["unit": unit])
+        case let .communeExport(kind, unit): "/" + Self.segment(kind) + "/export.csv" + Self.query(["unit": unit])
         }
     }
 

@@ -112,8 +112,9 @@ struct UnitPage: Encodable {
     /// Every team's members are shown; otherwise the page says why some are not.
     var personalDataShown: Bool
     var sample: Bool
-    /// The members import, for those who write this commune's data.
+    /// The villages and members imports, for those who write this commune's data.
     var membersImportHref: String? = nil
+    var villagesImportHref: String? = nil
 
     /// The day a unit's page shows: the one asked, moved into the unit's life; else today, or its last day.
     static func day(of unit: UnitInfo, asked: LocalDate?, today: LocalDate) -> LocalDate {
@@ -146,6 +147,7 @@ struct UnitPage: Encodable {
             parent: parent.map { link($0) }, children: children, madeFrom: madeFrom,
             madeFromDate: incoming ? unit.validFrom.adding(days: -1).display : nil, becameDate: unit.validTo?.adding(days: 1).display,
             became: became, teams: teams, personalDataShown: teams.allSatisfy(\.membersShown), sample: sample,
-            membersImportHref: importsMembers ? SiteURL.memberImport(unit: unit.id.uuidString).path : nil)
+            membersImportHref: importsMembers ? SiteURL.communeImport(CommuneFile.members.rawValue, unit: unit.id.uuidString).path : nil,
+            villagesImportHref: importsMembers ? SiteURL.communeImport(CommuneFile.villages.rawValue, unit: unit.id.uuidString).path : nil)
     }
 }

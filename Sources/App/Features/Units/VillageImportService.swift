@@ -52,6 +52,15 @@ enum VillageImportService {
         return Checked(commune: commune, rows: good, problems: problems)
     }
 
+    /// The commune's villages of today in the import's layout.
+    static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> String {
+        let villages = graph.villages(of: commune.id, on: today).sorted(by: UnitGraph.naturalOrder)
+        let lines = [MemberImport.line(VillageImport.header)] + villages.map {
+            MemberImport.line([$0.name, $0.kind, $0.code ?? "", $0.population.map(String.init) ?? "", $0.households.map(String.init) ?? ""])
+        }
+        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+    }
+
     static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> (added: Int, updated: Int) {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         let commune = checked.commune

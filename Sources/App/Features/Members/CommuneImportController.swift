@@ -1,0 +1,182 @@
+import Fluent
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// The files a commune supplies: its villages (each with a security team) and its teams' members.
+enum CommuneFile: String, Sendable, CaseIterable {
+    case villages, members
+
+    /// The page's words, by the file's kind.
+    var title: String { "\(rawValue).importTitle" }
+    var intro: String { "\(rawValue).intro" }
+}
+
+/// A commune's file, on one page for every kind: the template and the export, the file, then its preview with
+/// every row's problems, and the confirmation.
+struct CommuneImportPage: Encodable {
+    struct Row: Encodable {
+        var line: Int
+        var cells: [String]
+    }
+
+    var page: PageChrome
+    var title: String
+    var intro: String
+    var commune: String
+    var unit: String
+    var templateHref: String
+    var exportHref: String
+    var uploadAction: String
+    var confirmAction: String
+    var columns: [String]
+    var rows: [Row]
+    var problems: [String]
+    var summary: String?
+    /// The file's text, carried to the confirmation when it has no problem.
+    var text: String?
+    var previewed: Bool
+    var error: String?
+
+    /// What a checked file shows: its columns, a row per line, its problems and what it would change.
+    struct Preview {
+        var columns: [String]
+        var rows: [Row]
+        var problems: [ImportProblem]
+        var summary: String
+    }
+
+    static func build(_ kind: CommuneFile, commune: UnitInfo, preview: Preview?, text: String?, error: String?,
+                      page: PageChrome, text t: Translator) -> CommuneImportPage {
+        let key = commune.id.uuidString
+        let ready = preview.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true
+        return CommuneImportPage(
+            page: page, title: t(kind.title), intro: t(kind.intro), commune: commune.fullName, unit: key,
+            templateHref: SiteURL.communeTemplate(kind.rawValue, unit: key).path, exportHref: SiteURL.communeExport(kind.rawValue, unit: key).path,
+            uploadAction: SiteURL.communeImport(kind.rawValue, unit: nil).path, confirmAction: SiteURL.communeImportConfirm(kind.rawValue).path,
+            columns: preview?.columns ?? [], rows: preview?.rows ?? [],
+            problems: preview?.problems.map { t("import.line", ["line": String($0.line), "message": t($0.key, $0.arguments)]) } ?? [],
+            summary: ready ? preview?.summary : nil, text: ready ? text : nil, previewed: preview != nil, error: error)
+    }
+
+    static func members(_ checked: MemberImportService.Checked, text t: Translator) -> Preview {
+        Preview(columns: ["members.village", "members.name", "members.role", "members.phone", "members.joined", "members.left", "members.change"].map { t($0) },
+                rows: checked.rows.map { item in
+                    Row(line: item.row.line, cells: [item.village.fullName, item.row.fullName, t("member.\(item.row.role.rawValue)"),
+                                                     item.row.phone ?? "", item.row.joinedOn.display, item.row.leftOn?.display ?? "",
+                                                     t(item.existing == nil ? "members.new" : "members.updated")])
+                },
+                problems: checked.problems,
+                summary: t("members.summary", ["added": t.count(checked.added), "updated": t.count(checked.updated)]))
+    }
+
+    static func villages(_ checked: VillageImportService.Checked, text t: Translator) -> Preview {
+        Preview(columns: ["villages.code", "members.village", "villages.population", "villages.households", "members.change"].map { t($0) },
+                rows: checked.rows.map { item in
+                    Row(line: item.row.line, cells: [item.code, "\(item.row.kind) \(item.row.name)", item.row.population.map { t.count($0) } ?? "",
+                                                     item.row.households.map { t.count($0) } ?? "",
+                                                     t(item.existing == nil ? "villages.new" : "members.updated")])
+                },
+                problems: checked.problems,
+                summary: t("villages.summary", ["added": t.count(checked.added), "updated": t.count(checked.updated)]))
+    }
+}
+
+struct CommuneImportController: RouteCollection {
+    func boot(routes: any RoutesBuilder) throws {
+        for kind in CommuneFile.allCases {
+            let path = routes.grouped(PathComponent(stringLiteral: kind.rawValue))
+            path.get("import") { try await form($0, kind) }
+            path.get("import", "template.csv") { try await csv($0, kind, template: true) }
+            path.get("export.csv") { try await csv($0, kind, template: false) }
+            path.post("import") { try await preview($0, kind) }
+            path.post("import", "confirm") { try await confirm($0, kind) }
+        }
+    }
+
+    struct Upload: Vapor.Content {
+        var unit: String?
+        var file: File?
+    }
+
+    struct Confirmation: Vapor.Content {
+        var unit: String?
+        var text: String?
+    }
+
+    /// The account and the commune it imports for; only those who write a commune's data.
+    static func place(_ req: Request, unit: String?) async throws -> (User, UnitInfo, UnitGraph, LocalDate) {
+        let user = try req.requireUser()
+        guard Permissions.writesCommuneData(user.role) else { throw AppError.forbidden }
+        let graph = try await req.unitGraph()
+        let today = VietnamTime.localDate(of: Date())
+        return (user, try MemberImportService.commune(unit, user: user, graph: graph, today: today), graph, today)
+    }
+
+    func render(_ req: Request, _ kind: CommuneFile, commune: UnitInfo, preview: CommuneImportPage.Preview?, text: String?, error: String?,
+                status: HTTPResponseStatus = .ok) async throws -> Response {
+        let t = req.translator
+        let page = CommuneImportPage.build(kind, commune: commune, preview: preview, text: text, error: error,
+                                           page: PageChrome(request: req, title: t(kind.title)), text: t)
+        return try await req.view.render("imports/commune", page).encodeResponse(status: status, for: req)
+    }
+
+    func form(_ req: Request, _ kind: CommuneFile) async throws -> Response {
+        let (_, commune, _, _) = try await Self.place(req, unit: try? req.query.get(String.self, at: "unit"))
+        return try await render(req, kind, commune: commune, preview: nil, text: nil, error: nil)
+    }
+
+    func csv(_ req: Request, _ kind: CommuneFile, template: Bool) async throws -> Response {
+        let (_, commune, graph, today) = try await Self.place(req, unit: try? req.query.get(String.self, at: "unit"))
+        let text = switch kind {
+        case .members: try await MemberImportService.export(commune, graph: graph, today: today, template: template, on: req.db)
+        case .villages: VillageImportService.export(commune, graph: graph, today: today)
+        }
+        let response = Response(status: .ok, body: .init(string: text))
+        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        let name = "thidua-\(kind.rawValue)-" + (template ? "mau-" : "") + (commune.code ?? "xa") + ".csv"
+        response.headers.contentDisposition = .init(.attachment, filename: name)
+        return response
+    }
+
+    /// The file checked against the commune as it stands; what the page shows of it.
+    func check(_ kind: CommuneFile, _ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, req: Request)
+        async throws -> (CommuneImportPage.Preview, commit: @Sendable (String) async throws -> (Int, Int)) {
+        let db = req.db
+        switch kind {
+        case .members:
+            let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: db)
+            return (CommuneImportPage.members(checked, text: req.translator), { try await MemberImportService.commit(checked, actor: $0, on: db) })
+        case .villages:
+            let checked = VillageImportService.check(text, commune: commune, graph: graph, today: today)
+            return (CommuneImportPage.villages(checked, text: req.translator), { try await VillageImportService.commit(checked, actor: $0, on: db) })
+        }
+    }
+
+    func preview(_ req: Request, _ kind: CommuneFile) async throws -> Response {
+        let upload: Upload
+        do { upload = try req.content.decode(Upload.self) } catch { throw AppError.badRequest("error.badInput") }
+        let (_, commune, graph, today) = try await Self.place(req, unit: upload.unit)
+        guard let text = FigureImportController.text(of: upload.file?.data) else {
+            return try await render(req, kind, commune: commune, preview: nil, text: nil, error: req.t("import.unreadable"), status: .unprocessableEntity)
+        }
+        let (preview, _) = try await check(kind, text, commune: commune, graph: graph, today: today, req: req)
+        return try await render(req, kind, commune: commune, preview: preview, text: text, error: nil,
+                                status: preview.problems.isEmpty ? .ok : .unprocessableEntity)
+    }
+
+    func confirm(_ req: Request, _ kind: CommuneFile) async throws -> Response {
+        let body: Confirmation
+        do { body = try req.content.decode(Confirmation.self) } catch { throw AppError.badRequest("error.badInput") }
+        let (user, commune, graph, today) = try await Self.place(req, unit: body.unit)
+        guard let text = body.text, !text.isEmpty, !text.contains("\u{0}") else { throw AppError.badRequest("error.badInput") }
+        // Checked again: the file is taken as the commune stands now, not as it stood at the preview.
+        let (preview, commit) = try await check(kind, text, commune: commune, graph: graph, today: today, req: req)
+        guard preview.problems.isEmpty, !preview.rows.isEmpty else {
+            return try await render(req, kind, commune: commune, preview: preview, text: text, error: nil, status: .unprocessableEntity)
+        }
+        let (added, updated) = try await commit(user.username)
+        Flash.set(req, req.t("\(kind.rawValue).done", ["added": String(added), "updated": String(updated)]))
+        return req.redirect(to: SiteURL.unit(commune.id.uuidString, date: nil).path, redirectType: .normal)
+    }
+}
