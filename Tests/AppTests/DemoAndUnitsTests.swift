@@ -160,3 +160,28 @@ struct DemoAndUnitsTests {
         }
     }
 }
+
+@Suite("Where one commune's rows are read from, found without scanning the nation")
+struct StructureSourcesTests {
+    @Test("The sources of each commune and the split communes among them equal a scan of every link", arguments: ["2025-06-30", "2025-08-19"])
+    func sourcesEqualScan(day: String) async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let graph = try await UnitService.graph(on: app.db)
+            let date = try #require(LocalDate(iso: day))
+            for commune in graph.units(at: .commune, on: date) {
+                var map = Participation.StructureMap(graph: graph, structureDate: date, participants: [commune.id])
+                var scan: Set<UUID> = []
+                for unit in graph.units.values where unit.level == .commune {
+                    if map.target(commune: unit.id, village: nil) == commune.id { scan.insert(unit.id) }
+                }
+                for link in graph.links where graph.units[link.parentID]?.level == .commune && graph.units[link.unitID]?.level == .village {
+                    if map.target(commune: link.parentID, village: link.unitID) == commune.id { scan.insert(link.parentID) }
+                }
+                let sources = map.sources(of: [commune.id])
+                #expect(sources == scan, "\(commune.fullName) on \(day)")
+                #expect(map.splitCommunes(among: sources) == map.splitCommunes().intersection(sources), "\(commune.fullName) on \(day)")
+            }
+        }
+    }
+}

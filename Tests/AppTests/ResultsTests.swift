@@ -384,3 +384,44 @@ func issueToken(_ app: Application, _ username: String) async throws -> String {
     }
     return token
 }
+
+@Suite("Results kept while nothing changes")
+struct ResultsCacheTests {
+    @Test("Computed once for the same phase and day; a record, a structure change or another day computes afresh")
+    func kept() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let cache = try #require(app.resultsCache)
+            let token = try await issueToken(app, "thuongtruc")
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            func tips() async throws -> Double? {
+                var value: Double?
+                try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results?asOf=2025-08-20", token: token) { res in
+                    let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                    value = body.units.first { $0.unit.id == ward.uuidString }?.targets.first { $0.targetId == "nguon-tin-nhan-dan" }?.numerator
+                }
+                return value
+            }
+            let before = try await tips()
+            #expect(cache.count == 1 && cache.hits == 0)
+            #expect(try await tips() == before)
+            #expect(cache.hits == 1)
+            // A write is seen by the very next request: its audit entry moves the version.
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": ward.uuidString, "date": "2025-08-05", "category": "social_order", "origin": "people"]) {
+                #expect($0.status == .created)
+            }
+            #expect(try await tips() == (before ?? 0) + 1)
+            #expect(cache.hits == 1 && cache.count == 1)
+            // Another day is another answer; both are kept.
+            try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results?asOf=2025-08-10", token: token) {
+                #expect($0.status == .ok)
+            }
+            #expect(cache.count == 2)
+            // A change to the structure, written straight to the database (no audit entry), moves its version.
+            try await Unit(UnitInfo(level: .village, kind: "khu", name: "Mới", validFrom: LocalDate(iso: "2025-08-01")!), sample: false).create(on: app.db)
+            _ = try await tips()
+            #expect(cache.hits == 1)
+        }
+    }
+}

@@ -88,9 +88,11 @@ public enum Participation {
 
         /// Communes whose records do not all go to one unit of the structure: a village that was ever theirs now lies
         /// in another. Their records are read village by village; every other commune's from its totals.
-        public mutating func splitCommunes() -> Set<UUID> {
+        public mutating func splitCommunes(among communes: Set<UUID>? = nil) -> Set<UUID> {
             var result: Set<UUID> = []
-            for link in graph.links where !result.contains(link.parentID) {
+            // Among a few communes, their own villages' links; otherwise every link of the graph.
+            let links = communes.map { $0.flatMap { graph.childLinks(of: $0) } } ?? graph.links
+            for link in links where !result.contains(link.parentID) {
                 guard graph.units[link.parentID]?.level == .commune, graph.units[link.unitID]?.level == .village else { continue }
                 if target(commune: link.parentID, village: link.unitID) != target(commune: link.parentID, village: nil) {
                     result.insert(link.parentID)
@@ -102,13 +104,30 @@ public enum Participation {
         /// The communes whose records can count in any of `units`: those that count there whole, and those with a
         /// village that lies there on the structure date. Reading only these rows gives the same facts for `units`.
         public mutating func sources(of units: Set<UUID>) -> Set<UUID> {
-            var result: Set<UUID> = []
-            for unit in graph.units.values where unit.level == .commune {
-                if let t = target(commune: unit.id, village: nil), units.contains(t) { result.insert(unit.id) }
+            // A commune counts whole in one of `units` only if it is one or a merger links them: the units joined to
+            // them by successions, either way, step by step (a handful, not the nation's thousands).
+            var joined = units
+            var frontier = units
+            while !frontier.isEmpty {
+                var next: Set<UUID> = []
+                for s in graph.successions where frontier.contains(s.successorID) || frontier.contains(s.predecessorID) {
+                    for id in [s.predecessorID, s.successorID] where !joined.contains(id) { next.insert(id) }
+                }
+                joined.formUnion(next)
+                frontier = next
             }
-            for link in graph.links where !result.contains(link.parentID) {
-                guard graph.units[link.parentID]?.level == .commune, graph.units[link.unitID]?.level == .village else { continue }
-                if let t = target(commune: link.parentID, village: link.unitID), units.contains(t) { result.insert(link.parentID) }
+            var result: Set<UUID> = []
+            for id in joined where graph.units[id]?.level == .commune {
+                if let t = target(commune: id, village: nil), units.contains(t) { result.insert(id) }
+            }
+            // And a commune one of whose villages lies in one of `units` on the structure date.
+            for unit in units {
+                for village in graph.villages(of: unit, on: structureDate) {
+                    for link in graph.parentLinks(of: village.id) where !result.contains(link.parentID) {
+                        guard graph.units[link.parentID]?.level == .commune else { continue }
+                        if let t = target(commune: link.parentID, village: village.id), units.contains(t) { result.insert(link.parentID) }
+                    }
+                }
             }
             return result
         }

@@ -115,6 +115,7 @@ public struct UnitGraph: Sendable {
     public let links: [ParentLink]
     public let successions: [Succession]
     private let linksByUnit: [UUID: [ParentLink]]
+    private let linksByParent: [UUID: [ParentLink]]
     /// The units that have had each national code, oldest first: a code names one unit a day, not one for ever.
     public let unitsByCode: [String: [UnitInfo]]
     /// The days on which some unit or parent link begins, or begins to be over: the structure is the same on
@@ -128,6 +129,7 @@ public struct UnitGraph: Sendable {
         self.links = links
         self.successions = successions
         self.linksByUnit = Dictionary(grouping: links, by: \.unitID)
+        self.linksByParent = Dictionary(grouping: links, by: \.parentID)
         self.unitsByCode = Dictionary(grouping: units.filter { $0.code != nil }, by: { $0.code ?? "" })
             .mapValues { $0.sorted { $0.validFrom < $1.validFrom } }
         var days: Set<LocalDate> = []
@@ -141,6 +143,12 @@ public struct UnitGraph: Sendable {
         }
         self.changeDays = days.sorted()
     }
+
+    /// A unit's parents over time.
+    public func parentLinks(of unit: UUID) -> [ParentLink] { linksByUnit[unit] ?? [] }
+
+    /// The units ever under a unit, with their days.
+    public func childLinks(of unit: UUID) -> [ParentLink] { linksByParent[unit] ?? [] }
 
     /// The unit a national code names on a day; with none on that day (or no day given), the latest that had it.
     public func unit(code: String, on date: LocalDate?) -> UnitInfo? {
@@ -208,9 +216,9 @@ public struct UnitGraph: Sendable {
 
     /// Units valid on a day at one level, below a root when given.
     public func units(at level: UnitLevel, on date: LocalDate, under root: UUID? = nil) -> [UnitInfo] {
-        units.values.filter { unit in
-            unit.level == level && unit.isValid(on: date)
-                && (root.map { r in isDescendant(unit.id, of: r, on: date) } ?? true)
+        let candidates = root.map { r in descendants(of: r, on: date) + (units[r].map { [$0] } ?? []) } ?? Array(units.values)
+        return candidates.filter { unit in
+            unit.level == level && unit.isValid(on: date) && (root.map { r in isDescendant(unit.id, of: r, on: date) } ?? true)
         }.sorted(by: UnitGraph.naturalOrder)
     }
 
@@ -297,9 +305,23 @@ public struct UnitGraph: Sendable {
     /// The villages under a unit on a day.
     public func villages(of unitID: UUID, on date: LocalDate) -> [UnitInfo] {
         if units[unitID]?.level == .village { return [] }
-        return units.values.filter {
-            $0.level == .village && $0.isValid(on: date) && isDescendant($0.id, of: unitID, on: date)
+        return descendants(of: unitID, on: date).filter { $0.level == .village }
+    }
+
+    /// The units under a unit on a day, found downwards through its children's links (a commune's few villages,
+    /// not a walk up from each of the nation's).
+    public func descendants(of root: UUID, on date: LocalDate) -> [UnitInfo] {
+        var out: [UnitInfo] = []
+        var stack = [root]
+        var seen: Set<UUID> = [root]
+        while let id = stack.popLast() {
+            for link in childLinks(of: id) where link.validFrom <= date && link.validTo.map({ date <= $0 }) ?? true {
+                guard let child = units[link.unitID], child.isValid(on: date), seen.insert(child.id).inserted else { continue }
+                out.append(child)
+                stack.append(child.id)
+            }
         }
+        return out
     }
 
     /// Natural order: codes first when both have one, then names with numbers compared as numbers ("Khu 2" < "Khu 10").

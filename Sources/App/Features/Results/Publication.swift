@@ -84,7 +84,7 @@ struct PublicRankingController: RouteCollection {
         let graph = try await req.unitGraph()
         let today = VietnamTime.localDate(of: Date())
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
-                                                       structureDate: phase.structureDate(near: today), graph: graph, on: req.db)
+                                                       structureDate: phase.structureDate(near: today), graph: graph, on: req.db, cache: req.application.resultsCache)
         let page = RankingPage.build(plan: plan, phase: phase, window: results.window, results: results.units,
                                      page: PageChrome(request: req, title: "\(phase.name) · \(req.t("ranking.title"))"), text: req.translator)
         return try await req.view.render("results/ranking", page)

@@ -97,7 +97,7 @@ struct ResultsAPI: RouteCollection {
         let structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
         let graph = try await req.unitGraph()
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
-                                                       structureDate: structureDate, graph: graph, on: req.db)
+                                                       structureDate: structureDate, graph: graph, on: req.db, cache: req.application.resultsCache)
         var units = results.units
         var rollup: UnitResultJSON?
         let months = results.window.monthsSoFar

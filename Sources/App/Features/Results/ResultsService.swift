@@ -1,4 +1,6 @@
 import Fluent
+import NIOConcurrencyHelpers
+import Vapor
 import Foundation
 import SQLKit
 import ThiDuaCore
@@ -13,7 +15,22 @@ enum ResultsService {
         var facts: [UUID: UnitFacts]
     }
 
-    /// Results of one phase for every commune-level unit of the movement.
+    /// Results of one phase for every commune-level unit of the movement; with a cache, the ones computed before
+    /// when nothing they rest on has changed since (`ResultsCache`).
+    static func results(movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
+                        graph: UnitGraph, on db: any Database, cache: ResultsCache?) async throws -> Results {
+        guard let cache else {
+            return try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
+        }
+        let key = ResultsCache.Key(movement: try movement.requireID(), phase: phase.id, asOf: asOf, structureDate: structureDate,
+                                   version: try await ResultsCache.version(on: db))
+        if let kept = cache.get(key) { return kept }
+        let fresh = try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
+        cache.put(key, fresh)
+        return fresh
+    }
+
+    /// Results of one phase for every commune-level unit of the movement, computed now.
     static func results(movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
                         graph: UnitGraph, on db: any Database) async throws -> Results {
         let window = EvaluationWindow(phase: phase, asOf: asOf)
@@ -37,7 +54,7 @@ enum ResultsService {
                 group.addTask {
                     let step = EvaluationWindow(phase: window.phase, asOf: min(month.lastDay, window.asOf))
                     let facts = try await self.facts(plan: plan, movementID: movementID, window: step, structureDate: structureDate,
-                                                     graph: graph, only: [unit.id], on: db)
+                                                     graph: graph, only: [unit.id], taking: [unit], on: db)
                     return (month, facts.first.map { Evaluator.evaluateUnit(plan: plan, window: step, facts: $0) })
                 }
             }
@@ -49,8 +66,9 @@ enum ResultsService {
 
     /// `only`: the facts of these units alone (one commune's page), read from the rows that can count in them.
     static func facts(plan: Plan, movementID: UUID, window: EvaluationWindow, structureDate: LocalDate,
-                      graph: UnitGraph, only: Set<UUID>? = nil, on db: any Database) async throws -> [UnitFacts] {
-        var participants = Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
+                      graph: UnitGraph, only: Set<UUID>? = nil, taking known: [UnitInfo]? = nil, on db: any Database) async throws -> [UnitFacts] {
+        // Units already known to take part (a commune's page, from its results) spare working out all who do.
+        var participants = known ?? Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
         if let only { participants = participants.filter { only.contains($0.id) } }
         var map = Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
         var facts: [UUID: UnitFacts] = [:]
@@ -127,7 +145,7 @@ enum ResultsService {
                         }
                     }
                 }
-                if split == nil { split = map.splitCommunes() }
+                if split == nil { split = map.splitCommunes(among: sources.map { Set($0) }) }
                 let splitCommunes = split ?? []
                 // A commune split by a merger is read village by village over the whole window; every other
                 // commune whole, from the totals where whole months allow.
@@ -307,5 +325,72 @@ enum ResultsService {
         for a in adjustments where facts[a.unitID] != nil {
             facts[a.unitID]?.adjustments[a.adjustmentID] = a.points
         }
+    }
+}
+
+/// Results kept between requests while nothing they rest on has changed. Every change of data is written with its
+/// audit entry in the same transaction, one entry after another with no gaps (`AuditLog`), so the last entry's number
+/// and the structure's version say whether anything changed since, on every server sharing the database: a change
+/// is seen by the very next request. A change anywhere recomputes everything (kept facts per commune are issue 11's).
+final class ResultsCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var movement: UUID
+        var phase: String
+        var asOf: LocalDate
+        var structureDate: LocalDate?
+        var version: Version
+    }
+
+    struct Version: Hashable, Sendable, Decodable {
+        var audit: Int
+        var structure: Int64
+    }
+
+    /// A few phases and days at once: each is a few megabytes at the nation's scale.
+    static let capacity = 8
+    private let entries = NIOLockedValueBox<(kept: [Key: (results: ResultsService.Results, used: UInt64)], clock: UInt64, hits: Int)>(([:], 0, 0))
+
+    static func version(on db: any Database) async throws -> Version {
+        guard let sql = db as? any SQLDatabase else { return Version(audit: 0, structure: 0) }
+        let row = try await sql.raw("""
+            SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_entries) AS audit, (SELECT version FROM structure_version WHERE id = 1) AS structure
+            """).first(decoding: Version.self)
+        return row ?? Version(audit: 0, structure: 0)
+    }
+
+    func get(_ key: Key) -> ResultsService.Results? {
+        entries.withLockedValue { state in
+            guard let found = state.kept[key] else { return nil }
+            state.clock += 1
+            state.hits += 1
+            state.kept[key]?.used = state.clock
+            return found.results
+        }
+    }
+
+    func put(_ key: Key, _ results: ResultsService.Results) {
+        entries.withLockedValue { state in
+            state.clock += 1
+            // What an older version computed can never be asked for again.
+            state.kept = state.kept.filter { $0.key.version == key.version || $0.key.version.audit > key.version.audit }
+            state.kept[key] = (results, state.clock)
+            while state.kept.count > Self.capacity, let oldest = state.kept.min(by: { $0.value.used < $1.value.used })?.key {
+                state.kept[oldest] = nil
+            }
+        }
+    }
+
+    var count: Int { entries.withLockedValue { $0.kept.count } }
+    /// Answers given from what was kept, since the start.
+    var hits: Int { entries.withLockedValue { $0.hits } }
+}
+
+extension Application {
+    private struct ResultsCacheKey: StorageKey { typealias Value = ResultsCache }
+
+    /// Set once in `configure`, before any request (storage is not for writing from requests).
+    var resultsCache: ResultsCache? {
+        get { storage[ResultsCacheKey.self] }
+        set { storage[ResultsCacheKey.self] = newValue }
     }
 }

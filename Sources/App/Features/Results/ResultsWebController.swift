@@ -60,7 +60,7 @@ struct ResultsWebController: RouteCollection {
         // The structure of today while the phase runs: the phase's last day may still be ahead.
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
                                                        structureDate: query.structureDate ?? phase.structureDate(near: today),
-                                                       graph: graph, on: req.db)
+                                                       graph: graph, on: req.db, cache: req.application.resultsCache)
         let months = results.window.monthsSoFar
         let states = try await MonthReviewService.states(communes: results.units.map(\.unit.id), months: months, on: req.db)
         let input = DashboardPage.Input(plan: plan, movementKey: plan.id, phase: phase, window: results.window,
@@ -102,7 +102,7 @@ struct ResultsWebController: RouteCollection {
         }
         let structureDate = phase.structureDate(near: day, of: unit)
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today,
-                                                       structureDate: structureDate, graph: graph, on: req.db)
+                                                       structureDate: structureDate, graph: graph, on: req.db, cache: req.application.resultsCache)
         guard unit.isValid(on: structureDate), let result = results.units.first(where: { $0.unit.id == unit.id }) else {
             throw AppError(.notFound, "error.notInMovement", ["unit": unit.fullName])
         }
