@@ -42,3 +42,22 @@ struct VillageImportTests {
         #expect(read(["village"]).problems.map(\.key) == ["import.header"])
     }
 }
+
+@Suite("A file of units' populations")
+struct PopulationImportTests {
+    @Test("Population required, households not above it, a unit once; every mistake with its line")
+    func rows() {
+        let (rows, problems) = PopulationImport.read("""
+            unit,population,households
+            26506,21.350,6.200
+            26508,,
+            26509,1000,2000
+            ,500,
+            26506,1,
+            26512,12x,
+            26515,4800
+            """)
+        #expect(rows == [.init(line: 2, unit: "26506", population: 21_350, households: 6_200), .init(line: 8, unit: "26515", population: 4_800, households: nil)])
+        #expect(problems.map { "\($0.line) \($0.key)" } == ["3 import.value", "4 import.householdsAbovePeople", "5 import.unitMissing", "6 import.duplicateRow", "7 import.value"])
+    }
+}

@@ -107,3 +107,52 @@ public enum VillageImport {
         return (rows, problems)
     }
 }
+
+/// A file of units' populations (`unit,population,households`): a commune's own figures, for the per-1,000
+/// targets, where its villages' do not add up to it.
+public enum PopulationImport {
+    public struct Row: Equatable, Sendable {
+        public var line: Int
+        public var unit: String
+        public var population: Int
+        public var households: Int?
+    }
+
+    public static let header = ["unit", "population", "households"]
+
+    public static func read(_ text: String) -> (rows: [Row], problems: [ImportProblem]) {
+        let (opened, opening) = ImportTable.open(text, columns: header, required: ["unit", "population"], maxRows: 20_000)
+        guard let table = opened else { return ([], opening) }
+        var problems = opening
+        var rows: [Row] = []
+        var seen: [String: Int] = [:]
+        for (line, cells) in table.rows {
+            if cells.count > table.names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+            let unit = table.cell(cells, "unit")
+            guard !unit.isEmpty else { problems.append(ImportProblem(line: line, key: "import.unitMissing")); continue }
+            var numbers: [String: Int] = [:]
+            var bad = false
+            for column in ["population", "households"] {
+                let raw = table.cell(cells, column).replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")
+                if raw.isEmpty { continue }
+                guard let n = Int(raw), n >= 0, n <= VillageImport.maxPeople else {
+                    problems.append(ImportProblem(line: line, key: "import.value", arguments: ["column": column, "value": table.cell(cells, column)]))
+                    bad = true
+                    continue
+                }
+                numbers[column] = n
+            }
+            guard !bad else { continue }
+            guard let population = numbers["population"] else {
+                problems.append(ImportProblem(line: line, key: "import.value", arguments: ["column": "population", "value": ""]))
+                continue
+            }
+            if let h = numbers["households"], h > population { problems.append(ImportProblem(line: line, key: "import.householdsAbovePeople")); continue }
+            if let first = seen[unit] { problems.append(ImportProblem(line: line, key: "import.duplicateRow", arguments: ["first": String(first)])); continue }
+            seen[unit] = line
+            rows.append(Row(line: line, unit: unit, population: population, households: numbers["households"]))
+        }
+        problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+        return (rows, problems)
+    }
+}

@@ -150,6 +150,7 @@ struct ImportCatalogueCommand: AsyncCommand {
 }
 
 struct UnitCommands: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] = ["import-catalogue": ImportCatalogueCommand(), "import": VillageImportCommand()]
-    var help: String { "Units: thidua units import-catalogue, thidua units import FILE --unit CODE." }
+    var commands: [String: any AnyAsyncCommand] = ["import-catalogue": ImportCatalogueCommand(), "import": VillageImportCommand(),
+                                                     "population": PopulationImportCommand()]
+    var help: String { "Units: thidua units import-catalogue, thidua units import FILE --unit CODE, thidua units population FILE." }
 }

@@ -165,3 +165,48 @@ enum CommandFiles {
         throw ExitCode.failure
     }
 }
+
+/// `thidua units population FILE`: communes' (or any unit's) own populations from a CSV file, codes read on today.
+struct PopulationImportCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "file", help: "The CSV file: unit,population,households (a national code or id a row; households may be left out).")
+        var file: String
+    }
+
+    var help: String { "Sets units' populations (and households) from a CSV file; every problem with its line, nothing stored unless the whole file is right." }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        guard let data = FileManager.default.contents(atPath: signature.file), !data.contains(0), let text = String(data: data, encoding: .utf8) else {
+            context.complain(app.localizer.text("cli.notUTF8", lang, ["file": signature.file]))
+            throw ExitCode.failure
+        }
+        try await app.autoMigrate()
+        let graph = try await UnitService.graph(on: app.db)
+        let today = VietnamTime.localDate(of: Date())
+        let (rows, read) = PopulationImport.read(text)
+        var problems = read
+        var found: [(PopulationImport.Row, UUID)] = []
+        for row in rows {
+            guard let unit = UnitService.find(row.unit, on: today, in: graph), unit.level != .village else {
+                problems.append(ImportProblem(line: row.line, key: "import.populationUnit", arguments: ["value": row.unit]))
+                continue
+            }
+            found.append((row, unit.id))
+        }
+        try CommandFiles.refuse(problems.sorted { ($0.line, $0.key) < ($1.line, $1.key) }, empty: found.isEmpty, file: signature.file, context: context)
+        let changed = found
+        try await app.db.transaction { tx in
+            for (row, id) in changed {
+                guard let unit = try await Unit.find(id, on: tx) else { continue }
+                unit.population = row.population
+                if let h = row.households { unit.households = h }
+                try await unit.update(on: tx)
+            }
+            try await AuditLog.record(on: tx, actor: "cli", action: "units.population", entity: "unit", entityID: nil,
+                                      after: "{\"units\":\(changed.count)}")
+        }
+        context.say(app.localizer.text("cli.population.done", lang, ["count": String(changed.count)]))
+    }
+}
