@@ -288,6 +288,12 @@ struct BenchCommands: AsyncCommandGroup {
     var help: String { "Benchmarks: thidua bench results, thidua bench pages." }
 }
 
+/// A page the benchmark could not time, said in the operator's language.
+struct BenchFailure: Error {
+    var key: String
+    var arguments: [String: String]
+}
+
 /// `thidua bench pages`: the pages people wait for, served over HTTP on loopback by this process, beside the results
 /// API for the same data in the same run. One connection, requests one after another (people, not a flood).
 struct BenchPagesCommand: AsyncCommand {
@@ -362,6 +368,10 @@ struct BenchPagesCommand: AsyncCommand {
         } catch {
             try? await client.shutdown()
             await app.server.shutdown()
+            if let failure = error as? BenchFailure {
+                context.complain(app.localizer.text(failure.key, lang, failure.arguments))
+                throw ExitCode.failure
+            }
             throw error
         }
         try await client.shutdown()
@@ -395,7 +405,7 @@ struct BenchPagesCommand: AsyncCommand {
         struct TokenJSON: Decodable { var token: String }
         guard signIn.status == .seeOther, let body = tokenAnswer.body,
               let token = try? JSONDecoder().decode(TokenJSON.self, from: body).token else {
-            throw Abort(.internalServerError, reason: "bench: could not sign in as bench")
+            throw BenchFailure(key: "cli.bench.signIn", arguments: [:])
         }
         let targets: [(String, String, HTTPHeaders)] = [
             // The API's paths are its OpenAPI document's, not the site's.
@@ -409,7 +419,7 @@ struct BenchPagesCommand: AsyncCommand {
             var bytes = 0
             for _ in 0..<2 {
                 let answer = try await send(.GET, path, headers: headers)
-                guard answer.status == .ok else { throw Abort(.internalServerError, reason: "bench: \(path) answered \(answer.status.code)") }
+                guard answer.status == .ok else { throw BenchFailure(key: "cli.bench.answer", arguments: ["path": path, "status": String(answer.status.code)]) }
                 bytes = answer.body?.readableBytes ?? 0
             }
             var latencies: [Double] = []
@@ -418,7 +428,7 @@ struct BenchPagesCommand: AsyncCommand {
                 let t0 = clock.now
                 let answer = try await send(.GET, path, headers: headers)
                 let d = clock.now - t0
-                guard answer.status == .ok else { throw Abort(.internalServerError, reason: "bench: \(path) answered \(answer.status.code)") }
+                guard answer.status == .ok else { throw BenchFailure(key: "cli.bench.answer", arguments: ["path": path, "status": String(answer.status.code)]) }
                 latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
             }
             let elapsed = clock.now - start

@@ -16,6 +16,9 @@ final class Team: Model, @unchecked Sendable {
 
     init() {}
 
+    /// A village's team as the law calls it ("Tổ bảo vệ ANTT khu Vàng Danh 3"), for a team made with its village.
+    static func name(for village: UnitInfo) -> String { "Tổ bảo vệ ANTT \(village.fullName)" }
+
     init(id: UUID? = nil, villageID: UUID, name: String, establishedOn: String, sample: Bool) {
         self.id = id
         self.$village.id = villageID

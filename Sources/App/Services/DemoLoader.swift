@@ -303,7 +303,7 @@ enum DemoLoader {
             for village in villagesByCommune[c.name] ?? [] {
                 let teamID = stableID("team", c.code, village.name)
                 b.teams.append(Team(id: teamID, villageID: village.id,
-                                    name: "Tổ bảo vệ ANTT \(village.kind) \(village.name)",
+                                    name: Team.name(for: village),
                                     establishedOn: teamsFrom.iso, sample: true))
                 var rng = SeededGenerator(seed: teamID)
                 let size = minMembers + Int(rng.next() % UInt64(max(1, maxMembers - minMembers + 1)))

@@ -99,7 +99,7 @@ enum MemberImportService {
                     teamID = id
                 } else {
                     let earliest = checked.rows.filter { $0.village.id == village.id }.map(\.row.joinedOn).min() ?? row.joinedOn
-                    let team = Team(villageID: village.id, name: "Tổ bảo vệ ANTT \(village.fullName)", establishedOn: earliest.iso, sample: false)
+                    let team = Team(villageID: village.id, name: Team.name(for: village), establishedOn: earliest.iso, sample: false)
                     try await team.create(on: tx)
                     teamID = try team.requireID()
                 }

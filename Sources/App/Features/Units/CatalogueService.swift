@@ -40,7 +40,7 @@ enum CatalogueService {
         func text(_ name: String) throws -> String {
             let path = (dir as NSString).appendingPathComponent(name)
             guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw StartupError("\(path): cannot be read as UTF-8 text")
+                throw Refusal(problems: [Catalogue.Problem(file: path, line: 0, key: "cli.notUTF8", arguments: ["file": path])])
             }
             return text
         }

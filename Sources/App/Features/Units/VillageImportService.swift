@@ -81,7 +81,7 @@ enum VillageImportService {
                                        population: row.population, households: row.households, validFrom: commune.validFrom)
                 try await Unit(village, sample: false).create(on: tx)
                 try await UnitParentLink(ParentLink(unitID: village.id, parentID: commune.id, validFrom: commune.validFrom)).create(on: tx)
-                try await Team(villageID: village.id, name: "Tổ bảo vệ ANTT \(village.fullName)",
+                try await Team(villageID: village.id, name: Team.name(for: village),
                                establishedOn: max(commune.validFrom, teamsFrom).iso, sample: false).create(on: tx)
             }
             // A commune with no population of its own counts its villages' once every one has it (per-1,000 targets).
@@ -161,7 +161,7 @@ enum CommandFiles {
         guard !problems.isEmpty || empty else { return }
         let app = context.application
         for p in problems { context.complain("\(file):\(p.line): " + app.localizer.text(p.key, app.config.defaultLanguage, p.arguments)) }
-        context.complain(app.localizer.text("cli.members.rejected", app.config.defaultLanguage, ["count": String(max(1, problems.count))]))
+        context.complain(app.localizer.text("cli.file.rejected", app.config.defaultLanguage, ["count": String(max(1, problems.count))]))
         throw ExitCode.failure
     }
 }
