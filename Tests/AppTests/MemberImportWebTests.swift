@@ -125,7 +125,7 @@ struct VillageImportServiceTests {
     @Test("New villages get codes and teams; known ones are updated; codes in use are refused; a code names the village")
     func importVillages() async throws {
         try await withApp { app in
-            try await loadDemo(app)
+            try await loadDemo(app, sampleRecords: true)
             let today = VietnamTime.localDate(of: Date())
             var graph = try await UnitService.graph(on: app.db)
             let ward = try #require(UnitService.find("06820", on: today, in: graph))
@@ -133,18 +133,20 @@ struct VillageImportServiceTests {
             // The demo's villages carry their commune's code and a number, kept when they moved.
             #expect(UnitService.find("06808-03", on: today, in: graph)?.fullName == "khu Vàng Danh 3")
             // A code of a village of another commune is taken.
-            let bad = VillageImportService.check("village,kind,code\nTân Lập,thôn,06832-01\n", commune: ward, graph: graph, today: today)
-            #expect(bad.problems.map(\.key) == ["import.codeTaken"] && bad.problems.first?.arguments["unit"] == "khu Phương Đông 1")
+            // Another commune's village by its code is a move, on a day the file must give.
+            let bad = try await VillageImportService.check("village,kind,code\nTân Lập,thôn,06832-01\n", commune: ward, graph: graph, today: today, on: app.db)
+            #expect(bad.problems.map(\.key) == ["import.moveNeedsDay"] && bad.problems.first?.arguments["village"] == "khu Phương Đông 1")
             // A new village takes its commune's code, not another's.
-            let foreign = VillageImportService.check("village,kind,code\nTân Lập,thôn,06808-77\n", commune: ward, graph: graph, today: today)
+            let foreign = try await VillageImportService.check("village,kind,code\nTân Lập,thôn,06808-77\n", commune: ward, graph: graph, today: today, on: app.db)
             #expect(foreign.problems.map(\.key) == ["import.villageCode"])
             let file = "village,kind,code,population,households\nTân Lập,thôn,,900,250\nVàng Danh 3,khu,06808-03,1.200,\n"
-            let checked = VillageImportService.check(file, commune: ward, graph: graph, today: today)
+            let checked = try await VillageImportService.check(file, commune: ward, graph: graph, today: today, on: app.db)
             #expect(checked.problems == [])
             // 06820-01 to -10 are old Trưng Vương's villages (some now in phường Uông Bí): the next free one is 11.
             #expect(checked.rows.map(\.code) == ["06820-11", "06808-03"] && checked.added == 1 && checked.updated == 1)
             let teams = try await Team.query(on: app.db).count()
-            #expect(try await VillageImportService.commit(checked, actor: "test", on: app.db) == (1, 1))
+            let counts = try await VillageImportService.commit(checked, actor: "test", on: app.db)
+            #expect(counts["added"] == "1" && counts["updated"] == "1" && counts["moved"] == "0")
             graph = try await UnitService.graph(on: app.db)
             let village = try #require(UnitService.find("06820-11", on: today, in: graph))
             #expect(village.fullName == "thôn Tân Lập" && village.population == 900 && village.households == 250)
@@ -162,6 +164,7 @@ struct VillageImportServiceTests {
             var text = ""
             try await uploadFile(app, officer, "/villages/import", "village,kind,code\nTân Lập,thôn,06832-01\n", fields: ["unit": ward.id.uuidString]) { res in
                 #expect(res.status == .unprocessableEntity)
+                // Tân Lập is the ward's now: another's code for it is taken.
                 #expect(res.body.string.contains("Dòng 2: mã 06832-01 đã là của khu Phương Đông 1"))
             }
             try await uploadFile(app, officer, "/villages/import", "village,kind\nHồng Hà,khu\n", fields: ["unit": ward.id.uuidString]) { res in
@@ -171,11 +174,39 @@ struct VillageImportServiceTests {
             }
             try await officer.post(app, "/villages/import/confirm", ["text": text, "unit": ward.id.uuidString]) { #expect($0.status == .seeOther) }
             try await officer.get(app, "/villages/export.csv?unit=06820") { res in
-                #expect(res.body.string.contains("\r\nHồng Hà,khu,06820-12,,\r\n") && res.body.string.contains("\r\nTân Lập,thôn,06820-11,900,250\r\n"))
+                #expect(res.body.string.contains("\r\nHồng Hà,khu,06820-12,,,\r\n") && res.body.string.contains("\r\nTân Lập,thôn,06820-11,900,250,\r\n"))
             }
             // The same file again adds nothing: both villages are known now.
-            let again = VillageImportService.check(file, commune: ward, graph: graph, today: today)
+            let again = try await VillageImportService.check(file, commune: ward, graph: graph, today: today, on: app.db)
             #expect(again.added == 0 && again.updated == 2 && again.rows.map(\.code) == ["06820-11", "06808-03"])
+
+            // A village of phường Quang Trung moves to Vàng Danh from 01/08/2025 with its records of those days; not
+            // while a month they fall in is approved.
+            graph = try await UnitService.graph(on: app.db)
+            let moving = try #require(UnitService.find("06832-01", on: today, in: graph))
+            let quangTrung = try #require(graph.parent(of: moving.id, on: today))
+            let from = "2025-08-01"
+            let theirs = try await Record.query(on: app.db).filter(\.$villageID == moving.id).filter(\.$occurredOn >= from).count()
+            let before = try await Record.query(on: app.db).filter(\.$villageID == moving.id).filter(\.$occurredOn < from).count()
+            #expect(theirs > 0 && before > 0)
+            let lock = MonthReviewRow()
+            lock.communeID = quangTrung; lock.month = "2025-08"; lock.state = "approved"; lock.updatedBy = "test"
+            try await lock.create(on: app.db)
+            let move = "village,kind,code,since\nPhương Đông 1,khu,06832-01,01/08/2025\n"
+            let locked = try await VillageImportService.check(move, commune: ward, graph: graph, today: today, on: app.db)
+            #expect(locked.problems.map(\.key) == ["import.moveIntoLockedMonth"] && locked.problems.first?.arguments["month"] == "08/2025")
+            try await lock.delete(on: app.db)
+            let open = try await VillageImportService.check(move, commune: ward, graph: graph, today: today, on: app.db)
+            #expect(open.problems == [] && open.moved == 1 && open.refiled[2] == theirs)
+            let moved = try await VillageImportService.commit(open, actor: "test", on: app.db)
+            #expect(moved["moved"] == "1" && moved["records"] == String(theirs))
+            graph = try await UnitService.graph(on: app.db)
+            #expect(graph.parent(of: moving.id, on: LocalDate(iso: "2025-07-31")!) == quangTrung)
+            #expect(graph.parent(of: moving.id, on: LocalDate(iso: "2025-08-01")!) == ward.id && graph.parent(of: moving.id, on: today) == ward.id)
+            #expect(try await Record.query(on: app.db).filter(\.$villageID == moving.id).filter(\.$communeID == ward.id).count() == theirs)
+            #expect(try await Record.query(on: app.db).filter(\.$villageID == moving.id).filter(\.$communeID != ward.id).count() == before)
+            // The totals followed the records.
+            #expect(try await RecordTotals.differences(on: app.db).differing == 0)
             let leader = Browser()
             try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
             try await leader.get(app, "/villages/import") { #expect($0.status == .forbidden) }

@@ -449,13 +449,17 @@ struct PageSnapshotTests {
         #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.text == "village,…")
         #expect(ready.templateHref == "/members/import/template.csv?unit=\(fx.wards[1].uuidString)")
         try await assertPageSnapshot(ready, template: "imports/commune", named: "members-import-ready")
-        let (villageRows, _) = VillageImport.read("village,kind,code,population\nTân Lập,thôn,,900\nVàng Danh 3,khu,06811-03,1.200\n")
-        let villages = VillageImportService.Checked(commune: ward, rows: villageRows.map { ($0, $0.code == nil ? nil : village, $0.code ?? "06811-04") },
-                                                    problems: [])
-        let page = CommuneImportPage.build(.villages, commune: ward, preview: CommuneImportPage.villages(villages, text: fx.text()), text: "village,…", error: nil,
-                                           page: fx.chrome("Nhập thôn, khu"), text: fx.text())
-        #expect(page.rows.map(\.cells) == [["06811-04", "thôn Tân Lập", "900", "", "thêm mới (kèm tổ)"], ["06811-03", "khu Vàng Danh 3", "1.200", "", "cập nhật"]])
-        #expect(page.summary == "Tệp hợp lệ: 1 thôn, khu thêm mới, 1 cập nhật." && page.confirmAction == "/villages/import/confirm")
+        let (villageRows, _) = VillageImport.read("village,kind,code,population,since\nTân Lập,thôn,,900,\nVàng Danh 3,khu,06811-03,1.200,\nYên Thanh 2,khu,06810-02,,2025-09-01\n")
+        let moving = VillageImport.Move(from: fx.wards[0], on: LocalDate(iso: "2025-09-01")!)
+        var villages = VillageImportService.Checked(commune: ward, rows: villageRows.map { row in
+            VillageImport.Placed(row: row, existing: row.code == nil ? nil : village, code: row.code ?? "06811-04", move: row.since == nil ? nil : moving)
+        }, problems: [])
+        villages.refiled[4] = 12
+        let page = CommuneImportPage.build(.villages, commune: ward, preview: CommuneImportPage.villages(villages, graph: fx.graph, text: fx.text()),
+                                           text: "village,…", error: nil, page: fx.chrome("Nhập thôn, khu"), text: fx.text())
+        #expect(page.rows.map(\.cells) == [["06811-04", "thôn Tân Lập", "900", "", "thêm mới (kèm tổ)"], ["06811-03", "khu Vàng Danh 3", "1.200", "", "cập nhật"],
+                                            ["06810-02", "khu Yên Thanh 2", "", "", "chuyển từ \(fx.graph.units[fx.wards[0]]?.fullName ?? "") từ ngày 01/09/2025 (12 bản ghi chuyển theo)"]])
+        #expect(page.summary == "Tệp hợp lệ: 1 thôn, khu thêm mới, 1 cập nhật, 1 chuyển về xã này (12 bản ghi chuyển theo)." && page.confirmAction == "/villages/import/confirm")
         try await assertPageSnapshot(page, template: "imports/commune", named: "villages-import-ready")
     }
 

@@ -34,8 +34,8 @@ struct SecondLocalityTests {
             // One ward's villages and a team's members, from files.
             var graph = try await UnitService.graph(on: app.db)
             let ward = try #require(report.communes.first)
-            let villages = VillageImportService.check("village,kind,population,households\nKhu phố 1,khu phố,3200,900\nKhu phố 2,khu phố,2900,800\n",
-                                                      commune: ward, graph: graph, today: today)
+            let villages = try await VillageImportService.check("village,kind,population,households\nKhu phố 1,khu phố,3200,900\nKhu phố 2,khu phố,2900,800\n",
+                                                                commune: ward, graph: graph, today: today, on: app.db)
             #expect(villages.problems == [])
             _ = try await VillageImportService.commit(villages, actor: "test", on: app.db)
             graph = try await UnitService.graph(on: app.db)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ThiDuaCore
 
@@ -28,6 +29,76 @@ struct VillageImportTests {
             "4 import.villageMissing", "5 import.kindMissing", "6 import.villageCode", "7 import.villageCode", "8 import.value",
             "9 import.householdsAbovePeople", "10 import.duplicateVillage", "11 import.duplicateCode",
         ])
+    }
+
+    /// Communes A (11111: Thôn 1, Thôn 2) and B (22222: Thôn 1, Thôn 3) until 30/06/2025; N (33333) from 01/07/2025,
+    /// formed from all of A and part of B; M (44444) from 01/07/2025 from the rest of B, with its own Thôn 9.
+    func merged() -> (graph: UnitGraph, n: UnitInfo, ids: [String: UUID]) {
+        let start = LocalDate(iso: "2020-01-01")!, end = LocalDate(iso: "2025-06-30")!, new = LocalDate(iso: "2025-07-01")!
+        var ids: [String: UUID] = [:]
+        var units: [UnitInfo] = [], links: [ParentLink] = []
+        func unit(_ code: String, _ level: UnitLevel, _ name: String, _ from: LocalDate, _ to: LocalDate?) -> UnitInfo {
+            let u = UnitInfo(id: UUID(), code: code, level: level, kind: level == .village ? "thôn" : "xã", name: name, validFrom: from, validTo: to)
+            ids[code] = u.id
+            units.append(u)
+            return u
+        }
+        let a = unit("11111", .commune, "A", start, end), b = unit("22222", .commune, "B", start, end)
+        let n = unit("33333", .commune, "N", new, nil), m = unit("44444", .commune, "M", new, nil)
+        for (code, name, parent) in [("11111-01", "Thôn 1", a), ("11111-02", "Thôn 2", a), ("22222-01", "Thôn 1", b), ("22222-02", "Thôn 3", b)] {
+            let v = unit(code, .village, name, start, nil)
+            links.append(ParentLink(unitID: v.id, parentID: parent.id, validFrom: start, validTo: end))
+        }
+        let nine = unit("44444-01", .village, "Thôn 9", new, nil)
+        links.append(ParentLink(unitID: nine.id, parentID: m.id, validFrom: new))
+        let successions = [Succession(predecessorID: a.id, successorID: n.id, effective: new, whole: true, note: nil),
+                           Succession(predecessorID: b.id, successorID: n.id, effective: new, whole: false, note: nil),
+                           Succession(predecessorID: b.id, successorID: m.id, effective: new, whole: false, note: nil)]
+        return (UnitGraph(units: units, links: links, successions: successions), n, ids)
+    }
+
+    @Test("Moves: a merged commune's villages by name, another commune's by code and day; every impossible move refused")
+    func moves() throws {
+        let (graph, n, ids) = merged()
+        let today = LocalDate(iso: "2026-01-10")!
+        let (rows, read) = VillageImport.read([
+            "village,kind,code,since",
+            "Thôn 2,thôn,,",                     // 2: A's, by name: moves on the day N began
+            "Thôn 3,thôn,22222-02,2025-08-01",   // 3: B's, by code, a month later
+            "Thôn 9b,thôn,44444-01,15/09/2025",  // 4: M's, renamed, from 15/09/2025 (its code says which)
+            "Khu Mới,khu,,",                     // 5: new, the next code
+            "Khu Lạ,khu,55555-01,",              // 6: a code not N's
+            "Thôn X,thôn,,31/02/2025",           // 7: not a day
+        ].joined(separator: "\n"))
+        #expect(read.map { "\($0.line) \($0.key)" } == ["7 import.date"])
+        let (placed, problems) = VillageImport.place(rows, commune: n, graph: graph, today: today)
+        #expect(problems.map { "\($0.line) \($0.key)" } == ["6 import.villageCode"])
+        try #require(placed.map(\.row.line) == [2, 3, 4, 5])
+        #expect(placed[0].existing?.id == ids["11111-02"] && placed[0].code == "11111-02"
+                && placed[0].move == VillageImport.Move(from: ids["11111"]!, on: LocalDate(iso: "2025-07-01")!))
+        #expect(placed[1].move == VillageImport.Move(from: ids["22222"]!, on: LocalDate(iso: "2025-08-01")!))
+        #expect(placed[2].existing?.id == ids["44444-01"] && placed[2].move == VillageImport.Move(from: ids["44444"]!, on: LocalDate(iso: "2025-09-15")!))
+        #expect(placed[3].existing == nil && placed[3].move == nil && placed[3].code == "33333-01")
+
+        // Another commune's village needs its day; none before the commune began.
+        let (more, _) = VillageImport.read("village,kind,code,since\nThôn 9,thôn,44444-01,\nThôn 1,thôn,11111-01,2025-06-01\n")
+        let refused = VillageImport.place(more, commune: n, graph: graph, today: today)
+        #expect(refused.placed.isEmpty && refused.problems.map { "\($0.line) \($0.key)" } == ["2 import.moveNeedsDay", "3 import.moveOutsideCommune"])
+
+        // Two villages of one name among the former communes: the code says which.
+        let (same, _) = VillageImport.read("village,kind\nthôn 1,thôn\n")
+        let ambiguous = VillageImport.place(same, commune: n, graph: graph, today: LocalDate(iso: "2026-01-10")!)
+        #expect(ambiguous.placed.isEmpty && ambiguous.problems.map(\.key) == ["import.villageAmbiguous"])
+        #expect(ambiguous.problems.first?.arguments["communes"] == "xã A, xã B")
+    }
+
+    @Test("A move on the day a village already went elsewhere, or before a later move, is refused")
+    func laterMoves() {
+        let (graph, n, _) = merged()
+        let (rows, _) = VillageImport.read("village,kind,code,since\nThôn 9,thôn,44444-01,2025-07-01\n")
+        let (placed, problems) = VillageImport.place(rows, commune: n, graph: graph, today: LocalDate(iso: "2026-01-10")!)
+        #expect(placed.isEmpty && problems.map(\.key) == ["import.movedElsewhere"])
+        #expect(problems.first?.arguments["commune"] == "xã M")
     }
 
     @Test("Codes: the commune's code, a hyphen, two or three digits; the next free one")

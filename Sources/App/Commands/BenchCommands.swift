@@ -8,7 +8,7 @@ import Vapor
 /// `thidua bench-data --scale city|province|nation`: a synthetic movement of that size in the configured database.
 struct BenchDataCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Option(name: "scale", help: "city (10 communes), province (100) or nation (3,321 communes, 86,000 teams).")
+        @Option(name: "scale", help: "city (10 communes), province (100) or nation (the national catalogue: 10,035 communes until 30/06/2025, 3,321 from 01/07/2025, 86,000 teams).")
         var scale: String?
         @Option(name: "seed", help: "Seed for the random data (default 1).")
         var seed: Int?
@@ -31,7 +31,8 @@ struct BenchDataCommand: AsyncCommand {
             switch name {
             case "city": Scale(provinces: 1, communes: 10, villagesPerCommune: 10, members: 5)
             case "province": Scale(provinces: 1, communes: 100, villagesPerCommune: 26, members: 3.2)
-            case "nation": Scale(provinces: 63, communes: 3321, villagesPerCommune: 26, members: 3.2)
+            // The nation's units are the catalogue's (`nation`); its villages and members are these sizes.
+            case "nation": Scale(provinces: 34, communes: 3321, villagesPerCommune: 26, members: 3.2)
             default: nil
             }
         }
@@ -44,17 +45,21 @@ struct BenchDataCommand: AsyncCommand {
 
     /// One more copy of every record written before `before`, each moved by its own number of days (by the copy's
     /// number and the row) and wrapped around the movement's year, with all its dates moved alike. The copies keep
-    /// each commune's and village's mix of kinds and attributes, spread over other days and months.
+    /// each commune's and village's mix of kinds and attributes, spread over other days and months. A copy is filed
+    /// under the commune its village belonged to on the copy's day (villages move on 01/07/2025 in the nation).
     static func replicate(copy: Int, before: Date, year: DateSpan, on sql: any SQLDatabase) async throws {
         let days = year.dayCount
         let columns = SampleData.recordColumns.joined(separator: ", ")
+        func communeOn(_ day: String) -> String {
+            "COALESCE((SELECT l.parent_id FROM unit_parent_links l WHERE l.unit_id = village_id AND l.valid_from <= \(day) AND (l.valid_to IS NULL OR l.valid_to >= \(day))), commune_id)"
+        }
         if SQLDialect(sql) == .sqlite {
             // A version-4 UUID in SQLite's text form.
             let newID = "hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-A' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))"
             func moved(_ column: String) -> String { "CASE WHEN \(column) IS NULL THEN NULL ELSE date(\(column), shift || ' days') END" }
             try await sql.raw("""
                 INSERT INTO records (\(unsafeRaw: columns))
-                SELECT \(unsafeRaw: newID), kind, commune_id, village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
+                SELECT \(unsafeRaw: newID), kind, \(unsafeRaw: communeOn(moved("occurred_on"))), village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
                        category, origin, status, flag, \(unsafeRaw: moved("flag_on")), subkind, title, quantity, participants,
                        started_at + shift * 86400, ended_at + shift * 86400, reform_case_id, person_code, person_name,
                        recognised_by, created_by, \(bind: before.addingTimeInterval(Double(copy))), \(bind: before.addingTimeInterval(Double(copy)))
@@ -66,7 +71,7 @@ struct BenchDataCommand: AsyncCommand {
             func moved(_ column: String) -> String { "to_char(CAST(\(column) AS DATE) + shift, 'YYYY-MM-DD')" }
             try await sql.raw("""
                 INSERT INTO records (\(unsafeRaw: columns))
-                SELECT gen_random_uuid(), kind, commune_id, village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
+                SELECT gen_random_uuid(), kind, \(unsafeRaw: communeOn(moved("occurred_on"))), village_id, \(unsafeRaw: moved("occurred_on")), \(unsafeRaw: moved("ended_on")),
                        category, origin, status, flag, \(unsafeRaw: moved("flag_on")), subkind, title, quantity, participants,
                        started_at + shift * INTERVAL '1 day', ended_at + shift * INTERVAL '1 day', reform_case_id, person_code,
                        person_name, recognised_by, created_by, \(bind: before.addingTimeInterval(Double(copy))), \(bind: before.addingTimeInterval(Double(copy)))
@@ -75,6 +80,52 @@ struct BenchDataCommand: AsyncCommand {
                             FROM records WHERE created_at < \(bind: before)) d) s
                 """).run()
         }
+    }
+
+    /// The nation on the national catalogue: its 63 provinces and 10,035 communes until 30/06/2025 and its 34 and
+    /// 3,321 from 01/07/2025, with about 86,000 villages (26 for each commune of 2025) among the old communes. Each
+    /// village moves on 01/07/2025 to its commune's successor; a commune taken in part shares its villages among its
+    /// successors in turn. Old communes get a population; a new one's is its predecessors' (`Participation`).
+    static func nation(app: Application, scale: Scale, seed: UInt64) async throws -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) {
+        let catalogue = try CatalogueService.read(resources: app.config.resourcesDirectory)
+        let report = try await CatalogueService.apply(catalogue, actor: "bench", on: app.db)
+        let successors = Dictionary(grouping: catalogue.successions, by: \.old).mapValues { $0.map(\.new).sorted() }
+        let oldCommunes = catalogue.before.filter { $0.level == .commune }
+        let perCommune = Double(scale.communes * scale.villagesPerCommune) / Double(oldCommunes.count)
+        let start = CatalogueService.start, end = Catalogue.reorganisation.adding(days: -1)
+        let counts = try await app.db.transaction { tx -> (Int, Int, Int) in
+            let sql = tx as! any SQLDatabase
+            var rng = SeededGenerator(seed: seed)
+            var out = StructureWriter(sql: sql)
+            let none: String? = nil
+            for old in oldCommunes {
+                let communeID = CatalogueService.id(new: false, code: old.code)
+                try await sql.update(Unit.schema).set("population", to: 4000 + Int(rng.next() % 16000)).where("id", .equal, communeID).run()
+                let next = successors[old.code] ?? []
+                let count = Int(perCommune) + (Double.random(in: 0..<1, using: &rng) < perCommune - Double(Int(perCommune)) ? 1 : 0)
+                for v in 0..<count {
+                    let village = UUID()
+                    try await out.units.add([village, VillageImport.code(commune: old.code, number: v + 1), "village", "thôn", "Thôn \(v + 1)",
+                                         Int?.none, Int?.none, start.iso, none, true], autoFlush: false)
+                    try await out.links.add([UUID(), village, communeID, start.iso, next.isEmpty ? none : end.iso], autoFlush: false)
+                    if !next.isEmpty {
+                        try await out.links.add([UUID(), village, CatalogueService.id(new: true, code: next[v % next.count]), Catalogue.reorganisation.iso, none],
+                                            autoFlush: false)
+                    }
+                    try await out.team(village: village, number: v + 1, members: scale.members, rng: &rng)
+                }
+                try await out.flush(onlyIfFull: true)
+            }
+            try await out.flush(onlyIfFull: false)
+            return (out.units.written, out.teams.written, out.members.written)
+        }
+        let graph = try await UnitService.graph(on: app.db)
+        let communes = graph.units.values.filter { $0.level == .commune }.sorted(by: UnitGraph.naturalOrder).map { c -> UnitInfo in
+            var c = c
+            c.population = c.population ?? Participation.population(of: c, graph: graph)
+            return c
+        }
+        return (report.added + counts.0, counts.1, counts.2, communes)
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
@@ -100,19 +151,16 @@ struct BenchDataCommand: AsyncCommand {
 
         // Units, teams, members.
         let seed = UInt64(signature.seed ?? 1)
-        let built = try await app.db.transaction { tx -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) in
+        let built = name == "nation" ? try await Self.nation(app: app, scale: scale, seed: seed) : try await app.db.transaction { tx -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) in
             let sql = tx as! any SQLDatabase
             var rng = SeededGenerator(seed: seed)
-            var units = BulkWriter(sql: sql, table: Unit.schema, columns: ["id", "code", "level", "kind", "name", "population", "households", "valid_from", "valid_to", "sample"])
-            var links = BulkWriter(sql: sql, table: UnitParentLink.schema, columns: ["id", "unit_id", "parent_id", "valid_from", "valid_to"])
-            var teams = BulkWriter(sql: sql, table: Team.schema, columns: ["id", "village_id", "name", "established_on", "dissolved_on", "sample"])
-            var members = BulkWriter(sql: sql, table: Member.schema, columns: ["id", "team_id", "full_name", "role", "phone", "recognised_on", "left_on", "sample"])
+            var out = StructureWriter(sql: sql)
             let none: String? = nil
             var communeInfos: [UnitInfo] = []
             var communeNumber = 0
             for p in 0..<scale.provinces {
                 let province = UUID()
-                try await units.add([province, String(format: "B%02d", p + 1), "province", "tỉnh", "Tỉnh \(p + 1)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
+                try await out.units.add([province, String(format: "B%02d", p + 1), "province", "tỉnh", "Tỉnh \(p + 1)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
                 let count = scale.communes / scale.provinces + (p < scale.communes % scale.provinces ? 1 : 0)
                 for _ in 0..<count {
                     communeNumber += 1
@@ -121,28 +169,20 @@ struct BenchDataCommand: AsyncCommand {
                     let info = UnitInfo(id: commune, code: String(format: "B%05d", communeNumber), level: .commune, kind: "xã",
                                         name: "Xã \(communeNumber)", population: population, validFrom: from)
                     communeInfos.append(info)
-                    try await units.add([commune, info.code!, "commune", "xã", info.name, population, Int?.none, from.iso, none, true], autoFlush: false)
-                    try await links.add([UUID(), commune, province, from.iso, none], autoFlush: false)
+                    try await out.units.add([commune, info.code!, "commune", "xã", info.name, population, Int?.none, from.iso, none, true], autoFlush: false)
+                    try await out.links.add([UUID(), commune, province, from.iso, none], autoFlush: false)
                     for v in 0..<scale.villagesPerCommune {
                         let village = UUID()
-                        try await units.add([village, none, "village", "thôn", "Thôn \(v + 1) xã \(communeNumber)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
-                        try await links.add([UUID(), village, commune, from.iso, none], autoFlush: false)
-                        let team = UUID()
-                        try await teams.add([team, village, "Tổ bảo vệ ANTT thôn \(v + 1)", "2024-07-01", none, true], autoFlush: false)
-                        let extra = Double.random(in: 0..<1, using: &rng) < scale.members - Double(Int(scale.members)) ? 1 : 0
-                        for m in 0..<(Int(scale.members) + extra) {
-                            try await members.add([UUID(), team, SampleNames.fullName(&rng), m == 0 ? "leader" : (m == 1 ? "deputy" : "member"),
-                                                   none, "2024-07-01", none, true], autoFlush: false)
-                        }
+                        try await out.units.add([village, none, "village", "thôn", "Thôn \(v + 1) xã \(communeNumber)", Int?.none, Int?.none, from.iso, none, true], autoFlush: false)
+                        try await out.links.add([UUID(), village, commune, from.iso, none], autoFlush: false)
+                        try await out.team(village: village, number: v + 1, members: scale.members, rng: &rng)
                     }
                     // Units before the rows that refer to them.
-                    if units.isFull || links.isFull || teams.isFull || members.isFull {
-                        try await units.flush(); try await links.flush(); try await teams.flush(); try await members.flush()
-                    }
+                    try await out.flush(onlyIfFull: true)
                 }
             }
-            try await units.flush(); try await links.flush(); try await teams.flush(); try await members.flush()
-            return (units.written, teams.written, members.written, communeInfos)
+            try await out.flush(onlyIfFull: false)
+            return (out.units.written, out.teams.written, out.members.written, communeInfos)
         }
         let structureTime = clock.now - start
         context.say("Units: \(built.units), teams: \(built.teams), members: \(built.members) in \(structureTime)")
@@ -205,6 +245,34 @@ struct BenchDataCommand: AsyncCommand {
         try await sql.raw(SQLDialect(sql) == .postgres ? "VACUUM ANALYZE" : "ANALYZE").run()
         context.say("Records: \(recordCount), figures: \(figureCount) in \(clock.now - recordsStart); total \(clock.now - start)")
         context.say("Next: thidua bench results --plan bench-\(name)")
+    }
+}
+
+/// The tables a synthetic structure fills, flushed together: units go in before the rows that refer to them.
+struct StructureWriter {
+    var units, links, teams, members: BulkWriter
+
+    init(sql: any SQLDatabase) {
+        units = BulkWriter(sql: sql, table: Unit.schema, columns: ["id", "code", "level", "kind", "name", "population", "households", "valid_from", "valid_to", "sample"])
+        links = BulkWriter(sql: sql, table: UnitParentLink.schema, columns: ["id", "unit_id", "parent_id", "valid_from", "valid_to"])
+        teams = BulkWriter(sql: sql, table: Team.schema, columns: ["id", "village_id", "name", "established_on", "dissolved_on", "sample"])
+        members = BulkWriter(sql: sql, table: Member.schema, columns: ["id", "team_id", "full_name", "role", "phone", "recognised_on", "left_on", "sample"])
+    }
+
+    /// A village's team from the law's first day, with `members` people on average: a leader, a deputy, the rest members.
+    mutating func team(village: UUID, number: Int, members average: Double, rng: inout SeededGenerator) async throws {
+        let team = UUID(), none: String? = nil
+        try await teams.add([team, village, "Tổ bảo vệ ANTT thôn \(number)", "2024-07-01", none, true], autoFlush: false)
+        let extra = Double.random(in: 0..<1, using: &rng) < average - Double(Int(average)) ? 1 : 0
+        for m in 0..<(Int(average) + extra) {
+            try await members.add([UUID(), team, SampleNames.fullName(&rng), m == 0 ? "leader" : (m == 1 ? "deputy" : "member"),
+                                   none, "2024-07-01", none, true], autoFlush: false)
+        }
+    }
+
+    mutating func flush(onlyIfFull: Bool) async throws {
+        guard !onlyIfFull || units.isFull || links.isFull || teams.isFull || members.isFull else { return }
+        try await units.flush(); try await links.flush(); try await teams.flush(); try await members.flush()
     }
 }
 

@@ -19,11 +19,25 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// Parses the ISO form `YYYY-MM-DD`, and only that.
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
-        self.init(year: y, month: m, day: d)
+        // Read byte by byte: the unit graph of the nation parses some 400,000 of these at each read.
+        let utf8 = text.utf8
+        guard let parsed = utf8.withContiguousStorageIfAvailable({ Self.parse($0) }) ?? Self.parse(Array(utf8)) else { return nil }
+        self.init(year: parsed.0, month: parsed.1, day: parsed.2)
+    }
+
+    private static func parse<C: RandomAccessCollection>(_ b: C) -> (Int, Int, Int)? where C.Element == UInt8, C.Index == Int {
+        guard b.count == 10, b[b.startIndex + 4] == UInt8(ascii: "-"), b[b.startIndex + 7] == UInt8(ascii: "-") else { return nil }
+        func number(_ from: Int, _ to: Int) -> Int? {
+            var n = 0
+            for i in (b.startIndex + from)..<(b.startIndex + to) {
+                let c = b[i]
+                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { return nil }
+                n = n * 10 + Int(c - UInt8(ascii: "0"))
+            }
+            return n
+        }
+        guard let y = number(0, 4), let m = number(5, 7), let d = number(8, 10) else { return nil }
+        return (y, m, d)
     }
 
     public static func daysIn(month: Int, year: Int) -> Int {

@@ -43,7 +43,7 @@ public enum CSVText {
 }
 
 /// A mistake in an imported file, with its line (the header is line 1) and a message key.
-public struct ImportProblem: Equatable, Sendable {
+public struct ImportProblem: Error, Equatable, Sendable {
     public var line: Int
     public var key: String
     public var arguments: [String: String]

@@ -110,8 +110,10 @@ public enum Participation {
             var frontier = units
             while !frontier.isEmpty {
                 var next: Set<UUID> = []
-                for s in graph.successions where frontier.contains(s.successorID) || frontier.contains(s.predecessorID) {
-                    for id in [s.predecessorID, s.successorID] where !joined.contains(id) { next.insert(id) }
+                for unit in frontier {
+                    for s in graph.successions(into: unit) + graph.successions(from: unit) {
+                        for id in [s.predecessorID, s.successorID] where !joined.contains(id) { next.insert(id) }
+                    }
                 }
                 joined.formUnion(next)
                 frontier = next

@@ -116,6 +116,8 @@ public struct UnitGraph: Sendable {
     public let successions: [Succession]
     private let linksByUnit: [UUID: [ParentLink]]
     private let linksByParent: [UUID: [ParentLink]]
+    private let successionsByPredecessor: [UUID: [Succession]]
+    private let successionsBySuccessor: [UUID: [Succession]]
     /// The units that have had each national code, oldest first: a code names one unit a day, not one for ever.
     public let unitsByCode: [String: [UnitInfo]]
     /// The days on which some unit or parent link begins, or begins to be over: the structure is the same on
@@ -130,6 +132,8 @@ public struct UnitGraph: Sendable {
         self.successions = successions
         self.linksByUnit = Dictionary(grouping: links, by: \.unitID)
         self.linksByParent = Dictionary(grouping: links, by: \.parentID)
+        self.successionsByPredecessor = Dictionary(grouping: successions, by: \.predecessorID)
+        self.successionsBySuccessor = Dictionary(grouping: successions, by: \.successorID)
         self.unitsByCode = Dictionary(grouping: units.filter { $0.code != nil }, by: { $0.code ?? "" })
             .mapValues { $0.sorted { $0.validFrom < $1.validFrom } }
         var days: Set<LocalDate> = []
@@ -149,6 +153,10 @@ public struct UnitGraph: Sendable {
 
     /// The units ever under a unit, with their days.
     public func childLinks(of unit: UUID) -> [ParentLink] { linksByParent[unit] ?? [] }
+
+    /// What a unit became (its successions as predecessor) and what it was formed from (as successor).
+    public func successions(from unit: UUID) -> [Succession] { successionsByPredecessor[unit] ?? [] }
+    public func successions(into unit: UUID) -> [Succession] { successionsBySuccessor[unit] ?? [] }
 
     /// The unit a national code names on a day; with none on that day (or no day given), the latest that had it.
     public func unit(code: String, on date: LocalDate?) -> UnitInfo? {
@@ -280,8 +288,8 @@ public struct UnitGraph: Sendable {
 
     private func viaSuccessions(_ unitID: UUID, on date: LocalDate, whole: Bool, depth: Int) -> [Constituent] {
         guard depth < 16 else { return [] }
-        let backward = successions.filter { $0.successorID == unitID && date < $0.effective }
-        let forward = successions.filter { $0.predecessorID == unitID && $0.effective <= date }
+        let backward = successions(into: unitID).filter { date < $0.effective }
+        let forward = successions(from: unitID).filter { $0.effective <= date }
         var result: [Constituent] = []
         for link in backward {
             guard let pred = units[link.predecessorID] else { continue }

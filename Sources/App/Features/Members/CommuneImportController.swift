@@ -67,18 +67,23 @@ struct CommuneImportPage: Encodable {
                                                      t(item.existing == nil ? "members.new" : "members.updated")])
                 },
                 problems: checked.problems,
-                summary: t("members.summary", ["added": t.count(checked.added), "updated": t.count(checked.updated)]))
+                summary: t("members.summary", checked.counts))
     }
 
-    static func villages(_ checked: VillageImportService.Checked, text t: Translator) -> Preview {
+    static func villages(_ checked: VillageImportService.Checked, graph: UnitGraph, text t: Translator) -> Preview {
         Preview(columns: ["villages.code", "members.village", "villages.population", "villages.households", "members.change"].map { t($0) },
                 rows: checked.rows.map { item in
-                    Row(line: item.row.line, cells: [item.code, "\(item.row.kind) \(item.row.name)", item.row.population.map { t.count($0) } ?? "",
-                                                     item.row.households.map { t.count($0) } ?? "",
-                                                     t(item.existing == nil ? "villages.new" : "members.updated")])
+                    let change = if let move = item.move {
+                        t("villages.moving", ["from": graph.units[move.from]?.fullName ?? "", "date": move.on.display,
+                                              "records": t.count(checked.refiled[item.row.line] ?? 0)])
+                    } else {
+                        t(item.existing == nil ? "villages.new" : "members.updated")
+                    }
+                    return Row(line: item.row.line, cells: [item.code, "\(item.row.kind) \(item.row.name)", item.row.population.map { t.count($0) } ?? "",
+                                                            item.row.households.map { t.count($0) } ?? "", change])
                 },
                 problems: checked.problems,
-                summary: t("villages.summary", ["added": t.count(checked.added), "updated": t.count(checked.updated)]))
+                summary: t(checked.moved > 0 ? "villages.summaryMoves" : "villages.summary", checked.counts))
     }
 }
 
@@ -141,15 +146,15 @@ struct CommuneImportController: RouteCollection {
 
     /// The file checked against the commune as it stands; what the page shows of it.
     func check(_ kind: CommuneFile, _ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, req: Request)
-        async throws -> (CommuneImportPage.Preview, commit: @Sendable (String) async throws -> (Int, Int)) {
+        async throws -> (CommuneImportPage.Preview, commit: @Sendable (String) async throws -> [String: String]) {
         let db = req.db
         switch kind {
         case .members:
             let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: db)
             return (CommuneImportPage.members(checked, text: req.translator), { try await MemberImportService.commit(checked, actor: $0, on: db) })
         case .villages:
-            let checked = VillageImportService.check(text, commune: commune, graph: graph, today: today)
-            return (CommuneImportPage.villages(checked, text: req.translator), { try await VillageImportService.commit(checked, actor: $0, on: db) })
+            let checked = try await VillageImportService.check(text, commune: commune, graph: graph, today: today, on: db)
+            return (CommuneImportPage.villages(checked, graph: graph, text: req.translator), { try await VillageImportService.commit(checked, actor: $0, on: db) })
         }
     }
 
@@ -175,8 +180,8 @@ struct CommuneImportController: RouteCollection {
         guard preview.problems.isEmpty, !preview.rows.isEmpty else {
             return try await render(req, kind, commune: commune, preview: preview, text: text, error: nil, status: .unprocessableEntity)
         }
-        let (added, updated) = try await commit(user.username)
-        Flash.set(req, req.t("\(kind.rawValue).done", ["added": String(added), "updated": String(updated)]))
+        let counts = try await commit(user.username)
+        Flash.set(req, req.t("\(kind.rawValue).done", counts))
         return req.redirect(to: SiteURL.unit(commune.id.uuidString, date: nil).path, redirectType: .normal)
     }
 }

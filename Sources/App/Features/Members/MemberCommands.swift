@@ -23,11 +23,11 @@ struct MemberImportCommand: AsyncCommand {
         let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: app.db)
         try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
         if signature.dryRun {
-            context.say(say("members.summary", ["added": String(checked.added), "updated": String(checked.updated)]))
+            context.say(say("members.summary", checked.counts))
             return
         }
-        let (added, updated) = try await MemberImportService.commit(checked, actor: "cli", on: app.db)
-        context.say(say("cli.members.done", ["commune": commune.fullName, "added": String(added), "updated": String(updated)]))
+        let counts = try await MemberImportService.commit(checked, actor: "cli", on: app.db)
+        context.say(say("cli.members.done", counts.merging(["commune": commune.fullName]) { a, _ in a }))
     }
 }
 

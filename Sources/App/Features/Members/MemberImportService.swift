@@ -13,6 +13,8 @@ enum MemberImportService {
 
         var added: Int { rows.filter { $0.existing == nil }.count }
         var updated: Int { rows.count - added }
+        /// What the summary and the confirmation say.
+        var counts: [String: String] { ["added": String(added), "updated": String(updated)] }
     }
 
     /// The commune an account imports for: its own for commune police, the one named (code or id) for the
@@ -78,8 +80,8 @@ enum MemberImportService {
         return Checked(commune: commune, rows: good, problems: problems)
     }
 
-    /// Stores every row, creating a village's team where it has none; returns (added, updated).
-    static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> (added: Int, updated: Int) {
+    /// Stores every row, creating a village's team where it has none; returns the counts said.
+    static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> [String: String] {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         try await db.transaction { tx in
             var teams: [UUID: UUID] = [:]
@@ -113,7 +115,7 @@ enum MemberImportService {
             try await AuditLog.record(on: tx, actor: actor, action: "members.import", entity: "unit", entityID: checked.commune.id.uuidString,
                                       after: "{\"added\":\(checked.added),\"updated\":\(checked.updated)}")
         }
-        return (checked.added, checked.updated)
+        return checked.counts
     }
 
     /// The commune's members in the import's layout, those who left too; a line per village with no member in the

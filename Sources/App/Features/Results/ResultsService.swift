@@ -238,8 +238,8 @@ enum ResultsService {
             let names = measures.indices.map { "m\($0)" }
             return try await sql.raw(query).all().map { row in
                 let hasVillage = try village && !row.decodeNil(column: "village_id")
-                return Row(commune: try row.decode(column: "commune_id", as: UUID.self),
-                           village: hasVillage ? try row.decode(column: "village_id", as: UUID.self) : nil,
+                return Row(commune: try row.id("commune_id"),
+                           village: hasVillage ? try row.id("village_id") : nil,
                            counts: try names.map { try row.decode(column: $0, as: Int?.self) ?? 0 })
             }
         }
@@ -263,7 +263,7 @@ enum ResultsService {
         // Columns read one by one, several times faster than decoding rows as a whole.
         func read(_ query: SQLQueryString) async throws -> [SourceRow] {
             try await sql.raw(query).all().map {
-                SourceRow(commune_id: try $0.decode(column: "commune_id", as: UUID.self),
+                SourceRow(commune_id: try $0.id("commune_id"),
                           value: try $0.decode(column: "value", as: Int.self), n: try $0.decode(column: "n", as: Int.self))
             }
         }

@@ -132,11 +132,11 @@ struct UnitPage: Encodable {
         let parent = graph.parent(of: unit.id, on: date).flatMap { graph.units[$0] }
         let children = graph.tree(on: date).compactMap { $0.find(unit.id) }.first?.children.map { link($0.unit) } ?? []
         // What it was made of on the day before it began, and what it became the day after it ended.
-        let incoming = graph.successions.contains { $0.successorID == unit.id }
+        let incoming = !graph.successions(into: unit.id).isEmpty
         let madeFrom = incoming ? graph.formedFrom(unit.id).map { c in
             link(c.unit, note: c.whole ? nil : t("units.part", ["villages": c.villages.map(\.fullName).joined(separator: ", ")]), sameDay: false)
         } : []
-        let became: [Link] = unit.validTo == nil ? [] : graph.successions.filter { $0.predecessorID == unit.id }.compactMap { s in
+        let became: [Link] = unit.validTo == nil ? [] : graph.successions(from: unit.id).compactMap { s in
             graph.units[s.successorID].map { link($0, note: s.whole ? nil : t("units.partOnly"), sameDay: false) }
         }
         let validity = t(unit.validTo == nil ? "units.validFromOnly" : "units.validSpan",

@@ -40,7 +40,7 @@ enum UnitService {
             """).all() {
             guard let level = UnitLevel(rawValue: try row.decode(column: "level", as: String.self)),
                   let from = try date(row, "valid_from") else { continue }
-            units.append(UnitInfo(id: try row.decode(column: "id", as: UUID.self),
+            units.append(UnitInfo(id: try row.id("id"),
                                   code: try row.decode(column: "code", as: String?.self), level: level,
                                   kind: try row.decode(column: "kind", as: String.self),
                                   name: try row.decode(column: "name", as: String.self),
@@ -51,15 +51,15 @@ enum UnitService {
         var links: [ParentLink] = []
         for row in try await sql.raw("SELECT unit_id, parent_id, valid_from, valid_to FROM unit_parent_links").all() {
             guard let from = try date(row, "valid_from") else { continue }
-            links.append(ParentLink(unitID: try row.decode(column: "unit_id", as: UUID.self),
-                                    parentID: try row.decode(column: "parent_id", as: UUID.self),
+            links.append(ParentLink(unitID: try row.id("unit_id"),
+                                    parentID: try row.id("parent_id"),
                                     validFrom: from, validTo: try date(row, "valid_to")))
         }
         var successions: [Succession] = []
         for row in try await sql.raw("SELECT predecessor_id, successor_id, effective, whole, note FROM unit_successions").all() {
             guard let effective = try date(row, "effective") else { continue }
-            successions.append(Succession(predecessorID: try row.decode(column: "predecessor_id", as: UUID.self),
-                                          successorID: try row.decode(column: "successor_id", as: UUID.self),
+            successions.append(Succession(predecessorID: try row.id("predecessor_id"),
+                                          successorID: try row.id("successor_id"),
                                           effective: effective, whole: try row.decode(column: "whole", as: Bool.self),
                                           note: try row.decode(column: "note", as: String?.self)))
         }

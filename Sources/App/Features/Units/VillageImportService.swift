@@ -8,72 +8,93 @@ import Vapor
 enum VillageImportService {
     struct Checked {
         var commune: UnitInfo
-        var rows: [(row: VillageImport.Row, existing: UnitInfo?, code: String)]
+        var rows: [VillageImport.Placed]
         var problems: [ImportProblem]
+        /// Records filed under the village's old commune on or after its move, by row: they go with the village.
+        var refiled: [Int: Int] = [:]
 
         var added: Int { rows.filter { $0.existing == nil }.count }
-        var updated: Int { rows.count - added }
+        var moved: Int { rows.filter { $0.move != nil }.count }
+        var updated: Int { rows.count - added - moved }
+        /// What the summary and the confirmation say.
+        var counts: [String: String] {
+            ["added": String(added), "updated": String(updated), "moved": String(moved), "records": String(refiled.values.reduce(0, +))]
+        }
     }
 
     /// Teams began with Law 30/2023, in force from 01/07/2024.
     static let teamsFrom = LocalDate(iso: "2024-07-01")!
 
-    static func check(_ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> Checked {
-        guard let communeCode = commune.code else {
-            return Checked(commune: commune, rows: [], problems: [ImportProblem(line: 1, key: "import.communeWithoutCode")])
-        }
+    /// The file against the commune's villages and the codes in use (`VillageImport.place`), and each move against
+    /// the months already approved: a move re-files the village's records from its day, which an approved month
+    /// of either commune must not see change.
+    static func check(_ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
         let (rows, read) = VillageImport.read(text)
-        var problems = read
-        let villages = graph.villages(of: commune.id, on: today)
-        var taken = Set(graph.unitsByCode.keys)
-        var good: [(row: VillageImport.Row, existing: UnitInfo?, code: String)] = []
-        // Codes the file gives are theirs; the others are given after, from what is left.
-        for row in rows {
-            let existing = row.code.flatMap { code in villages.first { $0.code == code } }
-                ?? villages.first { MemberImport.folded($0.name) == MemberImport.folded(row.name) }
-            if let code = row.code, code != existing?.code {
-                if let holder = graph.unitsByCode[code]?.last {
-                    problems.append(.init(line: row.line, key: "import.codeTaken", arguments: ["code": code, "unit": holder.fullName]))
-                    continue
-                }
-                // A new code is the commune's; only a village that moved in keeps another commune's.
-                if !VillageImport.validCode(code, commune: communeCode) {
-                    problems.append(.init(line: row.line, key: "import.villageCode", arguments: ["value": code, "example": communeCode + "-07"]))
-                    continue
+        let (placed, problems) = VillageImport.place(rows, commune: commune, graph: graph, today: today)
+        var checked = Checked(commune: commune, rows: placed, problems: read + problems)
+        for item in placed {
+            guard let move = item.move, let village = item.existing else { continue }
+            let days = try await Record.query(on: db).filter(\.$villageID == village.id).filter(\.$occurredOn >= move.on.iso).all(\.$occurredOn)
+            let months = Set(days.map { Month(LocalDate(iso: $0) ?? move.on) })
+            for month in months.sorted() {
+                for unit in [move.from, commune.id] {
+                    guard try await MonthReviewService.status(unit, month, on: db).state.isLocked else { continue }
+                    checked.problems.append(ImportProblem(line: item.row.line, key: "import.moveIntoLockedMonth",
+                                                          arguments: ["village": village.fullName, "month": month.display,
+                                                                      "unit": graph.units[unit]?.fullName ?? ""]))
                 }
             }
-            good.append((row, existing, row.code ?? existing?.code ?? ""))
+            checked.refiled[item.row.line] = days.count
         }
-        for i in good.indices where good[i].code.isEmpty {
-            good[i].code = VillageImport.nextCode(commune: communeCode, taken: taken)
-            taken.insert(good[i].code)
-        }
-        problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
-        return Checked(commune: commune, rows: good, problems: problems)
+        checked.problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
+        return checked
     }
 
     /// The commune's villages of today in the import's layout.
     static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> String {
         let villages = graph.villages(of: commune.id, on: today).sorted(by: UnitGraph.naturalOrder)
-        let lines = [MemberImport.line(VillageImport.header)] + villages.map {
-            MemberImport.line([$0.name, $0.kind, $0.code ?? "", $0.population.map(String.init) ?? "", $0.households.map(String.init) ?? ""])
+        let lines = [MemberImport.line(VillageImport.header)] + villages.map { v in
+            // A village that came from another commune says since when it is this one's.
+            let joined = graph.parentLinks(of: v.id).first { $0.parentID == commune.id && $0.isValid(on: today) }?.validFrom
+            let since = joined.flatMap { $0 > commune.validFrom ? $0.iso : nil } ?? ""
+            return MemberImport.line([v.name, v.kind, v.code ?? "", v.population.map(String.init) ?? "", v.households.map(String.init) ?? "", since])
         }
         return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> (added: Int, updated: Int) {
+    /// The village's link of the move's day ends the day before (a link that ended already stays); the new
+    /// commune's runs from that day for as long as the old one would have. Its records from that day go with it
+    /// (the totals follow by their triggers).
+    static func move(_ village: UUID, to commune: UUID, _ move: VillageImport.Move, on tx: any Database) async throws {
+        let links = try await UnitParentLink.query(on: tx).filter(\.$unit.$id == village).all()
+        var until: String?
+        if let link = links.first(where: { $0.link?.isValid(on: move.on) == true }) {
+            guard link.$parent.id == move.from else { throw AppError(.conflict, "import.invalid") }
+            until = link.validTo
+            link.validTo = move.on.adding(days: -1).iso
+            try await link.update(on: tx)
+        }
+        try await UnitParentLink(ParentLink(unitID: village, parentID: commune, validFrom: move.on,
+                                            validTo: until.flatMap(LocalDate.init(iso:)))).create(on: tx)
+        var records = Record.query(on: tx).set(\.$communeID, to: commune).filter(\.$villageID == village).filter(\.$occurredOn >= move.on.iso)
+        if let until { records = records.filter(\.$occurredOn <= until) }
+        try await records.update()
+    }
+
+    static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> [String: String] {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         let commune = checked.commune
         try await db.transaction { tx in
-            for (row, existing, code) in checked.rows {
-                if let existing, let unit = try await Unit.find(existing.id, on: tx) {
-                    // A code given is the village's identity: a new name under it is a renaming.
+            for item in checked.rows {
+                let (row, code) = (item.row, item.code)
+                if let existing = item.existing, let unit = try await Unit.find(existing.id, on: tx) {
                     unit.name = row.name
                     unit.kind = row.kind
                     unit.code = code
                     if let p = row.population { unit.population = p }
                     if let h = row.households { unit.households = h }
                     try await unit.update(on: tx)
+                    if let move = item.move { try await Self.move(existing.id, to: commune.id, move, on: tx) }
                     continue
                 }
                 // ThiĐua's record of a new village begins with its commune's.
@@ -98,16 +119,16 @@ enum VillageImportService {
                 }
             }
             try await AuditLog.record(on: tx, actor: actor, action: "villages.import", entity: "unit", entityID: commune.id.uuidString,
-                                      after: "{\"added\":\(checked.added),\"updated\":\(checked.updated)}")
+                                      after: "{\"added\":\(checked.added),\"updated\":\(checked.updated),\"moved\":\(checked.moved),\"refiled\":\(checked.refiled.values.reduce(0, +))}")
         }
-        return (checked.added, checked.updated)
+        return checked.counts
     }
 }
 
 /// `thidua units import FILE --unit CODE`: a commune's villages from a CSV file.
 struct VillageImportCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "file", help: "The CSV file: village,kind,code,population,households (code, population and households may be left out).")
+        @Argument(name: "file", help: "The CSV or XLSX file: village,kind,code,population,households,since (all but village and kind may be left out; since: the day a village of another commune moves here).")
         var file: String
         @Option(name: "unit", help: "The commune: its national code or id, as it stands today.")
         var unit: String?
@@ -122,14 +143,14 @@ struct VillageImportCommand: AsyncCommand {
         let lang = app.config.defaultLanguage
         func say(_ key: String, _ arguments: [String: String] = [:]) -> String { app.localizer.text(key, lang, arguments) }
         let (text, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
-        let checked = VillageImportService.check(text, commune: commune, graph: graph, today: today)
+        let checked = try await VillageImportService.check(text, commune: commune, graph: graph, today: today, on: app.db)
         try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
         if signature.dryRun {
-            context.say(say("villages.summary", ["added": String(checked.added), "updated": String(checked.updated)]))
+            context.say(say("villages.summary", checked.counts))
             return
         }
-        let (added, updated) = try await VillageImportService.commit(checked, actor: "cli", on: app.db)
-        context.say(say("cli.villages.done", ["commune": commune.fullName, "added": String(added), "updated": String(updated)]))
+        let counts = try await VillageImportService.commit(checked, actor: "cli", on: app.db)
+        context.say(say("cli.villages.done", counts.merging(["commune": commune.fullName]) { a, _ in a }))
     }
 }
 
