@@ -27,6 +27,13 @@ struct MemberImportWebTests {
                 #expect(res.body.string.hasPrefix("\u{FEFF}village,full_name,role,phone,joined_on,left_on\r\n"))
                 #expect(res.body.string.contains("Vàng Danh 3,\(leader.fullName),leader,"))
             }
+            // The same as an Excel workbook (saved by openpyxl): its phone typed as a number, its day as a day.
+            let workbook = try Data(contentsOf: SpreadsheetTests.fixtures.appendingPathComponent("members.xlsx"))
+            try await uploadFile(app, officer, "/members/import", bytes: workbook, name: "thanh-vien.xlsx",
+                                 type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fields: ["unit": ward]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Tệp hợp lệ: 2 người thêm mới, 0 người cập nhật.") && res.body.string.contains("0912345678"))
+            }
             let bad = """
                 village,full_name,role,phone,joined_on,left_on
                 Vàng Danh 3,Nguyễn Thị Mai,tổ viên,0912 345 678,2025-08-01,
@@ -81,10 +88,19 @@ struct MemberImportWebTests {
             try await uploadFile(app, officer, "/members/import", good, fields: ["unit": ward]) { res in
                 #expect(res.body.string.contains("Tệp hợp lệ: 0 người thêm mới, 3 người cập nhật."))
             }
+            var csv = ""
             try await officer.get(app, "/members/export.csv?unit=\(ward)") { res in
                 #expect(res.body.string.contains("\r\nVàng Danh 3,Nguyễn Thị Mai,member,0912345678,2025-08-01,\r\n"))
                 // Its phone cell was empty in the file, so the phone is gone; a file without the column keeps it.
                 #expect(res.body.string.contains("\r\nVàng Danh 3,\(leader.fullName),member,,\(leader.recognisedOn),2025-12-31\r\n"))
+                csv = res.body.string
+            }
+            // The same list as a workbook: the same rows, and a file the import takes back as it is.
+            try await officer.get(app, "/members/export.xlsx?unit=\(ward)") { res in
+                #expect(res.headers.contentType?.subType == "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                #expect(res.headers.contentDisposition?.filename == "thidua-members-06820.xlsx")
+                let rows = try XLSX.read(Data(buffer: res.body))
+                #expect(rows == CSVText.rows(csv).map { row in Array(row.reversed().drop { $0.isEmpty }.reversed()) })
             }
         }
     }

@@ -447,7 +447,8 @@ struct PageSnapshotTests {
         let ready = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(MemberImportService.Checked(commune: ward, rows: checked.rows, problems: []), text: fx.text()),
                                             text: "village,…", error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
         #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.text == "village,…")
-        #expect(ready.templateHref == "/members/import/template.csv?unit=\(fx.wards[1].uuidString)")
+        #expect(ready.downloads.map(\.href) == ["template.csv", "template.xlsx"].map { "/members/import/\($0)?unit=\(fx.wards[1].uuidString)" }
+                + ["export.csv", "export.xlsx"].map { "/members/\($0)?unit=\(fx.wards[1].uuidString)" })
         try await assertPageSnapshot(ready, template: "imports/commune", named: "members-import-ready")
         let (villageRows, _) = VillageImport.read("village,kind,code,population,since\nTân Lập,thôn,,900,\nVàng Danh 3,khu,06811-03,1.200,\nYên Thanh 2,khu,06810-02,,2025-09-01\n")
         let moving = VillageImport.Move(from: fx.wards[0], on: LocalDate(iso: "2025-09-01")!)

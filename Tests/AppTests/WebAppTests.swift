@@ -441,15 +441,23 @@ struct AccountPageTests {
 /// Sends a file as a browser's form does (multipart, with the CSRF token and any other fields).
 func uploadFile(_ app: Application, _ browser: Browser, _ path: String, _ csv: String, fields: [String: String] = [:],
                 _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+    try await uploadFile(app, browser, path, bytes: Data(csv.utf8), name: "tep.csv", type: "text/csv", fields: fields, check)
+}
+
+func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: Data, name file: String, type: String, fields: [String: String] = [:],
+                _ check: (TestingHTTPResponse) async throws -> Void) async throws {
     let boundary = "thidua-test-boundary"
     var body = ""
     for (name, value) in ["_csrf": browser.cookies["thidua_csrf"] ?? ""].merging(fields, uniquingKeysWith: { a, _ in a }) {
         body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
     }
-    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"tep.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file)\"\r\nContent-Type: \(type)\r\n\r\n"
+    var buffer = ByteBuffer(string: body)
+    buffer.writeBytes(bytes)
+    buffer.writeString("\r\n--\(boundary)--\r\n")
     var headers = browser.cookieHeader
     headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-    try await app.testing().test(.POST, path, headers: headers, body: ByteBuffer(string: body)) { res in
+    try await app.testing().test(.POST, path, headers: headers, body: buffer) { res in
         browser.keep(res)
         try await check(res)
     }

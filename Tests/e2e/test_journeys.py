@@ -3,12 +3,16 @@
 Runs against a server started with `thidua serve --demo` (THIDUA_URL) whose demo password is THIDUA_PASSWORD.
 JavaScript is switched off: every page must work without it.
 """
+import datetime
 import hashlib
+import io
 import os
 import time
 import re
+import urllib.request
 import uuid
 
+import openpyxl
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
@@ -348,9 +352,13 @@ def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     wait_until(desktop, lambda d: d.find_elements(By.ID, "import-problems"))
     assert "Dòng 3: không có thôn, khu “Phương Đông 1” trong phường Vàng Danh" in desktop.find_element(By.ID, "import-problems").text
     check_page(desktop, "members-import-problems")
-    good = tmp_path / "thanh-vien-da-sua.csv"
-    good.write_text("village,full_name,role,phone,joined_on,left_on\n"
-                    f"Vàng Danh 3,{name},tổ viên,0912 345 678,01/08/2025,\n", encoding="utf-8")
+    # Fixed in Excel: a workbook whose phone is a number (its 0 lost) and whose day is a day.
+    good = tmp_path / "thanh-vien-da-sua.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["village", "full_name", "role", "phone", "joined_on", "left_on"])
+    book.active.append(["Vàng Danh 3", name, "tổ viên", 912345678, datetime.date(2025, 8, 1)])
+    book.active["E2"].number_format = "DD/MM/YYYY"
+    book.save(good)
     desktop.find_element(By.ID, "file").send_keys(str(good))
     press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=text]"))
@@ -359,6 +367,14 @@ def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
     assert "Đã nhập thành viên: 1 thêm mới, 0 cập nhật." in desktop.find_element(By.CSS_SELECTOR, "[role=status]").text
     assert name in desktop.find_element(By.TAG_NAME, "main").text
+    # The list comes back as a workbook that openpyxl opens, the new member in it with the phone's 0.
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in desktop.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(BASE + "/members/export.xlsx?unit=06820", headers={"Cookie": cookies})) as answer:
+        assert answer.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        sheet = openpyxl.load_workbook(io.BytesIO(answer.read())).active
+    rows = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["village", "full_name", "role", "phone", "joined_on", "left_on"]
+    assert ["Vàng Danh 3", name, "member", "0912345678", "2025-08-01", ""] in rows
 
 
 def test_admin_creates_an_account_that_must_change_its_password(desktop):

@@ -45,8 +45,8 @@ enum SiteURL: Sendable, Equatable {
     /// A commune's file of a kind (`villages`, `members`; the account's commune when not given).
     case communeImport(String, unit: String?)
     case communeImportConfirm(String)
-    case communeTemplate(String, unit: String?)
-    case communeExport(String, unit: String?)
+    case communeTemplate(String, unit: String?, format: String)
+    case communeExport(String, unit: String?, format: String)
 
     var path: String {
         switch self {
@@ -95,8 +95,8 @@ enum SiteURL: Sendable, Equatable {
         case .accountReset(let id): "/admin/accounts/" + Self.segment(id) + "/reset-password"
         case let .communeImport(kind, unit): "/" + Self.segment(kind) + "/import" + Self.query(["unit": unit])
         case .communeImportConfirm(let kind): "/" + Self.segment(kind) + "/import/confirm"
-        case let .communeTemplate(kind, unit): "/" + Self.segment(kind) + "/import/template.csv" + Self.query(["unit": unit])
-        case let .communeExport(kind, unit): "/" + Self.segment(kind) + "/export.csv" + Self.query(["unit": unit])
+        case let .communeTemplate(kind, unit, format): "/" + Self.segment(kind) + "/import/template." + Self.segment(format) + Self.query(["unit": unit])
+        case let .communeExport(kind, unit, format): "/" + Self.segment(kind) + "/export." + Self.segment(format) + Self.query(["unit": unit])
         }
     }
 

@@ -65,6 +65,8 @@ public enum MemberImport {
         var digits = raw.filter { !" .-()".contains($0) }
         if digits.hasPrefix("+84") { digits = "0" + digits.dropFirst(3) }
         else if digits.hasPrefix("84") && digits.count == 11 { digits = "0" + digits.dropFirst(2) }
+        // A spreadsheet that took the number for a number dropped its first 0.
+        else if digits.count == 9 && !digits.hasPrefix("0") { digits = "0" + digits }
         guard digits.count == 10, digits.hasPrefix("0"), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return digits
     }

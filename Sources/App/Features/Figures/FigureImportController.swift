@@ -165,10 +165,9 @@ struct FigureImportController: RouteCollection {
     }
 
     /// The text of a file: UTF-8 without NUL, or a message.
+    /// An uploaded file as CSV text: CSV itself, or an Excel workbook's first sheet.
     static func text(of data: ByteBuffer?) -> String? {
-        guard let data, data.readableBytes > 0, !data.readableBytesView.contains(0),
-              let text = String(bytes: data.readableBytesView, encoding: .utf8) else { return nil }
-        return text
+        data.flatMap { TableFile.text(of: $0.readableBytesView) }
     }
 
     @Sendable func preview(req: Request) async throws -> Response {

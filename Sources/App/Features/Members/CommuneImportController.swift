@@ -25,8 +25,8 @@ struct CommuneImportPage: Encodable {
     var intro: String
     var commune: String
     var unit: String
-    var templateHref: String
-    var exportHref: String
+    /// The template and the list as it stands, each as CSV and as Excel.
+    var downloads: [PageLink]
     var uploadAction: String
     var confirmAction: String
     var columns: [String]
@@ -52,7 +52,11 @@ struct CommuneImportPage: Encodable {
         let ready = preview.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true
         return CommuneImportPage(
             page: page, title: t(kind.title), intro: t(kind.intro), commune: commune.fullName, unit: key,
-            templateHref: SiteURL.communeTemplate(kind.rawValue, unit: key).path, exportHref: SiteURL.communeExport(kind.rawValue, unit: key).path,
+            downloads: TableFile.Format.allCases.map { f in
+                PageLink(label: t("import.template.\(f.rawValue)"), href: SiteURL.communeTemplate(kind.rawValue, unit: key, format: f.rawValue).path, current: false)
+            } + TableFile.Format.allCases.map { f in
+                PageLink(label: t("import.export.\(f.rawValue)"), href: SiteURL.communeExport(kind.rawValue, unit: key, format: f.rawValue).path, current: false)
+            },
             uploadAction: SiteURL.communeImport(kind.rawValue, unit: nil).path, confirmAction: SiteURL.communeImportConfirm(kind.rawValue).path,
             columns: preview?.columns ?? [], rows: preview?.rows ?? [],
             problems: preview?.problems.map { t("import.line", ["line": String($0.line), "message": t($0.key, $0.arguments)]) } ?? [],
@@ -92,8 +96,10 @@ struct CommuneImportController: RouteCollection {
         for kind in CommuneFile.allCases {
             let path = routes.grouped(PathComponent(stringLiteral: kind.rawValue))
             path.get("import") { try await form($0, kind) }
-            path.get("import", "template.csv") { try await csv($0, kind, template: true) }
-            path.get("export.csv") { try await csv($0, kind, template: false) }
+            for format in TableFile.Format.allCases {
+                path.get("import", PathComponent(stringLiteral: "template.\(format.rawValue)")) { try await download($0, kind, format, template: true) }
+                path.get(PathComponent(stringLiteral: "export.\(format.rawValue)")) { try await download($0, kind, format, template: false) }
+            }
             path.post("import") { try await preview($0, kind) }
             path.post("import", "confirm") { try await confirm($0, kind) }
         }
@@ -131,15 +137,16 @@ struct CommuneImportController: RouteCollection {
         return try await render(req, kind, commune: commune, preview: nil, text: nil, error: nil)
     }
 
-    func csv(_ req: Request, _ kind: CommuneFile, template: Bool) async throws -> Response {
+    func download(_ req: Request, _ kind: CommuneFile, _ format: TableFile.Format, template: Bool) async throws -> Response {
         let (_, commune, graph, today) = try await Self.place(req, unit: try? req.query.get(String.self, at: "unit"))
-        let text = switch kind {
+        let rows = switch kind {
         case .members: try await MemberImportService.export(commune, graph: graph, today: today, template: template, on: req.db)
         case .villages: VillageImportService.export(commune, graph: graph, today: today)
         }
-        let response = Response(status: .ok, body: .init(string: text))
-        response.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-        let name = "thidua-\(kind.rawValue)-" + (template ? "mau-" : "") + (commune.code ?? "xa") + ".csv"
+        let response = Response(status: .ok, body: .init(data: try TableFile.data(rows, as: format, sheet: req.t(kind.title))))
+        response.headers.contentType = HTTPMediaType(type: format.mediaType.type, subType: format.mediaType.subType,
+                                                     parameters: format == .csv ? ["charset": "utf-8"] : [:])
+        let name = "thidua-\(kind.rawValue)-" + (template ? "mau-" : "") + (commune.code ?? "xa") + "." + format.rawValue
         response.headers.contentDisposition = .init(.attachment, filename: name)
         return response
     }

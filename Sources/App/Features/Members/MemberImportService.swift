@@ -120,21 +120,21 @@ enum MemberImportService {
 
     /// The commune's members in the import's layout, those who left too; a line per village with no member in the
     /// template.
-    static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate, template: Bool, on db: any Database) async throws -> String {
+    static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate, template: Bool, on db: any Database) async throws -> [[String]] {
         let villages = graph.villages(of: commune.id, on: today).sorted { UnitGraph.naturalCompareStrings($0.name, $1.name) }
-        var lines = [MemberImport.line(MemberImport.header)]
+        var lines = [MemberImport.header]
         let teams = try await Team.query(on: db).filter(\.$village.$id ~~ villages.map(\.id)).with(\.$members).all()
         for village in villages {
             // Serving members first, by role then name; those who left after.
             func order(_ m: Member) -> (Int, Int, String) { (m.leftOn == nil ? 0 : 1, m.role.order, m.fullName) }
             let members = teams.filter { $0.$village.id == village.id }.flatMap(\.members).sorted { order($0) < order($1) }
             if template && members.isEmpty {
-                lines.append(MemberImport.line([village.name, "", "", "", "", ""]))
+                lines.append([village.name, "", "", "", "", ""])
             }
             for m in members {
-                lines.append(MemberImport.line([village.name, m.fullName, m.role.rawValue, m.phone ?? "", m.recognisedOn, m.leftOn ?? ""]))
+                lines.append([village.name, m.fullName, m.role.rawValue, m.phone ?? "", m.recognisedOn, m.leftOn ?? ""])
             }
         }
-        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
+        return lines
     }
 }

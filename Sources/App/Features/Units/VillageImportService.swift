@@ -51,15 +51,14 @@ enum VillageImportService {
     }
 
     /// The commune's villages of today in the import's layout.
-    static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> String {
+    static func export(_ commune: UnitInfo, graph: UnitGraph, today: LocalDate) -> [[String]] {
         let villages = graph.villages(of: commune.id, on: today).sorted(by: UnitGraph.naturalOrder)
-        let lines = [MemberImport.line(VillageImport.header)] + villages.map { v in
+        return [VillageImport.header] + villages.map { v in
             // A village that came from another commune says since when it is this one's.
             let joined = graph.parentLinks(of: v.id).first { $0.parentID == commune.id && $0.isValid(on: today) }?.validFrom
             let since = joined.flatMap { $0 > commune.validFrom ? $0.iso : nil } ?? ""
-            return MemberImport.line([v.name, v.kind, v.code ?? "", v.population.map(String.init) ?? "", v.households.map(String.init) ?? "", since])
+            return [v.name, v.kind, v.code ?? "", v.population.map(String.init) ?? "", v.households.map(String.init) ?? "", since]
         }
-        return "\u{FEFF}" + lines.joined(separator: "\r\n") + "\r\n"
     }
 
     /// The village's link of the move's day ends the day before (a link that ended already stays); the new
@@ -163,8 +162,8 @@ enum CommandFiles {
             context.complain(app.localizer.text("cli.fileUnreadable", lang, ["file": file]))
             throw ExitCode.failure
         }
-        guard !data.contains(0), let text = String(data: data, encoding: .utf8) else {
-            context.complain(app.localizer.text("cli.notUTF8", lang, ["file": file]))
+        guard let text = TableFile.text(of: data) else {
+            context.complain(app.localizer.text("cli.tableUnreadable", lang, ["file": file]))
             throw ExitCode.failure
         }
         try await app.autoMigrate()
@@ -199,8 +198,8 @@ struct PopulationImportCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        guard let data = FileManager.default.contents(atPath: signature.file), !data.contains(0), let text = String(data: data, encoding: .utf8) else {
-            context.complain(app.localizer.text("cli.notUTF8", lang, ["file": signature.file]))
+        guard let data = FileManager.default.contents(atPath: signature.file), let text = TableFile.text(of: data) else {
+            context.complain(app.localizer.text("cli.tableUnreadable", lang, ["file": signature.file]))
             throw ExitCode.failure
         }
         try await app.autoMigrate()

@@ -1,0 +1,362 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ThiDuaCore
+import ZIPFoundation
+
+/// The files people bring to an import: CSV text, or an Excel workbook (its first sheet), read to the same CSV text
+/// so that every import checks one thing. An export is written in either from the same rows.
+enum TableFile {
+    enum Format: String, Sendable, CaseIterable {
+        case csv, xlsx
+
+        var mediaType: (type: String, subType: String) {
+            switch self {
+            case .csv: ("text", "csv")
+            case .xlsx: ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            }
+        }
+    }
+
+    /// The file as CSV text: an XLSX workbook's first sheet, or UTF-8 text with no NUL; nil for anything else.
+    static func text(of bytes: some Collection<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return nil }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            guard let rows = try? XLSX.read(Data(bytes)) else { return nil }
+            return csv(rows)
+        }
+        guard !bytes.contains(0), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
+        return text
+    }
+
+    /// Rows as CSV, with a byte-order mark so that Excel reads the Vietnamese letters as UTF-8.
+    static func csv(_ rows: [[String]]) -> String {
+        "\u{FEFF}" + rows.map(MemberImport.line).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func data(_ rows: [[String]], as format: Format, sheet: String) throws -> Data {
+        switch format {
+        case .csv: Data(csv(rows).utf8)
+        case .xlsx: try XLSX.write(rows, sheet: sheet)
+        }
+    }
+}
+
+/// Office Open XML workbooks, as much as a table of text needs: the first sheet's cells as text (shared and inline
+/// strings, numbers, booleans, and days for numbers formatted as dates) and a one-sheet workbook of text cells.
+enum XLSX {
+    struct Unreadable: Error {}
+
+    /// No part of a workbook read may unpack to more than this (a small file that unpacks to gigabytes is refused).
+    static let maxPart = 32 << 20
+
+    /// The first sheet's rows, each as long as its last non-empty cell; empty rows left out, as in CSV.
+    static func read(_ data: Data) throws -> [[String]] {
+        let archive = try Archive(data: data, accessMode: .read)
+        func part(_ path: String) throws -> Data? {
+            guard let entry = archive[path] else { return nil }
+            guard entry.uncompressedSize <= maxPart else { throw Unreadable() }
+            var out = Data()
+            _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+            return out
+        }
+        let sheetPath = try firstSheet(workbook: part("xl/workbook.xml"), rels: part("xl/_rels/workbook.xml.rels")) ?? "xl/worksheets/sheet1.xml"
+        guard let sheet = try part(sheetPath) else { throw Unreadable() }
+        let shared = try part("xl/sharedStrings.xml").map(SharedStrings.parse) ?? []
+        let dates = try part("xl/styles.xml").map(DateStyles.parse) ?? []
+        return try SheetCells.parse(sheet, shared: shared, dateStyles: dates)
+    }
+
+    /// A workbook of one sheet whose cells are all text (codes such as 06820-07 and phones keep their zeros).
+    static func write(_ rows: [[String]], sheet: String) throws -> Data {
+        func escaped(_ s: String) -> String {
+            var out = ""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                case "\"": out += "&quot;"
+                // XML 1.0 has no place for other control characters.
+                case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out
+        }
+        var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+            + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
+        for (r, row) in rows.enumerated() {
+            xml += "<row r=\"\(r + 1)\">"
+            for (c, cell) in row.enumerated() where !cell.isEmpty {
+                let style = r == 0 ? " s=\"1\"" : ""
+                xml += "<c r=\"\(column(c))\(r + 1)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(escaped(cell))</t></is></c>"
+            }
+            xml += "</row>"
+        }
+        xml += "</sheetData></worksheet>"
+        let parts: [(String, String)] = [
+            ("[Content_Types].xml", """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">\
+                <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
+                <Default Extension="xml" ContentType="application/xml"/>\
+                <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
+                <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+                <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
+                </Types>
+                """),
+            ("_rels/.rels", """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>\
+                </Relationships>
+                """),
+            ("xl/workbook.xml", """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+                <sheets><sheet name="\(escaped(String(sheet.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
+                """),
+            ("xl/_rels/workbook.xml.rels", """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
+                <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+                </Relationships>
+                """),
+            // Two cell formats: plain, and bold for the header. numFmtId 49 is text, so typed codes keep their zeros.
+            ("xl/styles.xml", """
+                <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+                <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+                <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>\
+                <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
+                <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
+                <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
+                <cellXfs count="2"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+                <xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/></cellXfs>\
+                </styleSheet>
+                """),
+            ("xl/worksheets/sheet1.xml", xml),
+        ]
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (path, text) in parts {
+            let bytes = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let data = archive.data else { throw Unreadable() }
+        return data
+    }
+
+    /// A column's letters from its index: 0 → A, 25 → Z, 26 → AA.
+    static func column(_ index: Int) -> String {
+        var n = index + 1, out = ""
+        while n > 0 {
+            let r = (n - 1) % 26
+            out = String(UnicodeScalar(UInt8(65 + r))) + out
+            n = (n - 1) / 26
+        }
+        return out
+    }
+
+    /// A column's index from a cell reference's letters: "B12" → 1.
+    static func columnIndex(_ reference: String) -> Int? {
+        var n = 0, letters = 0
+        for c in reference.unicodeScalars {
+            guard c.value >= 65 && c.value <= 90 else { break }
+            n = n * 26 + Int(c.value - 64)
+            letters += 1
+        }
+        return letters == 0 ? nil : n - 1
+    }
+
+    /// The path of the workbook's first sheet, from its relationships.
+    static func firstSheet(workbook: Data?, rels: Data?) throws -> String? {
+        guard let workbook, let rels else { return nil }
+        let sheets = Elements.parse(workbook, named: "sheet")
+        guard let id = sheets.first?["r:id"] else { return nil }
+        guard let target = Elements.parse(rels, named: "Relationship").first(where: { $0["Id"] == id })?["Target"] else { return nil }
+        return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
+    }
+}
+
+/// The attributes of every element of one name (the workbook's sheets, its relationships).
+private final class Elements: NSObject, XMLParserDelegate {
+    let name: String
+    var found: [[String: String]] = []
+
+    init(_ name: String) { self.name = name }
+
+    static func parse(_ data: Data, named name: String) -> [[String: String]] {
+        let delegate = Elements(name)
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        _ = parser.parse()
+        return delegate.found
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+                attributes attributeDict: [String: String] = [:]) {
+        if elementName == name { found.append(attributeDict) }
+    }
+}
+
+/// The shared strings: each `<si>`'s text, its runs joined.
+private final class SharedStrings: NSObject, XMLParserDelegate {
+    var strings: [String] = []
+    var current = ""
+    var inText = false
+    var inPhonetic = false
+
+    static func parse(_ data: Data) throws -> [String] {
+        let delegate = SharedStrings()
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        guard parser.parse() else { throw XLSX.Unreadable() }
+        return delegate.strings
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+                attributes attributeDict: [String: String] = [:]) {
+        switch elementName {
+        case "si": current = ""
+        case "t": inText = true
+        // Phonetic guides (East Asian readings) are not the cell's text.
+        case "rPh": inPhonetic = true
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inText && !inPhonetic { current += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        switch elementName {
+        case "si": strings.append(current)
+        case "t": inText = false
+        case "rPh": inPhonetic = false
+        default: break
+        }
+    }
+}
+
+/// Which cell formats (by index in `cellXfs`) show a number as a day.
+private final class DateStyles: NSObject, XMLParserDelegate {
+    var custom: [Int: String] = [:]
+    var formats: [Int] = []
+    var inCellXfs = false
+
+    static func parse(_ data: Data) throws -> Set<Int> {
+        let delegate = DateStyles()
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        guard parser.parse() else { throw XLSX.Unreadable() }
+        var dates: Set<Int> = []
+        for (index, id) in delegate.formats.enumerated() {
+            // The built-in day formats, and custom ones with days, months or years but no hours.
+            let isDate = (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id)
+                || delegate.custom[id].map { code in
+                    let bare = code.replacingOccurrences(of: "\"[^\"]*\"", with: "", options: .regularExpression).lowercased()
+                    return bare.contains("d") || bare.contains("yy")
+                } == true
+            if isDate { dates.insert(index) }
+        }
+        return dates
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+                attributes attributeDict: [String: String] = [:]) {
+        switch elementName {
+        case "numFmt":
+            if let id = attributeDict["numFmtId"].flatMap(Int.init), let code = attributeDict["formatCode"] { custom[id] = code }
+        case "cellXfs": inCellXfs = true
+        case "xf" where inCellXfs: formats.append(attributeDict["numFmtId"].flatMap(Int.init) ?? 0)
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        if elementName == "cellXfs" { inCellXfs = false }
+    }
+}
+
+/// A sheet's cells as text, row by row.
+private final class SheetCells: NSObject, XMLParserDelegate {
+    let shared: [String]
+    let dateStyles: Set<Int>
+    var rows: [[String]] = []
+    var row: [String] = []
+    var cellColumn = 0
+    var cellType = ""
+    var cellStyle = 0
+    var value = ""
+    var inValue = false
+    var failed = false
+
+    init(shared: [String], dateStyles: Set<Int>) {
+        self.shared = shared
+        self.dateStyles = dateStyles
+    }
+
+    static func parse(_ data: Data, shared: [String], dateStyles: Set<Int>) throws -> [[String]] {
+        let delegate = SheetCells(shared: shared, dateStyles: dateStyles)
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        guard parser.parse(), !delegate.failed else { throw XLSX.Unreadable() }
+        return delegate.rows
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+                attributes attributeDict: [String: String] = [:]) {
+        switch elementName {
+        case "row": row = []
+        case "c":
+            cellColumn = attributeDict["r"].flatMap(XLSX.columnIndex) ?? row.count
+            cellType = attributeDict["t"] ?? "n"
+            cellStyle = attributeDict["s"].flatMap(Int.init) ?? 0
+            value = ""
+        case "v", "t": inValue = true
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inValue { value += string }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+        switch elementName {
+        case "v", "t": inValue = false
+        case "c":
+            // A sheet wider than any import's is not one of ours.
+            guard cellColumn < 64 else { failed = true; parser.abortParsing(); return }
+            let text: String
+            switch cellType {
+            case "s": text = Int(value).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? ""
+            case "b": text = value == "1" ? "TRUE" : "FALSE"
+            case "n": text = number(value)
+            default: text = value // str, inlineStr, e
+            }
+            while row.count < cellColumn { row.append("") }
+            if row.count == cellColumn { row.append(text) } else { row[cellColumn] = text }
+        case "row":
+            while let last = row.last, last.trimmingCharacters(in: .whitespaces).isEmpty { row.removeLast() }
+            if !row.isEmpty { rows.append(row) }
+        default: break
+        }
+    }
+
+    /// A number as typed: whole numbers without a decimal point, days (by the cell's format) as YYYY-MM-DD.
+    func number(_ raw: String) -> String {
+        guard let n = Double(raw) else { return raw }
+        if dateStyles.contains(cellStyle), n >= 1, n < 2_958_466 {
+            // Excel's day 0 is 30/12/1899 (its 1900 leap-year mistake included, for days after February 1900).
+            return LocalDate(iso: "1899-12-30")?.adding(days: Int(n)).iso ?? raw
+        }
+        if n == n.rounded(), abs(n) < 1e15 { return String(Int(n)) }
+        return raw
+    }
+}

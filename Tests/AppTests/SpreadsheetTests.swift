@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import ThiDuaCore
+import ZIPFoundation
+@testable import App
+
+@Suite("Excel workbooks for the imports and exports")
+struct SpreadsheetTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    @Test("A workbook saved by openpyxl: inline text, a phone typed as a number, a day formatted as a day, an empty row")
+    func openpyxlWorkbook() throws {
+        let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("members.xlsx"))
+        #expect(try XLSX.read(data) == [
+            ["village", "full_name", "role", "phone", "joined_on", "left_on"],
+            ["Vàng Danh 3", "Nguyễn Thị Mai", "tổ viên", "912345678", "2025-08-01"],
+            ["Vàng Danh 3", "Hoàng \"Dũng\", con", "tổ phó", "0903 123 456", "15/08/2025"],
+        ])
+        // Read as the import reads it: CSV text whose rows the members' rules take as they are.
+        let text = try #require(TableFile.text(of: data))
+        let (rows, problems) = MemberImport.read(text, today: LocalDate(iso: "2025-09-01")!)
+        #expect(problems == [])
+        #expect(rows.map(\.phone) == ["0912345678", "0903123456"] && rows.map(\.joinedOn.iso) == ["2025-08-01", "2025-08-15"])
+        #expect(rows.last?.fullName == "Hoàng \"Dũng\", con")
+    }
+
+    @Test("Shared strings with runs, booleans, decimals, cells out of order and a day format of its own")
+    func sharedStrings() throws {
+        let parts = [
+            "xl/workbook.xml": """
+                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
+                <sheets><sheet name="Một" sheetId="1" r:id="rId7"/></sheets></workbook>
+                """,
+            "xl/_rels/workbook.xml.rels": """
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
+                <Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/data.xml"/></Relationships>
+                """,
+            "xl/sharedStrings.xml": """
+                <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>unit</t></si>\
+                <si><r><t>Khu </t></r><r><rPr><b/></rPr><t>Vàng &amp; Danh</t></r><rPh><t>x</t></rPh></si></sst>
+                """,
+            "xl/styles.xml": """
+                <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts><numFmt numFmtId="164" formatCode="dd&quot;/&quot;mm&quot;/&quot;yyyy"/></numFmts>\
+                <cellXfs><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="14"/></cellXfs></styleSheet>
+                """,
+            "xl/worksheets/data.xml": """
+                <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>\
+                <row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="str"><v>n</v></c></row>\
+                <row r="2"><c r="C2"><v>1250.5</v></c><c r="A2" t="s"><v>1</v></c><c r="B2" t="b"><v>1</v></c></row>\
+                <row r="3"><c r="A3" s="1"><v>45870</v></c><c r="B3" s="2"><v>45658</v></c><c r="D3"><v>3.0E2</v></c></row>\
+                </sheetData></worksheet>
+                """,
+        ]
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (path, text) in parts {
+            let bytes = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        let data = try #require(archive.data)
+        #expect(try XLSX.read(data) == [["unit", "", "n"], ["Khu Vàng & Danh", "TRUE", "1250.5"], ["2025-08-01", "2025-01-01", "", "300"]])
+    }
+
+    @Test("An export opens again as the same rows: text kept as typed (zeros, commas, quotes, Vietnamese letters)")
+    func roundTrip() throws {
+        let rows = [VillageImport.header, ["Vàng Danh 3", "khu", "06808-03", "1200", "", ""], ["Tân \"Lập\", <mới> & cũ", "thôn", "06820-11", "", "", "2025-09-01"]]
+        let data = try TableFile.data(rows, as: .xlsx, sheet: "Thôn, khu")
+        #expect(data.starts(with: [0x50, 0x4B, 0x03, 0x04]))
+        // A row ends at its last cell with text, as a sheet has no empty cells to keep.
+        #expect(try XLSX.read(data) == [rows[0], ["Vàng Danh 3", "khu", "06808-03", "1200"], rows[2]])
+        #expect(TableFile.text(of: data) == TableFile.csv(try XLSX.read(data)))
+        #expect(XLSX.column(0) == "A" && XLSX.column(25) == "Z" && XLSX.column(26) == "AA" && XLSX.columnIndex("AB12") == 27)
+    }
+
+    @Test("What is neither CSV nor a workbook is refused: a broken ZIP, a ZIP without a sheet, binary bytes")
+    func unreadable() throws {
+        #expect(TableFile.text(of: Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3])) == nil)
+        let archive = try Archive(data: Data(), accessMode: .create)
+        let bytes = Data("hello".utf8)
+        try archive.addEntry(with: "readme.txt", type: .file, uncompressedSize: Int64(bytes.count)) { _, _ in bytes }
+        #expect(TableFile.text(of: try #require(archive.data)) == nil)
+        #expect(TableFile.text(of: Data([0x61, 0x00, 0x62])) == nil && TableFile.text(of: Data()) == nil)
+        #expect(TableFile.text(of: Data("unit,month\n".utf8)) == "unit,month\n")
+    }
+}
