@@ -58,5 +58,6 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: FigureImportController())
     try signedIn.register(collection: AuditWebController())
     try signedIn.register(collection: AccountAdminWebController())
+    try signedIn.register(collection: SetupWebController())
     try signedIn.register(collection: CommuneImportController())
 }

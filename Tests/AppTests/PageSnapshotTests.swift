@@ -373,6 +373,37 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(page, template: "audit/log", named: "audit")
     }
 
+    @Test("Setting up a locality: the form, its mistakes, the report with one-time passwords and what is missing")
+    func setupPages() async throws {
+        let empty = SetupPage.build(form: FormState(), page: fx.chrome("Thiết lập một địa bàn"), text: fx.text())
+        #expect(empty.fields.map(\.name) == ["area", "plan"] && !empty.done)
+        try await assertPageSnapshot(empty, template: "setup/index", named: "setup")
+        var form = FormState(values: ["area": "747"], errorKeys: ["plan": "setup.planRefused"], translator: fx.text())
+        form.values["plan"] = "ignored"
+        let wrong = SetupPage.build(form: form, planProblems: ["Dòng 4, cột 3: Tổng điểm chuẩn là 99, phải là 100"],
+                                    page: fx.chrome("Thiết lập một địa bàn"), text: fx.text())
+        #expect(wrong.fields[1].error == "tệp kế hoạch có lỗi (liệt kê bên dưới); chưa làm gì" && wrong.fields[1].value == "")
+        try await assertPageSnapshot(wrong, template: "setup/index", named: "setup-problems")
+        let wards = fx.wards.compactMap { fx.graph.units[$0] }
+        let province = UnitInfo(id: UUID(uuidString: "00000000-0000-4000-8000-000000000001")!, code: "22", level: .province, kind: "tỉnh",
+                                name: "Quảng Ninh", validFrom: LocalDate(iso: "2025-07-01")!)
+        let report = LocalitySetup.Report(
+            area: province, communes: wards,
+            catalogue: CatalogueService.Report(added: 14_122, changed: 0, unchanged: 0, linksAdded: 14_052, successionsAdded: 10_597),
+            plan: ("quang-ninh-2025", .created),
+            accounts: [.init(username: "thuongtruc.22", role: .secretariat, unit: "tỉnh Quảng Ninh", password: "Ab3d-Ef6h-Jk8m-Np"),
+                       .init(username: "ca.06811", role: .communeOfficer, unit: wards[0].fullName, password: nil)],
+            withoutVillages: [wards[2]], withoutPopulation: [wards[1], wards[2]], villagesWithoutTeams: 3)
+        let done = SetupPage.build(form: FormState(values: ["area": "22"]), report: report, page: fx.chrome("Thiết lập một địa bàn"), text: fx.text())
+        #expect(done.summary == ["Địa bàn: tỉnh Quảng Ninh, 3 xã, phường, đặc khu.",
+                                 "Đã nạp danh mục đơn vị hành chính quốc gia: 14.122 đơn vị, 14.052 quan hệ trực thuộc, 10.597 quan hệ kế thừa.",
+                                 "Kế hoạch quang-ninh-2025: đã nạp mới.", "Tài khoản: 1 tạo mới, 1 đã có."])
+        #expect(done.missing.map(\.text) == ["1 xã, phường chưa có thôn, khu: nhập từ tệp cho từng nơi", "3 thôn, khu chưa có tổ bảo vệ ANTT",
+                                              "2 xã, phường chưa có dân số (cho các chỉ tiêu tính trên 1.000 dân): nhập dân số từng thôn, khu, hoặc dùng lệnh thidua units population"])
+        #expect(done.missing[0].links.map(\.href) == ["/villages/import?unit=\(fx.wards[2].uuidString)"] && done.newPasswords && !done.ready)
+        try await assertPageSnapshot(done, template: "setup/index", named: "setup-report")
+    }
+
     @Test("Accounts: one's own page, the admin's list, a new account with its mistakes, an account with its one-time password")
     func accountPages() async throws {
         let now = Date(timeIntervalSince1970: 1_756_700_000)

@@ -112,6 +112,8 @@ struct RouteRulesTests {
         "POST /account/sign-out-everywhere": ("/account/sign-out-everywhere", .forbidden, .forbidden),
         // The admin's pages (`AccountAdminTests` tries every role signed in).
         "GET /admin/accounts": ("/admin/accounts", .seeOther, .seeOther),
+        "GET /admin/setup": ("/admin/setup", .seeOther, .seeOther),
+        "POST /admin/setup": ("/admin/setup", .forbidden, .forbidden),
         "GET /admin/accounts/new": ("/admin/accounts/new", .seeOther, .seeOther),
         "GET /admin/accounts/:account": ("/admin/accounts/\(UUID())", .seeOther, .seeOther),
         "POST /admin/accounts/new": ("/admin/accounts/new", .forbidden, .forbidden),

@@ -70,4 +70,69 @@ struct SecondLocalityTests {
             }) { #expect($0.status == .forbidden) }
         }
     }
+
+    @Test("In the browser: the admin sets up a locality; a bad code or plan is said beside its field and changes nothing; others may not")
+    func setupPage() async throws {
+        try await withApp { app in
+            try await makeAccount(app, "quantri", role: .admin, unit: nil)
+            try await makeAccount(app, "xem", role: .viewer, unit: nil)
+            let admin = Browser()
+            try await admin.signIn(app, "quantri", "demo-password-for-tests")
+            try await admin.get(app, "/admin/setup") { res in
+                #expect(res.status == .ok && res.body.string.contains("Thiết lập một địa bàn"))
+            }
+            try await admin.get(app, "/movements") { #expect($0.body.string.contains("href=\"/admin/setup\"")) }
+            let seed = try String(contentsOfFile: resourcesDirectory + "/Plans/uong-bi-2024-2025.yaml", encoding: .utf8)
+            let plan = seed.replacingOccurrences(of: "id: uong-bi-2024-2025", with: "id: vung-tau-2024-2025")
+                .replacingOccurrences(of: "area: [\"196\"]", with: "area: [\"747\"]")
+            let accounts = try await User.query(on: app.db).count()
+            // No code; a code nobody has; a plan with a mistake: each said, nothing made.
+            try await admin.post(app, "/admin/setup", ["area": " "]) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("id=\"area-error\">nhập mã địa bàn"))
+            }
+            try await uploadFile(app, admin, "/admin/setup", bytes: Data(plan.replacingOccurrences(of: "points: 15", with: "points: 14").utf8),
+                                 name: "ke-hoach.yaml", type: "application/yaml", field: "plan", fields: ["area": "747"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("id=\"plan-error\">tệp kế hoạch có lỗi") && res.body.string.contains("Tổng điểm chuẩn"))
+                #expect(res.body.string.contains("value=\"747\""))
+            }
+            try await admin.post(app, "/admin/setup", ["area": "99999"]) { res in
+                #expect(res.status == .unprocessableEntity && res.body.string.contains("không có đơn vị nào mã 99999 hôm nay"))
+            }
+            let units = try await Unit.query(on: app.db).count()
+            #expect(try await User.query(on: app.db).count() == accounts && units == 0)
+            // The plan and the area: the accounts with their one-time passwords, on this answer only, and what is missing.
+            var passwords: [String] = []
+            try await uploadFile(app, admin, "/admin/setup", bytes: Data(plan.utf8), name: "ke-hoach.yaml", type: "application/yaml",
+                                 field: "plan", fields: ["area": "747"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+                let html = res.body.string
+                #expect(html.contains("Địa bàn: thành phố Vũng Tàu, 5 xã, phường, đặc khu.") && html.contains("Kế hoạch vung-tau-2024-2025: đã nạp mới."))
+                #expect(html.contains("Đã nạp danh mục đơn vị hành chính quốc gia: 14.122 đơn vị, 14.052 quan hệ trực thuộc, 10.597 quan hệ kế thừa."))
+                #expect(html.contains("Tài khoản: 6 tạo mới, 0 đã có.") && html.contains("thuongtruc.79"))
+                #expect(html.contains("5 xã, phường chưa có thôn, khu") && html.contains(">phường Vũng Tàu</a>"))
+                let regex = try NSRegularExpression(pattern: #"<code class="token">([^<]+)</code>"#)
+                passwords = regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).compactMap { m in
+                    Range(m.range(at: 1), in: html).map { String(html[$0]) }
+                }
+            }
+            #expect(passwords.count == 6 && passwords.allSatisfy { $0.count == 17 })
+            // A new account signs in with its one-time password and is sent to change it.
+            let secretariat = Browser()
+            try await secretariat.get(app, "/sign-in")
+            try await secretariat.post(app, "/sign-in", ["username": "thuongtruc.79", "password": passwords[0], "next": "/"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            try await secretariat.get(app, "/records") { #expect($0.headers.first(name: .location) == "/account/password") }
+            // Again: nothing twice, no password shown.
+            try await admin.post(app, "/admin/setup", ["area": "747"]) { res in
+                #expect(res.status == .ok && res.body.string.contains("Tài khoản: 0 tạo mới, 6 đã có.") && !res.body.string.contains("class=\"token\""))
+            }
+            let viewer = Browser()
+            try await viewer.signIn(app, "xem", "demo-password-for-tests")
+            try await viewer.get(app, "/admin/setup") { #expect($0.status == .forbidden) }
+            try await viewer.post(app, "/admin/setup", ["area": "747"]) { #expect($0.status == .forbidden) }
+        }
+    }
 }

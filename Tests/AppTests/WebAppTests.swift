@@ -444,14 +444,14 @@ func uploadFile(_ app: Application, _ browser: Browser, _ path: String, _ csv: S
     try await uploadFile(app, browser, path, bytes: Data(csv.utf8), name: "tep.csv", type: "text/csv", fields: fields, check)
 }
 
-func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: Data, name file: String, type: String, fields: [String: String] = [:],
-                _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: Data, name file: String, type: String, field: String = "file",
+                fields: [String: String] = [:], _ check: (TestingHTTPResponse) async throws -> Void) async throws {
     let boundary = "thidua-test-boundary"
     var body = ""
     for (name, value) in ["_csrf": browser.cookies["thidua_csrf"] ?? ""].merging(fields, uniquingKeysWith: { a, _ in a }) {
         body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
     }
-    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(file)\"\r\nContent-Type: \(type)\r\n\r\n"
+    body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(file)\"\r\nContent-Type: \(type)\r\n\r\n"
     var buffer = ByteBuffer(string: body)
     buffer.writeBytes(bytes)
     buffer.writeString("\r\n--\(boundary)--\r\n")

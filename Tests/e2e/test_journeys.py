@@ -377,6 +377,28 @@ def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     assert ["Vàng Danh 3", name, "member", "0912345678", "2025-08-01", ""] in rows
 
 
+def test_admin_sets_up_a_locality_in_the_browser(desktop, tmp_path):
+    sign_in(desktop, "admin", PASSWORD)
+    press(desktop.find_element(By.LINK_TEXT, "Thiết lập địa bàn"))
+    wait_until(desktop, lambda d: d.current_url.endswith("/admin/setup"))
+    check_page(desktop, "setup")
+    # A code no unit has: said beside the field, nothing done.
+    desktop.find_element(By.ID, "area").send_keys("99999")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "area-error"))
+    assert desktop.find_element(By.ID, "area-error").text == "không có đơn vị nào mã 99999 hôm nay"
+    # phường Uông Bí of today: its accounts, their one-time passwords shown once, what it still lacks.
+    area = desktop.find_element(By.ID, "area")
+    area.clear()
+    area.send_keys("06811")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "setup-summary"))
+    assert "Địa bàn: phường Uông Bí, 1 xã, phường, đặc khu." in desktop.find_element(By.ID, "setup-summary").text
+    accounts = desktop.find_element(By.ID, "setup-accounts").text
+    assert "ca.06811" in accounts
+    check_page(desktop, "setup-report")
+
+
 def test_admin_creates_an_account_that_must_change_its_password(desktop):
     sign_in(desktop, "admin", PASSWORD)
     press(desktop.find_element(By.LINK_TEXT, "Tài khoản"))

@@ -27,7 +27,7 @@ struct FormState: Encodable, Sendable, Equatable {
 /// these, so every form's markup (label bound to input, message tied by `aria-describedby`) is written once.
 struct FormField: Encodable, Sendable {
     enum Kind: String, Encodable, Sendable {
-        case text, textarea, number, date, time, month, select, checkbox, password
+        case text, textarea, number, date, time, month, select, checkbox, password, file
         /// Several boxes under one heading (`options`), each its own name.
         case checkboxes
         /// Shown, not changed (a team leader's village).

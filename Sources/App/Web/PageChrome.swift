@@ -9,8 +9,9 @@ struct PageChrome: Encodable {
         var role: String
         /// The audit log, for the accounts that read it.
         var auditHref: String? = nil
-        /// The accounts, for the admin.
+        /// The accounts and a locality's setup, for the admin.
         var accountsHref: String? = nil
+        var setupHref: String? = nil
     }
 
     var lang: String
@@ -38,7 +39,8 @@ extension PageChrome {
             account = Account(displayName: user.displayName, username: user.username,
                               role: request.t("role.\(user.role.rawValue)"),
                               auditHref: Permissions.isCommittee(user.role) ? SiteURL.audit(query: [:]).path : nil,
-                              accountsHref: user.role == .admin ? SiteURL.accounts(AccountQuery()).path : nil)
+                              accountsHref: user.role == .admin ? SiteURL.accounts(AccountQuery()).path : nil,
+                              setupHref: user.role == .admin ? SiteURL.setup.path : nil)
         }
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue

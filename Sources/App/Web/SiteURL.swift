@@ -38,6 +38,8 @@ enum SiteURL: Sendable, Equatable {
     /// The admin's list of accounts, filtered.
     case accounts(AccountQuery)
     case newAccount
+    /// The admin's page for starting a locality.
+    case setup
     case adminAccount(String)
     case accountDisable(String)
     case accountEnable(String)
@@ -89,6 +91,7 @@ enum SiteURL: Sendable, Equatable {
         case .accounts(let q):
             "/admin/accounts" + Self.query(["q": q.text, "role": q.role, "state": q.state, "page": q.page > 1 ? String(q.page) : nil])
         case .newAccount: "/admin/accounts/new"
+        case .setup: "/admin/setup"
         case .adminAccount(let id): "/admin/accounts/" + Self.segment(id)
         case .accountDisable(let id): "/admin/accounts/" + Self.segment(id) + "/disable"
         case .accountEnable(let id): "/admin/accounts/" + Self.segment(id) + "/enable"

@@ -29,10 +29,14 @@ enum LocalitySetup {
     /// The area's code (a province or commune of today, or a unit that ended, standing for what its communes
     /// became); `plan`, a plan file's text.
     static func run(area code: String, plan: String?, resources: String, actor: String, today: LocalDate, on db: any Database) async throws -> Report {
+        // A plan with a mistake, or a code no unit has, changes nothing: checked before anything is stored.
+        if let plan { _ = try PlanLoader.load(yaml: plan) }
         var graph = try await UnitService.graph(on: db)
         var catalogue: CatalogueService.Report?
         if graph.unit(code: code, on: today) == nil {
-            catalogue = try await CatalogueService.apply(try CatalogueService.read(resources: resources), actor: actor, on: db)
+            let national = try CatalogueService.read(resources: resources)
+            guard (national.before + national.after).contains(where: { $0.code == code }) else { throw AppError.notFound("error.unitNotFound") }
+            catalogue = try await CatalogueService.apply(national, actor: actor, on: db)
             graph = try await UnitService.graph(on: db)
         }
         guard let area = graph.unit(code: code, on: today) else { throw AppError.notFound("error.unitNotFound") }
