@@ -105,6 +105,23 @@ struct MemberImportWebTests {
         }
     }
 
+    @Test("A file larger than the first read, over a real socket: the form's token is read from the whole body")
+    func largeUpload() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            officer.method = .running(hostname: "127.0.0.1", port: 18_377)
+            // 1,000 members: a file of some 60 kB, which arrives in several pieces.
+            let file = (["village,full_name,role,phone,joined_on,left_on"] + (1...1000).map { "Vàng Danh 3,Nguyễn Văn Thành \($0),tổ viên,,2025-08-01," })
+                .joined(separator: "\n")
+            try await uploadFile(app, officer, "/members/import", file, fields: ["unit": DemoUnits.ward2025("Vàng Danh").uuidString]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Tệp hợp lệ: 1.000 người thêm mới, 0 người cập nhật."))
+            }
+        }
+    }
+
     @Test("Only those who write a commune's data, for a commune they write")
     func scope() async throws {
         try await withApp { app in

@@ -457,7 +457,7 @@ func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: D
     buffer.writeString("\r\n--\(boundary)--\r\n")
     var headers = browser.cookieHeader
     headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-    try await app.testing().test(.POST, path, headers: headers, body: buffer) { res in
+    try await app.testing(method: browser.method).test(.POST, path, headers: headers, body: buffer) { res in
         browser.keep(res)
         try await check(res)
     }

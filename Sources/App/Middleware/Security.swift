@@ -49,8 +49,13 @@ enum CSRF {
 
     struct TokenKey: StorageKey { typealias Value = String }
 
-    static func check(_ request: Request) throws {
+    static func check(_ request: Request) async throws {
         struct Form: Decodable { var _csrf: String? }
+        // A body larger than the first read (a file upload) is still arriving: the token is in it, so it is read
+        // whole first, up to the limit every route has.
+        if request.body.data == nil {
+            _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+        }
         let sent = (try? request.content.decode(Form.self))?._csrf ?? ""
         let expected = request.cookies[cookie]?.string ?? ""
         guard !expected.isEmpty, sent.utf8.count == expected.utf8.count,
@@ -71,7 +76,7 @@ extension Data {
 struct CSRFMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method != .GET && request.method != .HEAD {
-            try CSRF.check(request)
+            try await CSRF.check(request)
         }
         let response = try await next.respond(to: request)
         if let made = request.storage[CSRF.TokenKey.self] {

@@ -63,6 +63,11 @@ struct CommuneImportPage: Encodable {
             summary: ready ? preview?.summary : nil, text: ready ? text : nil, previewed: preview != nil, error: error)
     }
 
+    /// Counts as the page writes numbers (1.000).
+    static func counted(_ counts: [String: String], _ t: Translator) -> [String: String] {
+        counts.mapValues { Int($0).map { t.count($0) } ?? $0 }
+    }
+
     static func members(_ checked: MemberImportService.Checked, text t: Translator) -> Preview {
         Preview(columns: ["members.village", "members.name", "members.role", "members.phone", "members.joined", "members.left", "members.change"].map { t($0) },
                 rows: checked.rows.map { item in
@@ -71,7 +76,7 @@ struct CommuneImportPage: Encodable {
                                                      t(item.existing == nil ? "members.new" : "members.updated")])
                 },
                 problems: checked.problems,
-                summary: t("members.summary", checked.counts))
+                summary: t("members.summary", counted(checked.counts, t)))
     }
 
     static func villages(_ checked: VillageImportService.Checked, graph: UnitGraph, text t: Translator) -> Preview {
@@ -87,7 +92,7 @@ struct CommuneImportPage: Encodable {
                                                             item.row.households.map { t.count($0) } ?? "", change])
                 },
                 problems: checked.problems,
-                summary: t(checked.moved > 0 ? "villages.summaryMoves" : "villages.summary", checked.counts))
+                summary: t(checked.moved > 0 ? "villages.summaryMoves" : "villages.summary", counted(checked.counts, t)))
     }
 }
 

@@ -78,7 +78,7 @@ enum LocalitySetup {
         }
         let withTeams = villageIDs.isEmpty ? 0 : Set(try await Team.query(on: db).filter(\.$village.$id ~~ villageIDs).all().map(\.$village.id)).count
         return Report(area: area, communes: communes, catalogue: catalogue, plan: planReport, accounts: accounts,
-                      withoutVillages: withoutVillages, withoutPopulation: communes.filter { $0.population == nil },
+                      withoutVillages: withoutVillages, withoutPopulation: communes.filter { Participation.population(of: $0, graph: graph) == nil },
                       villagesWithoutTeams: villageIDs.count - withTeams)
     }
 }
