@@ -64,6 +64,43 @@ struct RecordsAPITests {
         }
     }
 
+    @Test("Results carry an ETag: 304 while nothing changed, a new tag after a record, another for another question")
+    func entityTags() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let officer = try await issueToken(app, "ca.vangdanh")
+            let results = "/api/v1/movements/uong-bi-2024-2025/phases/dot-1/results?unit=06808&asOf=2025-02-03"
+            func get(_ path: String, _ headers: HTTPHeaders = [:]) async throws -> (HTTPStatus, String?, Int) {
+                var out: (HTTPStatus, String?, Int) = (.ok, nil, 0)
+                var all = headers
+                all.add(name: .authorization, value: "Bearer \(officer)")
+                try await app.testing().test(.GET, path, headers: all) { res in
+                    out = (res.status, res.headers.first(name: .eTag), res.body.readableBytes)
+                }
+                return out
+            }
+            let (status, tag, size) = try await get(results)
+            let first = try #require(tag)
+            #expect(status == .ok && first.hasPrefix("W/\"") && first.count == 28 && size > 0)
+            // The same question again, with the tag: nothing built, nothing sent. Weak or strong, in a list, or `*`.
+            for header in [first, String(first.dropFirst(2)), "\"other\", \(first)", "*"] {
+                let (again, sameTag, empty) = try await get(results, ["If-None-Match": header])
+                #expect(again == .notModified && sameTag == first && empty == 0, "\(header)")
+            }
+            #expect(try await get(results, ["If-None-Match": "W/\"other\""]).0 == .ok)
+            // Another question, another tag: another unit, day or language.
+            #expect(try await get(results.replacingOccurrences(of: "06808", with: "06817")).1 != first)
+            #expect(try await get(results.replacingOccurrences(of: "2025-02-03", with: "2025-02-04")).1 != first)
+            #expect(try await get(results, ["Accept-Language": "en"]).1 != first)
+            // A record changes the data: the old tag no longer matches, and the new answer has its own.
+            try await send(app, .POST, "/api/v1/records", token: officer,
+                           ["kind": "information_source", "unit": "06808", "date": "2024-12-01",
+                            "category": "social_order", "origin": "people"]) { #expect($0.status == .created) }
+            let (after, newTag, _) = try await get(results, ["If-None-Match": first])
+            #expect(after == .ok && newTag != nil && newTag != first)
+        }
+    }
+
     @Test("Bad input: every field's message at once, and nothing stored")
     func validation() async throws {
         try await withApp { app in

@@ -90,11 +90,25 @@ struct ResultsAPI: RouteCollection {
         return (movement, plan, phase)
     }
 
-    @Sendable func results(req: Request) async throws -> ResultsJSON {
+    /// The answer carries an entity tag made of what was asked and the data's version (`ResultsCache.Version`): a
+    /// client that sends it back gets 304 until something changes, and nothing is computed or encoded for it.
+    @Sendable func results(req: Request) async throws -> Response {
         _ = try req.requireUser()
         let (movement, plan, phase) = try await Self.movementAndPhase(req)
         let asOf = try UnitsAPI.dateParameter(req, name: "asOf") ?? VietnamTime.localDate(of: Date())
         let structureDate = try UnitsAPI.dateParameter(req, name: "structureDate")
+        let unitKey = try? req.query.get(String.self, at: "unit")
+        let version = try await ResultsCache.version(on: req.db)
+        let tag = EntityTag.make([try movement.requireID().uuidString, plan.id, phase.id, asOf.iso, structureDate?.iso ?? "", unitKey ?? "",
+                                  req.language.rawValue, String(version.audit), String(version.structure)])
+        return try await EntityTag.answer(req, tag: tag) {
+            try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: unitKey)
+                .encodeResponse(for: req)
+        }
+    }
+
+    func build(_ req: Request, movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
+               unitKey: String?) async throws -> ResultsJSON {
         let graph = try await req.unitGraph()
         let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
                                                        structureDate: structureDate, graph: graph, on: req.db, cache: req.application.resultsCache)
@@ -102,7 +116,7 @@ struct ResultsAPI: RouteCollection {
         var rollup: UnitResultJSON?
         let months = results.window.monthsSoFar
         let states = try await MonthReviewService.states(communes: units.map(\.unit.id), months: months, on: req.db)
-        if let key = try? req.query.get(String.self, at: "unit") {
+        if let key = unitKey {
             guard let unit = UnitService.find(key, on: results.structureDate, in: graph) else {
                 throw AppError.notFound("error.unitNotFound")
             }
