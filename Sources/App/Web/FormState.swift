@@ -13,8 +13,13 @@ struct FormState: Encodable, Sendable, Equatable {
 
     /// The form with the message keys of an `AppError` translated.
     init(values: [String: String], errorKeys: [String: String], translator t: Translator) {
+        self.init(values: values, errors: errorKeys.mapValues { t($0) }, translator: t)
+    }
+
+    /// The form with its messages as said (some need arguments), and the count of them above.
+    init(values: [String: String], errors: [String: String], translator t: Translator) {
         self.values = values
-        errors = errorKeys.mapValues { t($0) }
+        self.errors = errors
         if !errors.isEmpty { message = t("form.fix", ["count": String(errors.count)]) }
     }
 

@@ -99,13 +99,14 @@ struct SetupWebController: RouteCollection {
         // No code is this long: a longer one is not found, and is not echoed whole.
         let area = String((input.area ?? "").trimmingCharacters(in: .whitespaces).prefix(40))
         var errors: [String: String] = [:]
-        if area.isEmpty { errors["area"] = "setup.areaRequired" }
+        if area.isEmpty { errors["area"] = t("setup.areaRequired") }
         var planText: String?
         if let file = input.plan, file.data.readableBytes > 0 {
-            if let text = String(bytes: file.data.readableBytesView, encoding: .utf8), !text.contains("\u{0}") { planText = text } else { errors["plan"] = "setup.planUnreadable" }
+            if let text = String(bytes: file.data.readableBytesView, encoding: .utf8), !text.contains("\u{0}") { planText = text } else { errors["plan"] = t("setup.planUnreadable") }
         }
+        /// The form again with each field's message (already said).
         func refuse(_ errors: [String: String], problems: [String] = []) async throws -> Response {
-            let form = FormState(values: ["area": area], errorKeys: errors, translator: t)
+            let form = FormState(values: ["area": area], errors: errors, translator: t)
             return try await render(req, SetupPage.build(form: form, planProblems: problems, page: PageChrome(request: req, title: t("setup.title")), text: t),
                                     status: .unprocessableEntity)
         }
@@ -115,13 +116,9 @@ struct SetupWebController: RouteCollection {
             report = try await LocalitySetup.run(area: area, plan: planText, resources: req.application.config.resourcesDirectory,
                                                  actor: admin.username, today: VietnamTime.localDate(of: Date()), on: req.db)
         } catch let error as AppError where error.status == .notFound || error.key == "setup.noCommunes" {
-            var form = FormState(values: ["area": area])
-            form.errors["area"] = error.key == "setup.noCommunes" ? t(error.key, error.arguments) : t("setup.areaNotFound", ["code": area])
-            form.message = t("form.fix", ["count": "1"])
-            return try await render(req, SetupPage.build(form: form, page: PageChrome(request: req, title: t("setup.title")), text: t),
-                                    status: .unprocessableEntity)
+            return try await refuse(["area": error.key == "setup.noCommunes" ? t(error.key, error.arguments) : t("setup.areaNotFound", ["code": area])])
         } catch let error as PlanValidationError {
-            return try await refuse(["plan": "setup.planRefused"], problems: error.problems.map { p in
+            return try await refuse(["plan": t("setup.planRefused")], problems: error.problems.map { p in
                 t("setup.planProblem", ["line": String(p.line), "column": String(p.column), "message": t(p.key, p.arguments)])
             })
         }
