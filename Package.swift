@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
+        // The system's zlib, for gzip answers made of pieces compressed one by one (`Gzip`).
+        .systemLibrary(name: "ThiDuaZlib", path: "Sources/ThiDuaZlib"),
         .target(
             name: "ThiDuaCore",
             dependencies: [.product(name: "Yams", package: "Yams")],
@@ -35,6 +37,7 @@ let package = Package(
             name: "App",
             dependencies: [
                 "ThiDuaCore",
+                "ThiDuaZlib",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -60,6 +63,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "App",
+                "ThiDuaZlib",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

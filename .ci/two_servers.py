@@ -1,5 +1,5 @@
-"""Two ThiĐua servers on one PostgreSQL database: a session, a token, a sign-in lock, a record and a structure
-change made through one (or by the command line) are seen through the other at once.
+"""Two ThiĐua servers on one PostgreSQL database: a session, a token, a sign-in lock, a record, the results each
+keeps and a structure change made through one (or by the command line) are seen through the other at once.
 
 Usage: two_servers.py URL_A URL_B PASSWORD THIDUA_BINARY  (DATABASE_URL set for the binary)"""
 import http.cookiejar
@@ -78,6 +78,25 @@ assert status == 200 and headers["etag"] != tag, status
 after = json.loads(body)["units"][0]["targets"][0]["numerator"]
 assert after == before + 1, (before, after)
 print(f"a record written through A counts at once through B ({before:g} → {after:g} tips)")
+
+# Both servers keep the whole phase's results; a record written through B moves A's kept results at its next read.
+whole = "/api/v1/movements/uong-bi-2024-2025/phases/dot-1/results?asOf=2025-02-03"
+
+
+def kept_tips(base):
+    status, _, body = call("GET", base + whole, headers=auth)
+    assert status == 200, status
+    unit = next(u for u in json.loads(body)["units"] if u["unit"]["code"] == "06808")
+    return unit["targets"][0]["numerator"]
+
+
+first = kept_tips(A)
+assert kept_tips(B) == first and kept_tips(A) == first
+status, _, body = call("POST", B + "/api/v1/records", {"kind": "information_source", "unit": "06808", "date": "2024-12-02",
+                                                      "category": "social_order", "origin": "people"}, headers=auth)
+assert status == 201, (status, body)
+assert kept_tips(A) == first + 1 and kept_tips(B) == first + 1, (first, kept_tips(A), kept_tips(B))
+print(f"a record written through B moves the results A keeps at its next read ({first:g} → {first + 1:g})")
 
 # Five wrong passwords through A lock the account through B too.
 for _ in range(5):

@@ -50,7 +50,8 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.routes.defaultMaxBodySize = "1mb"
     app.http.server.configuration.shutdownTimeout = .seconds(5)
     app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
-    app.resultsCache = ResultsCache()
+    app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
+    app.resultsBodies = ResultsBodies()
 
     app.asyncCommands.use(DemoServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(MigrateCommand(), as: "migrate")

@@ -26,6 +26,7 @@ func migrationList() -> [any Migration] {
         CreateMonthReviews(),
         AddAccountSecurity(),
         CreatePublishedPhases(),
+        CreateKeptFacts(),
     ]
 }
 

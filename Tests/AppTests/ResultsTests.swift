@@ -31,15 +31,7 @@ struct Fixture {
     @discardableResult
     func record(_ kind: RecordKind, _ commune: UUID, _ date: String, village: UUID? = nil,
                 _ set: (Record) -> Void = { _ in }) async throws -> Record {
-        let r = Record()
-        r.kind = kind.rawValue
-        r.communeID = commune
-        r.villageID = village
-        r.occurredOn = date
-        r.createdBy = admin
-        set(r)
-        try await r.create(on: app.db)
-        return r
+        try await storeRecord(app.db, kind, commune: commune, village: village, on: date, by: admin, set)
     }
 
     func tip(_ commune: UUID, _ date: String, _ origin: String, category: String = "social_order", village: UUID? = nil) async throws {
@@ -387,13 +379,14 @@ func issueToken(_ app: Application, _ username: String) async throws -> String {
 
 @Suite("Results kept while nothing changes")
 struct ResultsCacheTests {
-    @Test("Computed once for the same phase and day; a record, a structure change or another day computes afresh")
+    @Test("Computed once for the same phase and day; a record recomputes its commune alone, a structure change or another day everything")
     func kept() async throws {
         try await withApp { app in
             try await loadDemo(app)
             let cache = try #require(app.resultsCache)
             let token = try await issueToken(app, "thuongtruc")
             let ward = DemoUnits.ward2025("Vàng Danh")
+            func answers() -> [Int] { [cache.answers(.kept), cache.answers(.updated), cache.answers(.stored), cache.answers(.computed)] }
             func tips() async throws -> Double? {
                 var value: Double?
                 try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results?asOf=2025-08-20", token: token) { res in
@@ -403,25 +396,27 @@ struct ResultsCacheTests {
                 return value
             }
             let before = try await tips()
-            #expect(cache.count == 1 && cache.hits == 0)
+            #expect(cache.count == 1 && answers() == [0, 0, 0, 1])
+            // The same answer again is the bytes kept: nothing is computed or encoded.
+            let parts = try #require(app.resultsBodies).encodedParts
             #expect(try await tips() == before)
-            #expect(cache.hits == 1)
-            // A write is seen by the very next request: its audit entry moves the version.
+            #expect(answers() == [0, 0, 0, 1] && app.resultsBodies?.encodedParts == parts)
+            // A write is seen by the very next request, which recomputes the ward's facts alone.
             try await send(app, .POST, "/api/v1/records", token: token,
                            ["kind": "information_source", "unit": ward.uuidString, "date": "2025-08-05", "category": "social_order", "origin": "people"]) {
                 #expect($0.status == .created)
             }
             #expect(try await tips() == (before ?? 0) + 1)
-            #expect(cache.hits == 1 && cache.count == 1)
+            #expect(answers() == [0, 1, 0, 1] && cache.count == 1)
             // Another day is another answer; both are kept.
             try await send(app, .GET, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/results?asOf=2025-08-10", token: token) {
                 #expect($0.status == .ok)
             }
-            #expect(cache.count == 2)
+            #expect(cache.count == 2 && answers() == [0, 1, 0, 2])
             // A change to the structure, written straight to the database (no audit entry), moves its version.
             try await Unit(UnitInfo(level: .village, kind: "khu", name: "Mới", validFrom: LocalDate(iso: "2025-08-01")!), sample: false).create(on: app.db)
             _ = try await tips()
-            #expect(cache.hits == 1)
+            #expect(answers() == [0, 1, 0, 3])
         }
     }
 }

@@ -4,6 +4,7 @@ import SQLKit
 import Testing
 import Vapor
 import VaporTesting
+import ThiDuaCore
 @testable import App
 
 /// The repository's Resources folder.
@@ -125,4 +126,19 @@ func problem(_ res: TestingHTTPResponse) throws -> Problem {
 /// An error with its full description, for the test report.
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+/// A record stored straight in the database, as the tests make them: its kind, place and day, and what `set` adds.
+@discardableResult
+func storeRecord(_ db: any Database, _ kind: RecordKind, commune: UUID, village: UUID? = nil, on day: String, by author: UUID,
+                 _ set: (Record) -> Void = { _ in }) async throws -> Record {
+    let r = Record()
+    r.kind = kind.rawValue
+    r.communeID = commune
+    r.villageID = village
+    r.occurredOn = day
+    r.createdBy = author
+    set(r)
+    try await r.create(on: db)
+    return r
 }

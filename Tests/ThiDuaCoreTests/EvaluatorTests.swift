@@ -106,6 +106,31 @@ struct EvaluatorTests {
         #expect(ranked.map(\.total) == [30, 20, 12.5, 12.5, 0])
     }
 
+    @Test("Evaluated again for the units whose facts changed: the same as everyone afresh, ranks moved for all")
+    func reevaluate() {
+        let units = [
+            facts("E", n: 1, d: 2, now: 3, before: 3), // 12.5
+            facts("A", n: 4, d: 5, now: 2, before: 3), // 30
+            facts("D", n: 0, d: 0, now: nil, before: nil), // 0
+            facts("B", n: 1, d: 2, now: 3, before: 3), // 12.5
+            facts("C", n: 5, d: 5, now: 9, before: 3), // 20
+        ]
+        let before = Evaluator.evaluate(plan: plan, window: ended, units: units)
+        // D's tips come in (5 of 5 from the people, accidents down from 3 to 2): 30 points, tied with A, named after
+        // it. E's tips are all from the people now: 20 points, tied with C (one target met each), named after it.
+        var d = facts("D", n: 5, d: 5, now: 2, before: 3)
+        d.unit = units[2].unit
+        var e = facts("E", n: 2, d: 2, now: 3, before: 3)
+        e.unit = units[0].unit
+        let after = Evaluator.reevaluate(plan: plan, window: ended, previous: before, changed: [d, e])
+        let afresh = Evaluator.evaluate(plan: plan, window: ended, units: [e, units[1], d, units[3], units[4]])
+        #expect(after == afresh)
+        #expect(after.map(\.unit.name) == ["A", "D", "C", "E", "B"])
+        #expect(after.map(\.rank) == [1, 1, 3, 3, 5])
+        #expect(after.map(\.total) == [30, 30, 20, 20, 12.5])
+        #expect(Evaluator.reevaluate(plan: plan, window: ended, previous: before, changed: []) == before)
+    }
+
     @Test("Within a tie the name decides, as the formula says, even where the codes run the other way")
     func tieByNameNotCode() {
         var bSon = facts("x", n: 1, d: 2, now: 3, before: 3)

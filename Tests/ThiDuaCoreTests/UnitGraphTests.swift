@@ -127,3 +127,31 @@ struct UnitGraphTests {
         #expect(UnitGraph.naturalCompare("Khu", "Khu 1") < 0)
     }
 }
+
+@Suite("The unit graph as one byte string")
+struct GraphSnapshotTests {
+    @Test("A snapshot reads back as the same graph; one cut short or of another format reads as none")
+    func roundTrip() throws {
+        let day = try #require(LocalDate(iso: "2025-07-01"))
+        let start = try #require(LocalDate(iso: "2020-01-01"))
+        let end = try #require(LocalDate(iso: "2025-06-30"))
+        let old = UnitInfo(code: "06808", level: .commune, kind: "phường", name: "Vàng Danh", population: 16_366, validFrom: start, validTo: end)
+        let new = UnitInfo(code: "06820", level: .commune, kind: "phường", name: "Vàng Danh", households: -3, validFrom: day)
+        let village = UnitInfo(level: .village, kind: "khu", name: "Khu 1 — Đồng Lá", validFrom: start)
+        let graph = UnitGraph(units: [old, new, village],
+                              links: [ParentLink(unitID: village.id, parentID: old.id, validFrom: village.validFrom, validTo: old.validTo),
+                                      ParentLink(unitID: village.id, parentID: new.id, validFrom: day)],
+                              successions: [Succession(predecessorID: old.id, successorID: new.id, effective: day, whole: true, note: "NQ 1686")])
+        let bytes = graph.snapshot()
+        let read = try #require(UnitGraph(snapshot: bytes))
+        #expect(read.units == graph.units)
+        #expect(read.links == graph.links)
+        #expect(read.successions == graph.successions)
+        #expect(read.snapshot() == bytes)
+        #expect(read.villages(of: new.id, on: day).map(\.name) == ["Khu 1 — Đồng Lá"])
+        #expect(UnitGraph(snapshot: Array(bytes.dropLast())) == nil)
+        #expect(UnitGraph(snapshot: [2] + bytes.dropFirst()) == nil)
+        #expect(UnitGraph(snapshot: []) == nil)
+        #expect(UnitGraph(snapshot: UnitGraph(units: [], links: [], successions: []).snapshot())?.units.isEmpty == true)
+    }
+}

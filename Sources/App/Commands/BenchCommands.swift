@@ -288,22 +288,12 @@ struct BenchResultsCommand: AsyncCommand {
     }
 
     var help: String {
-        "Times the results of one phase for every commune (facts, evaluation; the unit graph from the cache, and also read afresh) and, in the same run, the floor: one hand-written SQL query counting the phase's records grouped by commune. Prints medians, their ratio and peak memory."
+        "Times the results of one phase for every commune (computed whole; kept and brought up to date after one record is written; read from the stored facts after a cold start; the unit graph read afresh) and, in the same run, the floor: one hand-written SQL query counting the phase's records grouped by commune; then the rate of single-row durable writes to the records (with the totals and kept results' changes the triggers keep) against a table of the same shape with none. Prints medians, ratios and peak memory. The records written are removed."
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        let all = try await PlanService.movements(on: app.db)
-        guard let (movement, plan) = signature.plan.flatMap({ key in all.first { $0.1.id == key } })
-                ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first else {
-            context.complain(app.localizer.text("cli.bench.noMovement", app.config.defaultLanguage))
-            throw ExitCode.failure
-        }
-        guard let phase = signature.phase.map({ plan.phase(id: $0) }) ?? plan.phases.last else {
-            context.complain(app.localizer.text("error.phaseNotFound", app.config.defaultLanguage,
-                                                ["phases": plan.phases.map(\.id).joined(separator: ", ")]))
-            throw ExitCode.failure
-        }
+        let (movement, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: signature.phase, context: context)
         guard let sql = app.db as? any SQLDatabase else { return }
         let runs = max(1, min(signature.runs ?? 5, 50))
         struct Count: Decodable { var n: Int }
@@ -312,11 +302,23 @@ struct BenchResultsCommand: AsyncCommand {
         var graphTimes: [Duration] = [], resultTimes: [Duration] = [], floorTimes: [Duration] = []
         var communes = 0
         struct FloorRow: Decodable { var commune_id: UUID; var n: Int }
+        var keptTimes: [Duration] = [], coldTimes: [Duration] = [], tableTimes: [Duration] = []
+        let author = try await User.query(on: app.db).first()?.requireID() ?? UUID()
+        var written: [UUID] = []
+        // What the server keeps: computed once here, then brought up to date after each write.
+        let cache = ResultsCache(graphs: UnitGraphCache())
+        let warmGraph = try await app.unitGraph()
+        let participants = Participation.participants(plan: plan, structureDate: phase.end, graph: warmGraph)
+        _ = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end, structureDate: nil,
+                                             graph: warmGraph, on: app.db, cache: cache)
         for run in 0...runs {
-            // The unit graph as read after a start or a change to the structure…
+            // The unit graph read from its tables (after a change to the structure), then as a server starting
+            // after that reads it (the snapshot stored by the first read)…
+            let tables = clock.now
+            _ = try await UnitService.read(on: app.db)
             let t0 = clock.now
             _ = try await UnitService.graph(on: app.db)
-            // …and a request's path: the structure version checked against the cache, then the results.
+            // …and the results computed whole: the structure version checked against the cache, then every fact.
             let t1 = clock.now
             let graph = try await app.unitGraph()
             let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end,
@@ -325,12 +327,30 @@ struct BenchResultsCommand: AsyncCommand {
             let floor = try await sql.raw("SELECT commune_id, COUNT(*) AS n FROM records WHERE occurred_on >= \(bind: phase.start.iso) AND occurred_on <= \(bind: phase.end.iso) GROUP BY commune_id")
                 .all(decoding: FloorRow.self)
             let t3 = clock.now
+            // One record written, then the kept results brought up to date, as the next request would.
+            if !participants.isEmpty {
+                let id = UUID()
+                try await Self.insert(id: id, into: "records", commune: participants[(run * 7919) % participants.count].id,
+                                      day: phase.start, author: author, on: sql)
+                written.append(id)
+            }
+            let t4 = clock.now
+            _ = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end, structureDate: nil,
+                                                 graph: graph, on: app.db, cache: cache)
+            let t5 = clock.now
+            // A server starting cold: the graph read, the stored facts read and brought up to date.
+            _ = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end, structureDate: nil,
+                                                 graph: graph, on: app.db, cache: ResultsCache(graphs: UnitGraphCache()))
+            let t6 = clock.now
             communes = results.units.count
             _ = floor.count
             if run > 0 {
                 graphTimes.append(t1 - t0)
+                tableTimes.append(t0 - tables)
                 resultTimes.append(t2 - t1)
                 floorTimes.append(t3 - t2)
+                keptTimes.append(t5 - t4)
+                coldTimes.append(t6 - t5)
             }
         }
         func median(_ xs: [Duration]) -> Double {
@@ -338,22 +358,111 @@ struct BenchResultsCommand: AsyncCommand {
             let d = s[s.count / 2]
             return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         }
+        // Writes: one record per transaction, durable before the next, with the triggers' derived data and without.
+        let writes = 200
+        let plainTable = "bench_plain_records"
+        try await Self.createPlainCopy(plainTable, on: sql)
+        var rates: [Double] = []
+        for table in ["records", plainTable] {
+            let start = clock.now
+            for i in 0..<writes {
+                let id = UUID()
+                try await Self.insert(id: id, into: table, commune: participants.isEmpty ? UUID() : participants[(i * 7919) % participants.count].id,
+                                      day: phase.start, author: author, on: sql)
+                if table == "records" { written.append(id) }
+            }
+            let elapsed = clock.now - start
+            rates.append(Double(writes) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        }
+        try await sql.raw("DROP TABLE \(unsafeRaw: plainTable)").run()
+        for first in stride(from: 0, to: written.count, by: 500) {
+            try await sql.raw("DELETE FROM records WHERE id IN (\(binds: Array(written[first..<min(first + 500, written.count)])))").run()
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         let peakMiB = Double(usage.ru_maxrss) / 1024
         let (g, r, f) = (median(graphTimes), median(resultTimes), median(floorTimes))
+        let (k, c) = (median(keptTimes), median(coldTimes))
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
         context.say("plan \(plan.id), phase \(phase.id), \(database), \(communes) communes, \(records) records, \(runs) runs (medians)")
-        context.say(String(format: "results %.3f s (unit graph from the cache), floor %.3f s; results ÷ floor %.2f×; unit graph read afresh %.3f s; peak memory %.0f MiB",
-                           r, f, r / f, g, peakMiB))
-        context.say(String(format: "| %@ | %@ | %d | %d | %.3f | %.3f | %.2f× | %.3f | %.0f MiB |",
-                           plan.id, database, communes, records, r, f, r / f, g, peakMiB))
+        let t = median(tableTimes)
+        context.say(String(format: "results computed whole %.3f s (unit graph from the cache), floor %.3f s; whole ÷ floor %.2f×; unit graph read afresh %.3f s (from its tables %.3f s); peak memory %.0f MiB",
+                           r, f, r / f, g, t, peakMiB))
+        context.say(String(format: "results kept, after one record written: %.4f s (%.3f× the floor); cold start (graph read, stored facts brought up to date): %.3f s",
+                           k, k / f, c))
+        context.say(String(format: "durable single-row writes: %.0f/s to records with the totals and kept results' changes, %.0f/s to a table of the same shape with none: %.2f×",
+                           rates[0], rates[1], rates[0] / rates[1]))
+        context.say(String(format: "| %@ | %@ | %d | %d | %.3f | %.3f | %.2f× | %.4f | %.3f× | %.3f | %.3f (%.3f) | %.0f / %.0f (%.2f×) | %.0f MiB |",
+                           plan.id, database, communes, records, r, f, r / f, k, k / f, c, g, t, rates[0], rates[1], rates[0] / rates[1], peakMiB))
+    }
+
+    /// A record as the API stores one: an information source from the people.
+    static func insert(id: UUID, into table: String, commune: UUID, day: LocalDate, author: UUID, on sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            INSERT INTO \(unsafeRaw: table) (id, created_by, kind, commune_id, occurred_on, category, origin, status, created_at, updated_at)
+            VALUES (\(bind: id), \(bind: author), 'information_source', \(bind: commune), \(bind: day.iso), 'social_order', 'people', 'received',
+                    \(bind: Date()), \(bind: Date()))
+            """).run()
+    }
+
+    /// A table with the records' columns and indexes and no triggers: what a write costs with no derived data.
+    static func createPlainCopy(_ name: String, on sql: any SQLDatabase) async throws {
+        try await sql.raw("DROP TABLE IF EXISTS \(unsafeRaw: name)").run()
+        if SQLDialect(sql) == .postgres {
+            try await sql.raw("CREATE TABLE \(unsafeRaw: name) (LIKE records INCLUDING DEFAULTS INCLUDING INDEXES)").run()
+            return
+        }
+        try await sql.raw("CREATE TABLE \(unsafeRaw: name) AS SELECT * FROM records WHERE 0").run()
+        struct IndexSQL: Decodable { var sql: String }
+        for index in try await sql.raw("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL")
+            .all(decoding: IndexSQL.self) {
+            // The same index on the copy: its name and table changed, nothing else.
+            let pattern = try NSRegularExpression(pattern: #"^CREATE (UNIQUE )?INDEX "?(\w+)"? ON "?records"? "#)
+            let renamed = pattern.stringByReplacingMatches(in: index.sql, range: NSRange(index.sql.startIndex..., in: index.sql),
+                                                           withTemplate: "CREATE $1INDEX \"\(name)_$2\" ON \"\(name)\" ")
+            try await sql.raw(SQLQueryString(renamed)).run()
+        }
+    }
+}
+
+/// What every benchmark starts from: bench-data's movement and its account.
+enum BenchSetup {
+    /// The movement named, else the first whose id starts with `bench-`, else the first; its phase named, else the
+    /// last. Said in the operator's language when there is none.
+    static func movement(plan key: String?, phase phaseID: String?, context: CommandContext) async throws -> (Movement, Plan, Phase) {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        let all = try await PlanService.movements(on: app.db)
+        guard let (movement, plan) = key.flatMap({ key in all.first { $0.1.id == key } })
+                ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first else {
+            context.complain(app.localizer.text("cli.bench.noMovement", lang))
+            throw ExitCode.failure
+        }
+        guard let phase = phaseID.map({ plan.phase(id: $0) }) ?? plan.phases.last else {
+            context.complain(app.localizer.text("error.phaseNotFound", lang, ["phases": plan.phases.map(\.id).joined(separator: ", ")]))
+            throw ExitCode.failure
+        }
+        return (movement, plan, phase)
+    }
+
+    /// A password for this run only on bench-data's account `bench`, which exists for this.
+    static func password(context: CommandContext) async throws -> String {
+        let app = context.application
+        guard let account = try await User.query(on: app.db).filter(\.$username == "bench").first() else {
+            context.complain(app.localizer.text("cli.bench.noAccount", app.config.defaultLanguage))
+            throw ExitCode.failure
+        }
+        let password = PasswordRules.oneTime()
+        account.passwordHash = try Bcrypt.hash(password)
+        account.mustChangePassword = false
+        try await account.update(on: app.db)
+        return password
     }
 }
 
 struct BenchCommands: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand()]
-    var help: String { "Benchmarks: thidua bench results, thidua bench pages." }
+    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand(), "live": BenchLiveCommand()]
+    var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live." }
 }
 
 /// A page the benchmark could not time, said in the operator's language.
@@ -397,21 +506,8 @@ struct BenchPagesCommand: AsyncCommand {
         let app = context.application
         let lang = app.config.defaultLanguage
         try await app.autoMigrate()
-        let all = try await PlanService.movements(on: app.db)
-        guard let (_, plan) = signature.plan.flatMap({ key in all.first { $0.1.id == key } })
-                ?? all.first(where: { $0.1.id.hasPrefix("bench-") }) ?? all.first, let phase = plan.phases.last else {
-            context.complain(app.localizer.text("cli.bench.noMovement", lang))
-            throw ExitCode.failure
-        }
-        guard let account = try await User.query(on: app.db).filter(\.$username == "bench").first() else {
-            context.complain(app.localizer.text("cli.bench.noAccount", lang))
-            throw ExitCode.failure
-        }
-        // A password for this run only; bench-data's account exists for this.
-        let password = PasswordRules.oneTime()
-        account.passwordHash = try Bcrypt.hash(password)
-        account.mustChangePassword = false
-        try await account.update(on: app.db)
+        let (_, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: nil, context: context)
+        let password = try await BenchSetup.password(context: context)
         let graph = try await app.unitGraph()
         guard let province = graph.units(at: .province, on: phase.end).sorted(by: UnitGraph.naturalOrder).first,
               let commune = graph.units(at: .commune, on: phase.end).filter({ graph.ancestor(of: $0.id, at: .province, on: phase.end) == province.id })

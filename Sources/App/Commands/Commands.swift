@@ -281,23 +281,35 @@ struct VerifyTotalsCommand: AsyncCommand {
     }
 
     var help: String {
-        "Checks the record totals the database keeps (by triggers) against a fresh count of the records. Exits 1 if they differ, unless --repair rebuilds them."
+        "Checks the record totals and the kept results (both kept as records change) against a fresh computation. Exits 1 if they differ, unless --repair rebuilds them."
     }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
+        var failed = false
         let (differing, records) = try await RecordTotals.differences(on: app.db)
         if differing == 0 {
             context.say(app.localizer.text("cli.totals.intact", lang, ["records": String(records)]))
-            return
-        }
-        guard signature.repair else {
+        } else if signature.repair {
+            try await RecordTotals.rebuild(on: app.db)
+            context.say(app.localizer.text("cli.totals.rebuilt", lang, ["count": String(differing), "records": String(records)]))
+        } else {
             context.complain(app.localizer.text("cli.totals.differ", lang, ["count": String(differing)]))
-            throw ExitCode.failure
+            failed = true
         }
-        try await RecordTotals.rebuild(on: app.db)
-        context.say(app.localizer.text("cli.totals.rebuilt", lang, ["count": String(differing), "records": String(records)]))
+        // After the totals: kept results rest on them.
+        let kept = try await KeptFactsStore.verify(repair: signature.repair, on: app.db)
+        let values = ["checked": String(kept.checked), "count": String(kept.differing), "stale": String(kept.stale)]
+        if kept.differing == 0 && !signature.repair {
+            context.say(app.localizer.text("cli.kept.intact", lang, values))
+        } else if signature.repair {
+            context.say(app.localizer.text("cli.kept.repaired", lang, values))
+        } else {
+            context.complain(app.localizer.text("cli.kept.differ", lang, values))
+            failed = true
+        }
+        if failed { throw ExitCode.failure }
     }
 }
 

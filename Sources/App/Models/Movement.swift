@@ -1,4 +1,5 @@
 import Fluent
+import NIOConcurrencyHelpers
 import Foundation
 import ThiDuaCore
 import Vapor
@@ -32,8 +33,17 @@ final class Movement: Model, @unchecked Sendable {
     }
 
     func plan() throws -> Plan {
-        try JSONDecoder().decode(Plan.self, from: Data(definition.utf8))
+        // Every request that names a movement reads its plan: decoded once per text, not once per request.
+        if let known = Self.decoded.withLockedValue({ $0[definition] }) { return known }
+        let plan = try JSONDecoder().decode(Plan.self, from: Data(definition.utf8))
+        Self.decoded.withLockedValue { kept in
+            if kept.count >= 16 { kept.removeAll() }
+            kept[definition] = plan
+        }
+        return plan
     }
+
+    private static let decoded = NIOLockedValueBox<[String: Plan]>([:])
 
     static func encode(_ plan: Plan) throws -> String {
         let encoder = JSONEncoder()

@@ -14,7 +14,7 @@ enum APIModels {
         var phases: [PhaseJSON]
     }
 
-    struct PhaseJSON: Vapor.Content {
+    struct PhaseJSON: Vapor.Content, Equatable {
         var id: String
         var name: String
         var start: String
@@ -107,7 +107,7 @@ enum APIModels {
         }
     }
 
-    struct GoalJSON: Codable, Sendable {
+    struct GoalJSON: Codable, Sendable, Equatable {
         var kind: String
         var value: Double?
 
@@ -120,7 +120,7 @@ enum APIModels {
         }
     }
 
-    struct UnitJSON: Vapor.Content {
+    struct UnitJSON: Vapor.Content, Equatable {
         var id: String
         var code: String?
         var level: String

@@ -108,6 +108,14 @@ public enum Evaluator {
         return rank(results)
     }
 
+    /// Results with some units' facts changed since: those units evaluated again, the rest as they were, everyone
+    /// ranked again. The same as evaluating everyone afresh, for the cost of the changed units.
+    public static func reevaluate(plan: Plan, window: EvaluationWindow, previous: [UnitResult], changed: [UnitFacts]) -> [UnitResult] {
+        var fresh: [UUID: UnitResult] = [:]
+        for facts in changed { fresh[facts.unit.id] = evaluateUnit(plan: plan, window: window, facts: facts) }
+        return rank(previous.map { fresh[$0.unit.id] ?? $0 })
+    }
+
     /// Ranks by total; equal totals share a rank. Within a tie the order is: more targets met, then the unit's name.
     public static func rank(_ results: [UnitResult]) -> [UnitResult] {
         let ordered = results.sorted { a, b in

@@ -9,7 +9,7 @@ public enum FactWindow: Hashable, Sendable, Codable {
 }
 
 /// One quantity the evaluation needs: a measure over a window.
-public struct FactKey: Hashable, Sendable {
+public struct FactKey: Hashable, Sendable, Codable {
     public let measure: Measure
     public let window: FactWindow
 
@@ -35,7 +35,7 @@ public struct FactValue: Hashable, Sendable, Codable {
 }
 
 /// Everything measured for one commune-level unit in one phase, as the app read it from the records.
-public struct UnitFacts: Sendable {
+public struct UnitFacts: Hashable, Sendable {
     public var unit: UnitInfo
     /// Residents, for per-1,000 indicators; nil when unknown.
     public var population: Int?

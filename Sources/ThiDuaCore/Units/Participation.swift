@@ -49,7 +49,7 @@ public enum Participation {
     }
 
     /// Where a record of a commune (and village, if known) counts in the structure of a day.
-    public struct StructureMap {
+    public struct StructureMap: Sendable {
         public let graph: UnitGraph
         public let structureDate: LocalDate
         public let participants: Set<UUID>

@@ -7,14 +7,14 @@ import Vapor
 struct ResultsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let signedIn = routes.grouped(BearerAuth())
-        // The gate comes before the token is looked up, so that a crowd turned away costs no database work.
-        routes.grouped(ComputeGateMiddleware(), BearerAuth())
-            .get("movements", ":movement", "phases", ":phase", "results", use: results)
+        // Gated within: an answer kept (or a 304) costs a token and a version read, and is never turned away; only
+        // building one waits for the gate.
+        signedIn.get("movements", ":movement", "phases", ":phase", "results", use: results)
         signedIn.put("movements", ":movement", "phases", ":phase", "assessments", use: assess)
         signedIn.put("movements", ":movement", "phases", ":phase", "adjustments", use: adjust)
     }
 
-    struct TargetJSON: Vapor.Content {
+    struct TargetJSON: Vapor.Content, Equatable {
         var targetId: String
         var contentId: String
         var value: Double?
@@ -34,7 +34,7 @@ struct ResultsAPI: RouteCollection {
         var communes: CommuneCount?
     }
 
-    struct UnitResultJSON: Vapor.Content {
+    struct UnitResultJSON: Vapor.Content, Equatable {
         var unit: APIModels.UnitJSON
         var rank: Int?
         var total: Double
@@ -52,7 +52,7 @@ struct ResultsAPI: RouteCollection {
         var targets: [TargetJSON]
     }
 
-    struct ResultsJSON: Vapor.Content {
+    struct ResultsJSON: Vapor.Content, Equatable {
         var movementId: String
         var phase: APIModels.PhaseJSON
         var structureDate: String
@@ -102,9 +102,36 @@ struct ResultsAPI: RouteCollection {
         let tag = EntityTag.make([try movement.requireID().uuidString, plan.id, phase.id, asOf.iso, structureDate?.iso ?? "", unitKey ?? "",
                                   req.language.rawValue, String(version.audit), String(version.structure)])
         return try await EntityTag.answer(req, tag: tag) {
-            try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: unitKey)
-                .encodeResponse(for: req)
+            // Every unit's answer is kept as bytes while nothing changes and built again from its units' parts.
+            guard unitKey == nil, let bodies = req.application.resultsBodies else {
+                return try await req.application.resultsGate.run {
+                    try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: unitKey)
+                        .encodeResponse(for: req)
+                }
+            }
+            let answer = try await bodies.body(tag: tag) {
+                try await req.application.resultsGate.run {
+                    let json = try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: nil)
+                    return try bodies.encode(json, tag: tag)
+                }
+            }
+            // The nation's answer is 8 MB as JSON, about a tenth of that as gzip.
+            if let gzip = answer.gzip, Gzip.accepted(by: req.headers) {
+                let response = Self.response(gzip)
+                response.headers.replaceOrAdd(name: .contentEncoding, value: "gzip")
+                response.headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
+                return response
+            }
+            let response = Self.response(answer.plain)
+            response.headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
+            return response
         }
+    }
+
+    static func response(_ body: ByteBuffer) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(buffer: body))
     }
 
     func build(_ req: Request, movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
@@ -114,8 +141,6 @@ struct ResultsAPI: RouteCollection {
                                                        structureDate: structureDate, graph: graph, on: req.db, cache: req.application.resultsCache)
         var units = results.units
         var rollup: UnitResultJSON?
-        let months = results.window.monthsSoFar
-        let states = try await MonthReviewService.states(communes: units.map(\.unit.id), months: months, on: req.db)
         if let key = unitKey {
             guard let unit = UnitService.find(key, on: results.structureDate, in: graph) else {
                 throw AppError.notFound("error.unitNotFound")
@@ -133,6 +158,9 @@ struct ResultsAPI: RouteCollection {
                 rollup = Self.json(r, population: population)
             }
         }
+        // The months' reviews of the units answered for alone.
+        let months = results.window.monthsSoFar
+        let states = try await MonthReviewService.states(communes: units.map(\.unit.id), months: months, on: req.db)
         return ResultsJSON(
             movementId: try movement.requireID().uuidString, phase: APIModels.phase(phase),
             structureDate: results.structureDate.iso, asOf: results.window.asOf.iso, elapsedDays: results.window.elapsedDays,

@@ -8,26 +8,105 @@ import ThiDuaCore
 /// Reads the stored records and figures into facts for the domain core, in the unit structure of a chosen day.
 enum ResultsService {
     struct Results: Sendable {
+        var movementID: UUID
         var plan: Plan
         var window: EvaluationWindow
         var structureDate: LocalDate
         var units: [UnitResult]
+        /// Every unit's facts, in the order of the participants.
+        var all: [UnitFacts]
         var facts: [UUID: UnitFacts]
+
+        /// The results of evaluating the facts.
+        init(movementID: UUID, plan: Plan, window: EvaluationWindow, structureDate: LocalDate, all: [UnitFacts]) {
+            self.movementID = movementID
+            self.plan = plan
+            self.window = window
+            self.structureDate = structureDate
+            self.all = all
+            units = Evaluator.evaluate(plan: plan, window: window, units: all)
+            facts = Dictionary(all.map { ($0.unit.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+
+        /// These results with some units' facts recomputed: those units evaluated again, everyone ranked again.
+        func updating(_ fresh: [UnitFacts], window: EvaluationWindow) -> Results {
+            var next = self
+            next.window = window
+            next.all = KeptFacts.merge(all, fresh: fresh)
+            next.units = Evaluator.reevaluate(plan: plan, window: window, previous: units, changed: fresh)
+            for f in fresh { next.facts[f.unit.id] = f }
+            return next
+        }
     }
 
-    /// Results of one phase for every commune-level unit of the movement; with a cache, the ones computed before
-    /// when nothing they rest on has changed since (`ResultsCache`).
+    /// Results of one phase for every commune-level unit of the movement; with a cache, kept between requests and
+    /// brought up to date by recomputing only the units whose data changed since (`ResultsCache`), or read from the
+    /// facts stored by an earlier computation (`KeptFactsStore`) when this process has none.
     static func results(movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
                         graph: UnitGraph, on db: any Database, cache: ResultsCache?) async throws -> Results {
-        guard let cache else {
+        guard let cache, db is any SQLDatabase else {
             return try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
         }
-        let key = ResultsCache.Key(movement: try movement.requireID(), phase: phase.id, asOf: asOf, structureDate: structureDate,
-                                   version: try await ResultsCache.version(on: db))
-        if let kept = cache.get(key) { return kept }
+        let movementID = try movement.requireID()
+        let window = EvaluationWindow(phase: phase, asOf: asOf)
+        let structure = structureDate ?? phase.end
+        let key = ResultsCache.Key(movement: movementID, phase: phase.id, asOf: window.asOf, structureDate: structure)
+        let version = try await ResultsCache.version(on: db)
+        // The graph as of the version just read or later: what is kept is never labelled newer than what it rests on.
+        let graph = try await UnitService.graph(on: db, cache: cache.graphs)
+        var base = cache.get(key).flatMap { $0.structure == version.structure && $0.plan == plan ? $0 : nil }
+        var source = ResultsCache.Source.kept
+        if base == nil {
+            base = try await KeptFactsStore.read(key, plan: plan, window: window, structureVersion: version.structure, graph: graph, on: db)
+            source = .stored
+        }
+        if let base {
+            if base.change >= version.change {
+                cache.note(source)
+                cache.put(key, base)
+                return base.results
+            }
+            if let updated = try await update(base, to: version, plan: plan, window: window, graph: graph, on: db) {
+                var entry = updated
+                // Stored again now and then, so that a server starting cold has little to catch up on.
+                if entry.change - entry.storedChange >= KeptFactsStore.storeEvery {
+                    try await KeptFactsStore.write(key, entry, on: db)
+                    entry.storedChange = entry.change
+                }
+                cache.note(source == .kept ? .updated : .stored)
+                cache.put(key, entry)
+                return entry.results
+            }
+        }
         let fresh = try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
-        cache.put(key, fresh)
+        let entry = ResultsCache.Entry(results: fresh, plan: plan, structure: version.structure, change: version.change,
+                                       storedChange: version.change)
+        try await KeptFactsStore.write(key, entry, on: db)
+        cache.note(.computed)
+        cache.put(key, entry)
         return fresh
+    }
+
+    /// Kept results brought up to `version`: the units the changed communes' data counts in are recomputed, the
+    /// rest kept, and everyone evaluated again (ranks move for all). Nil when so much changed that recomputing
+    /// everything is cheaper.
+    static func update(_ base: ResultsCache.Entry, to version: ResultsCache.Version, plan: Plan, window: EvaluationWindow,
+                       graph: UnitGraph, on db: any Database) async throws -> ResultsCache.Entry? {
+        guard let sql = db as? any SQLDatabase else { return nil }
+        let changed = try await sql.raw("SELECT commune_id FROM commune_changes WHERE version > \(bind: base.change)").all()
+            .map { try $0.id("commune_id") }
+        let units = base.results.all.map(\.unit)
+        var map = Participation.StructureMap(graph: graph, structureDate: base.results.structureDate, participants: Set(units.map(\.id)))
+        let affected = changed.count > units.count ? Set(units.map(\.id)) : map.affected(by: Set(changed))
+        // Beyond half of many units, reading everyone's rows at once is cheaper than naming each unit's sources.
+        guard units.count < 64 || affected.count * 2 <= units.count else { return nil }
+        var entry = base
+        entry.change = version.change
+        guard !affected.isEmpty else { return entry }
+        let fresh = try await facts(plan: plan, movementID: base.results.movementID, window: window, structureDate: base.results.structureDate,
+                                    graph: graph, only: affected, taking: units, on: db)
+        entry.results = base.results.updating(fresh, window: window)
+        return entry
     }
 
     /// Results of one phase for every commune-level unit of the movement, computed now.
@@ -37,24 +116,26 @@ enum ResultsService {
         let structure = structureDate ?? phase.end
         let facts = try await self.facts(plan: plan, movementID: try movement.requireID(), window: window,
                                          structureDate: structure, graph: graph, on: db)
-        let units = Evaluator.evaluate(plan: plan, window: window, units: facts)
-        return Results(plan: plan, window: window, structureDate: structure, units: units,
-                       facts: Dictionary(uniqueKeysWithValues: facts.map { ($0.unit.id, $0) }))
+        return Results(movementID: try movement.requireID(), plan: plan, window: window, structureDate: structure, all: facts)
     }
 
     /// One unit's result at the end of each month of the phase so far (the last one as of the window's day), read
     /// from the rows that can count in it alone.
-    static func trend(movement: Movement, plan: Plan, window: EvaluationWindow, unit: UnitInfo, structureDate: LocalDate,
-                      graph: UnitGraph, on db: any Database) async throws -> [(month: Month, result: UnitResult)] {
+    static func trend(movement: Movement, plan: Plan, window: EvaluationWindow, unit: UnitInfo, participants: [UnitInfo],
+                      structureDate: LocalDate, graph: UnitGraph, on db: any Database) async throws -> [(month: Month, result: UnitResult)] {
         guard window.hasStarted else { return [] }
         let movementID = try movement.requireID()
+        // Where each record counts is the same in every month: worked out once (the map keeps what it found).
+        var map = Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
+        _ = map.splitCommunes(among: map.sources(of: [unit.id]))
+        let warmed = map
         // The months are independent: read side by side, on as many connections as the pool lends.
         return try await withThrowingTaskGroup(of: (Month, UnitResult?).self) { group in
             for month in window.monthsSoFar {
                 group.addTask {
                     let step = EvaluationWindow(phase: window.phase, asOf: min(month.lastDay, window.asOf))
                     let facts = try await self.facts(plan: plan, movementID: movementID, window: step, structureDate: structureDate,
-                                                     graph: graph, only: [unit.id], taking: [unit], on: db)
+                                                     graph: graph, only: [unit.id], taking: participants, map: warmed, on: db)
                     return (month, facts.first.map { Evaluator.evaluateUnit(plan: plan, window: step, facts: $0) })
                 }
             }
@@ -64,13 +145,16 @@ enum ResultsService {
         }
     }
 
-    /// `only`: the facts of these units alone (one commune's page), read from the rows that can count in them.
+    /// `only`: the facts of these units alone (one commune's page), read from the rows that can count in them;
+    /// `known`: every unit that takes part, when known already; `prebuilt`: the map of where records count, for them.
     static func facts(plan: Plan, movementID: UUID, window: EvaluationWindow, structureDate: LocalDate,
-                      graph: UnitGraph, only: Set<UUID>? = nil, taking known: [UnitInfo]? = nil, on db: any Database) async throws -> [UnitFacts] {
-        // Units already known to take part (a commune's page, from its results) spare working out all who do.
-        var participants = known ?? Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
-        if let only { participants = participants.filter { only.contains($0.id) } }
-        var map = Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(participants.map(\.id)))
+                      graph: UnitGraph, only: Set<UUID>? = nil, taking known: [UnitInfo]? = nil,
+                      map prebuilt: Participation.StructureMap? = nil, on db: any Database) async throws -> [UnitFacts] {
+        // Units already known to take part (from results computed before) spare working out all who do. Where a
+        // record counts depends on all who take part, so the map has them all even when only some are computed.
+        let everyone = known ?? Participation.participants(plan: plan, structureDate: structureDate, graph: graph)
+        var map = prebuilt ?? Participation.StructureMap(graph: graph, structureDate: structureDate, participants: Set(everyone.map(\.id)))
+        let participants = only.map { only in everyone.filter { only.contains($0.id) } } ?? everyone
         var facts: [UUID: UnitFacts] = [:]
         for unit in participants {
             facts[unit.id] = UnitFacts(unit: unit, population: Participation.population(of: unit, graph: graph))
@@ -214,6 +298,9 @@ enum ResultsService {
             var query: SQLQueryString = "SELECT \(unsafeRaw: groups)" + columns(counting: "1")
             // SQLite's planner would rather skip-scan the listing's (commune, day) index; the covering index is
             // several times faster for this scan.
+            // A few communes' rows (a commune's page, the units a change moved) are found by commune and day; the
+            // covering indexes would be read whole for the nation's phase.
+            let index = sources == nil ? index : "records_commune_day"
             query += SQLDialect(sql) == .sqlite ? " FROM records INDEXED BY \(ident: index)" : " FROM records"
             // The index's own condition replaces the list of kinds: both at once make PostgreSQL's planner count
             // on a few rows and walk the table instead of the index.
@@ -328,61 +415,85 @@ enum ResultsService {
     }
 }
 
-/// Results kept between requests while nothing they rest on has changed. Every change of data is written with its
-/// audit entry in the same transaction, one entry after another with no gaps (`AuditLog`), so the last entry's number
-/// and the structure's version say whether anything changed since, on every server sharing the database: a change
-/// is seen by the very next request. A change anywhere recomputes everything (kept facts per commune are issue 11's).
+/// Results kept between requests and the versions of the data they were computed at. Every change to what facts
+/// rest on bumps a counter in the writer's transaction and notes the communes it touched (`CreateKeptFacts`); every
+/// change to the structure bumps the structure's version. A request reads both counters (one query): the same
+/// counters serve what was kept; a higher change counter recomputes the changed communes' units alone; another
+/// structure or plan recomputes everything. On every server sharing the database, a change is seen by the very
+/// next request.
 final class ResultsCache: Sendable {
     struct Key: Hashable, Sendable {
         var movement: UUID
         var phase: String
         var asOf: LocalDate
-        var structureDate: LocalDate?
-        var version: Version
+        var structureDate: LocalDate
     }
 
+    /// The data's versions: the audit log's last entry (any change at all), the structure's, and the change counter
+    /// of what facts rest on.
     struct Version: Hashable, Sendable, Decodable {
         var audit: Int
         var structure: Int64
+        var change: Int64
+    }
+
+    struct Entry: Sendable {
+        var results: ResultsService.Results
+        var plan: Plan
+        var structure: Int64
+        var change: Int64
+        /// The change counter of the facts last stored for this key.
+        var storedChange: Int64
     }
 
     /// A few phases and days at once: each is a few megabytes at the nation's scale.
     static let capacity = 8
-    private let entries = NIOLockedValueBox<(kept: [Key: (results: ResultsService.Results, used: UInt64)], clock: UInt64, hits: Int)>(([:], 0, 0))
+    let graphs: UnitGraphCache?
+    /// How an answer was had: as kept; brought up to date from what was kept; from the stored facts; computed whole.
+    enum Source: Int, Sendable { case kept, updated, stored, computed }
+    private let entries = NIOLockedValueBox<(kept: [Key: (entry: Entry, used: UInt64)], clock: UInt64, sources: [Int])>(([:], 0, [0, 0, 0, 0]))
 
-    static func version(on db: any Database) async throws -> Version {
-        guard let sql = db as? any SQLDatabase else { return Version(audit: 0, structure: 0) }
-        let row = try await sql.raw("""
-            SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_entries) AS audit, (SELECT version FROM structure_version WHERE id = 1) AS structure
-            """).first(decoding: Version.self)
-        return row ?? Version(audit: 0, structure: 0)
+    init(graphs: UnitGraphCache? = nil) {
+        self.graphs = graphs
     }
 
-    func get(_ key: Key) -> ResultsService.Results? {
+    static func version(on db: any Database) async throws -> Version {
+        guard let sql = db as? any SQLDatabase else { return Version(audit: 0, structure: 0, change: 0) }
+        let row = try await sql.raw("""
+            SELECT (SELECT COALESCE(MAX(seq), 0) FROM audit_entries) AS audit, (SELECT version FROM structure_version WHERE id = 1) AS structure,
+              (SELECT version FROM change_version WHERE id = 1) AS change
+            """).first(decoding: Version.self)
+        return row ?? Version(audit: 0, structure: 0, change: 0)
+    }
+
+    func get(_ key: Key) -> Entry? {
         entries.withLockedValue { state in
             guard let found = state.kept[key] else { return nil }
             state.clock += 1
-            state.hits += 1
             state.kept[key]?.used = state.clock
-            return found.results
+            return found.entry
         }
     }
 
-    func put(_ key: Key, _ results: ResultsService.Results) {
+    /// Keeps an entry unless a newer one for the key is kept already (two requests computing side by side).
+    func put(_ key: Key, _ entry: Entry) {
         entries.withLockedValue { state in
             state.clock += 1
-            // What an older version computed can never be asked for again.
-            state.kept = state.kept.filter { $0.key.version == key.version || $0.key.version.audit > key.version.audit }
-            state.kept[key] = (results, state.clock)
+            if let kept = state.kept[key]?.entry, kept.structure == entry.structure, kept.change > entry.change { return }
+            state.kept[key] = (entry, state.clock)
             while state.kept.count > Self.capacity, let oldest = state.kept.min(by: { $0.value.used < $1.value.used })?.key {
                 state.kept[oldest] = nil
             }
         }
     }
 
+    func note(_ source: Source) {
+        entries.withLockedValue { $0.sources[source.rawValue] += 1 }
+    }
+
     var count: Int { entries.withLockedValue { $0.kept.count } }
-    /// Answers given from what was kept, since the start.
-    var hits: Int { entries.withLockedValue { $0.hits } }
+    /// How many answers were had each way since the start.
+    func answers(_ source: Source) -> Int { entries.withLockedValue { $0.sources[source.rawValue] } }
 }
 
 extension Application {

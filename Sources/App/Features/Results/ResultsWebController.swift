@@ -107,7 +107,8 @@ struct ResultsWebController: RouteCollection {
             throw AppError(.notFound, "error.notInMovement", ["unit": unit.fullName])
         }
         let trend = try await ResultsService.trend(movement: movement, plan: plan, window: results.window, unit: unit,
-                                                   structureDate: results.structureDate, graph: graph, on: req.db)
+                                                   participants: results.all.map(\.unit), structureDate: results.structureDate,
+                                                   graph: graph, on: req.db)
         let t = req.translator
         let teams = try await UnitService.teamRows(of: unit, on: min(day, structureDate), user: user, graph: graph, text: t, db: req.db)
         let reach = user.reach(graph)

@@ -16,14 +16,35 @@ enum UnitService {
         let version = try await sql.raw("SELECT version FROM structure_version WHERE id = 1")
             .first()?.decode(column: "version", as: Int64.self)
         if let cache, let version, let hit = cache.graph(at: version) { return hit }
+        if let version, let stored = try await snapshot(at: version, on: sql) {
+            cache?.store(stored, at: version)
+            return stored
+        }
         let graph = try await read(on: db)
         if let cache, let version { cache.store(graph, at: version) }
+        // Stored for the next server (or this one, restarted): the structure read at this version or later.
+        // Best effort: a read never fails for want of storing (a busy database, say); the next read tries again.
+        if let version {
+            let bytes = graph.snapshot()
+            try? await sql.raw("DELETE FROM structure_snapshots WHERE version <> \(bind: version)").run()
+            try? await sql.raw("""
+                INSERT INTO structure_snapshots (version, data) VALUES (\(bind: version), \(bind: Data(bytes)))
+                ON CONFLICT (version) DO NOTHING
+                """).run()
+        }
         return graph
+    }
+
+    /// The graph stored for a structure version, if any and readable.
+    private static func snapshot(at version: Int64, on sql: any SQLDatabase) async throws -> UnitGraph? {
+        guard let row = try await sql.raw("SELECT data FROM structure_snapshots WHERE version = \(bind: version)").first() else { return nil }
+        let data = try row.decode(column: "data", as: Data.self)
+        return UnitGraph(snapshot: Array(data))
     }
 
     /// Every unit, link and succession, read column by column (decoding Fluent models costs several times more
     /// for the nation's 180,000 rows).
-    private static func read(on db: any Database) async throws -> UnitGraph {
+    static func read(on db: any Database) async throws -> UnitGraph {
         guard let sql = db as? any SQLDatabase else {
             let units = try await Unit.query(on: db).all()
             let links = try await UnitParentLink.query(on: db).all()
