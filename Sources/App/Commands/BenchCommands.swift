@@ -484,7 +484,7 @@ struct BenchPagesCommand: AsyncCommand {
     }
 
     var help: String {
-        "Serves ThiĐua on loopback and times, one request after another, the results API of the last phase, the movement dashboard of one province's communes and one commune's page, signed in as bench-data's account `bench`. Prints requests per second, p50, p99 and the size of each answer."
+        "Serves ThiĐua on loopback and times, one request after another, the results API of the last phase (every commune, and one), the movement dashboard of one province's communes and one commune's page, signed in as bench-data's account `bench`. Prints requests per second, p50, p99 and the size of each answer."
     }
 
     /// One timed address: how many answers, their p50 and p99 in milliseconds, and the size of one.
@@ -574,6 +574,8 @@ struct BenchPagesCommand: AsyncCommand {
         let targets: [(String, String, HTTPHeaders)] = [
             // The API's paths are its OpenAPI document's, not the site's.
             ("results API (every commune)", "/api/v1/movements/\(plan)/phases/\(phase)/results", ["Authorization": "Bearer \(token)"]),
+            ("results API (one commune, with its rank)", "/api/v1/movements/\(plan)/phases/\(phase)/results?unit=\(commune.uuidString)",
+             ["Authorization": "Bearer \(token)"]),
             ("dashboard page (one province)", SiteURL.dashboard(plan, phase: phase, query: DashboardQuery(area: province)).path, ["Cookie": cookie]),
             ("commune page", SiteURL.communeResults(commune.uuidString, movement: plan, phase: phase).path, ["Cookie": cookie]),
         ]

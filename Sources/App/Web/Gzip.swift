@@ -5,7 +5,9 @@ import ThiDuaZlib
 
 /// Gzip made of pieces compressed one by one and joined (as pigz does): each piece is a raw deflate stream ended by
 /// a sync flush (byte-aligned, not final), so pieces kept from an earlier answer are joined to new ones without
-/// compressing them again; one final empty block and the whole's CRC-32 (combined from the pieces') end it.
+/// compressing them again; one final empty block and the whole's CRC-32 (combined from the pieces') end it. A piece
+/// compressed with what precedes it as its dictionary compresses several times better, and is kept while that
+/// stays the same.
 enum Gzip {
     struct Piece: Sendable {
         var deflated: [UInt8]
@@ -13,12 +15,20 @@ enum Gzip {
         var count: Int
     }
 
-    static func piece(_ bytes: [UInt8]) -> Piece? {
+    /// `after`: what comes just before the piece in the whole. Compressed with it as the dictionary, the piece may
+    /// refer back into it (a unit's part repeats the one before it in shape), and is valid only after it.
+    static func piece(_ bytes: [UInt8], after: [UInt8] = []) -> Piece? {
         var stream = z_stream()
         guard deflateInit2_(&stream, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             return nil
         }
         defer { deflateEnd(&stream) }
+        if !after.isEmpty {
+            // The window's worth at the most: anything further back cannot be referred to.
+            let tail = Array(after.suffix(1 << 15))
+            let set = tail.withUnsafeBufferPointer { deflateSetDictionary(&stream, $0.baseAddress, uInt($0.count)) }
+            guard set == Z_OK else { return nil }
+        }
         var input = bytes
         var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(bytes.count))) + 16)
         let produced: Int? = input.withUnsafeMutableBufferPointer { inBuffer in

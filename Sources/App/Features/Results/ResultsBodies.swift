@@ -17,14 +17,21 @@ final class ResultsBodies: Sendable {
     private struct Part {
         var json: ResultsAPI.UnitResultJSON
         var bytes: [UInt8]
+        /// A number of its own each time a unit's bytes change, so that a piece knows what it was compressed after.
+        var serial: UInt64
         var gzip: Gzip.Piece?
+        /// What the piece was compressed after: the unit before it (and that unit's serial), or the head.
+        var after: (unit: String, serial: UInt64)?
     }
     private struct State {
         var bodies: [String: (body: Answer, used: UInt64)] = [:]
         /// Per answer (movement, phase, day, structure), each unit's part.
         var parts: [String: (units: [String: Part], used: UInt64)] = [:]
         var clock: UInt64 = 0
+        var serial: UInt64 = 0
         var encoded = 0
+        /// Per answer, the head its first piece was compressed after.
+        var openings: [String: [UInt8]] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -75,16 +82,16 @@ final class ResultsBodies: Sendable {
         let kept = state.withLockedValue { s in
             json.units.map { unit in s.parts[answer]?.units[unit.unit.id].flatMap { $0.json == unit ? $0 : nil } }
         }
-        var fresh: [(String, Part)] = []
         var parts: [Part] = []
         parts.reserveCapacity(json.units.count)
-        for (unit, found) in zip(json.units, kept) {
+        var changed: Set<Int> = []
+        for (i, (unit, found)) in zip(json.units, kept).enumerated() {
             if let found { parts.append(found); continue }
-            let bytes = Array(try encoder.encode(unit))
-            let part = Part(json: unit, bytes: bytes, gzip: Gzip.piece(bytes))
-            fresh.append((unit.unit.id, part))
-            parts.append(part)
+            let serial = state.withLockedValue { s in s.serial += 1; return s.serial }
+            parts.append(Part(json: unit, bytes: Array(try encoder.encode(unit)), serial: serial))
+            changed.insert(i)
         }
+        let encodedCount = changed.count
         var buffer = ByteBufferAllocator().buffer(capacity: opening.count + closing.count + parts.reduce(json.units.count) { $0 + $1.bytes.count })
         buffer.writeBytes(opening)
         for (i, part) in parts.enumerated() {
@@ -92,16 +99,27 @@ final class ResultsBodies: Sendable {
             buffer.writeBytes(part.bytes)
         }
         buffer.writeBytes(closing)
+        // Each unit's piece is compressed after the unit before it (or the head): kept while that is the same.
+        let sameOpening = state.withLockedValue { $0.openings[answer] == opening }
         var gzip: ByteBuffer?
         if let first = Gzip.piece(opening), let last = Gzip.piece(closing), let comma = Self.comma {
             var pieces: [Gzip.Piece] = [first]
-            for (i, part) in parts.enumerated() {
+            for i in parts.indices {
                 if i > 0 { pieces.append(comma) }
-                if let piece = part.gzip { pieces.append(piece) }
+                let before = i > 0 ? (parts[i - 1].json.unit.id, parts[i - 1].serial) : ("", 0)
+                let fits = parts[i].after.map { $0.unit == before.0 && $0.serial == before.1 } ?? false
+                if parts[i].gzip == nil || !fits || (i == 0 && !sameOpening) {
+                    parts[i].gzip = Gzip.piece(parts[i].bytes, after: i > 0 ? parts[i - 1].bytes + [UInt8(ascii: ",")] : opening)
+                    parts[i].after = before
+                    changed.insert(i)
+                }
+                guard let piece = parts[i].gzip else { break }
+                pieces.append(piece)
             }
             pieces.append(last)
             if pieces.count == 2 + parts.count + max(0, parts.count - 1) { gzip = Gzip.join(pieces) }
         }
+        let fresh = changed.map { (parts[$0].json.unit.id, parts[$0]) }
         let result = Answer(plain: buffer, gzip: gzip)
         state.withLockedValue { s in
             s.clock += 1
@@ -109,7 +127,8 @@ final class ResultsBodies: Sendable {
             s.parts[answer] = nil
             for (id, part) in fresh { units[id] = part }
             s.parts[answer] = (units, s.clock)
-            s.encoded += fresh.count
+            s.encoded += encodedCount
+            s.openings[answer] = opening
             while s.parts.count > Self.capacity, let oldest = s.parts.min(by: { $0.value.used < $1.value.used })?.key {
                 s.parts[oldest] = nil
             }
