@@ -9,7 +9,7 @@ import Vapor
 final class ResultsBodies: Sendable {
     /// Answers kept by entity tag: a few phases and days.
     static let capacity = 4
-    /// An answer as JSON and, where zlib is at hand, as gzip made of the same parts compressed one by one.
+    /// An answer as JSON and as gzip made of the same parts compressed one by one (nil only if zlib failed).
     struct Answer: Sendable {
         var plain: ByteBuffer
         var gzip: ByteBuffer?
