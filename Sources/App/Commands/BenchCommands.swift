@@ -355,8 +355,7 @@ struct BenchResultsCommand: AsyncCommand {
         }
         func median(_ xs: [Duration]) -> Double {
             let s = xs.sorted()
-            let d = s[s.count / 2]
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            return s[s.count / 2].seconds
         }
         // Writes: one record per transaction, durable before the next, with the triggers' derived data and without.
         let writes = 200
@@ -372,7 +371,7 @@ struct BenchResultsCommand: AsyncCommand {
                 if table == "records" { written.append(id) }
             }
             let elapsed = clock.now - start
-            rates.append(Double(writes) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            rates.append(Double(writes) / elapsed.seconds)
         }
         try await sql.raw("DROP TABLE \(unsafeRaw: plainTable)").run()
         for first in stride(from: 0, to: written.count, by: 500) {
@@ -425,8 +424,26 @@ struct BenchResultsCommand: AsyncCommand {
     }
 }
 
+extension Duration {
+    /// As a number of seconds, for the benchmarks' figures.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var milliseconds: Double { seconds * 1000 }
+}
+
 /// What every benchmark starts from: bench-data's movement and its account.
 enum BenchSetup {
+    /// An API token for bench-data's account, with this run's password.
+    static func token(client: HTTPClient, base: String, password: String) async throws -> String {
+        var request = try HTTPClient.Request(url: base + "/api/v1/auth/token", method: .POST, headers: ["Content-Type": "application/json"])
+        request.body = .string(#"{"username":"bench","password":"\#(password)"}"#)
+        let answer = try await client.execute(request: request).get()
+        struct TokenJSON: Decodable { var token: String }
+        guard let body = answer.body, let token = try? JSONDecoder().decode(TokenJSON.self, from: body).token else {
+            throw BenchFailure(key: "cli.bench.signIn", arguments: [:])
+        }
+        return token
+    }
+
     /// The movement named, else the first whose id starts with `bench-`, else the first; its phase named, else the
     /// last. Said in the operator's language when there is none.
     static func movement(plan key: String?, phase phaseID: String?, context: CommandContext) async throws -> (Movement, Plan, Phase) {
@@ -564,13 +581,8 @@ struct BenchPagesCommand: AsyncCommand {
                                                                    "Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")], body: form)
         keep(signIn.headers)
         let cookie = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        let tokenAnswer = try await send(.POST, "/api/v1/auth/token", headers: ["Content-Type": "application/json"],
-                                         body: #"{"username":"bench","password":"\#(password)"}"#)
-        struct TokenJSON: Decodable { var token: String }
-        guard signIn.status == .seeOther, let body = tokenAnswer.body,
-              let token = try? JSONDecoder().decode(TokenJSON.self, from: body).token else {
-            throw BenchFailure(key: "cli.bench.signIn", arguments: [:])
-        }
+        guard signIn.status == .seeOther else { throw BenchFailure(key: "cli.bench.signIn", arguments: [:]) }
+        let token = try await BenchSetup.token(client: client, base: base, password: password)
         let targets: [(String, String, HTTPHeaders)] = [
             // The API's paths are its OpenAPI document's, not the site's.
             ("results API (every commune)", "/api/v1/movements/\(plan)/phases/\(phase)/results", ["Authorization": "Bearer \(token)"]),
@@ -595,12 +607,12 @@ struct BenchPagesCommand: AsyncCommand {
                 let answer = try await send(.GET, path, headers: headers)
                 let d = clock.now - t0
                 guard answer.status == .ok else { throw BenchFailure(key: "cli.bench.answer", arguments: ["path": path, "status": String(answer.status.code)]) }
-                latencies.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
+                latencies.append(d.milliseconds)
             }
             let elapsed = clock.now - start
             let sorted = latencies.sorted()
             timings.append(Timing(name: name, count: sorted.count,
-                                  seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                                  seconds: elapsed.seconds,
                                   p50: Self.percentile(sorted, 0.5), p99: Self.percentile(sorted, 0.99), bytes: bytes))
         }
         return timings

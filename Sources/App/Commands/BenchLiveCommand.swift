@@ -70,7 +70,7 @@ struct BenchLiveCommand: AsyncCommand {
         let base = "http://127.0.0.1:\(port)"
         var written: [String] = []
         do {
-            let token = try await Self.token(client: client, base: base, password: password)
+            let token = try await BenchSetup.token(client: client, base: base, password: password)
             let path = "/api/v1/movements/\(plan.id)/phases/\(phase.id)/results"
             var rounds: [Round] = []
             for revalidate in [false, true] {
@@ -117,21 +117,6 @@ struct BenchLiveCommand: AsyncCommand {
         }?.id
     }
 
-    static func token(client: HTTPClient, base: String, password: String) async throws -> String {
-        var request = try HTTPClient.Request(url: base + "/api/v1/auth/token", method: .POST, headers: ["Content-Type": "application/json"])
-        request.body = .string(#"{"username":"bench","password":"\#(password)"}"#)
-        let answer = try await client.execute(request: request).get()
-        struct TokenJSON: Decodable { var token: String }
-        guard let body = answer.body, let token = try? JSONDecoder().decode(TokenJSON.self, from: body).token else {
-            throw BenchFailure(key: "cli.bench.signIn", arguments: [:])
-        }
-        return token
-    }
-
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
-
     /// One round: readers on `connections` connections, one writer; returns the timings and the records written.
     static func round(client: HTTPClient, base: String, path: String, token: String, connections: Int, revalidate: Bool, seconds: Int, rate: Int,
                       phase: Phase, communes: [UnitInfo], target: String) async throws -> (Round, [String]) {
@@ -160,7 +145,7 @@ struct BenchLiveCommand: AsyncCommand {
                         guard answer.status == .ok || (revalidate && answer.status == .notModified) else {
                             throw BenchFailure(key: "cli.bench.answer", arguments: ["path": path, "status": String(answer.status.code)])
                         }
-                        latencies.append(milliseconds(clock.now - t0))
+                        latencies.append((clock.now - t0).milliseconds)
                         if answer.status == .ok { full += 1 }
                         tag = answer.headers.first(name: .eTag)
                     }
@@ -189,7 +174,7 @@ struct BenchLiveCommand: AsyncCommand {
                     request.body = .string(#"{"kind":"information_source","unit":"\#(commune.id.uuidString)","date":"\#(phase.start.iso)","category":"social_order","origin":"people"}"#)
                     let t0 = clock.now
                     let answer = try await client.execute(request: request).get()
-                    writes.append(milliseconds(clock.now - t0))
+                    writes.append((clock.now - t0).milliseconds)
                     struct Created: Decodable { var id: String }
                     guard answer.status == .created, let body = answer.body, let id = try? JSONDecoder().decode(Created.self, from: body).id else {
                         throw BenchFailure(key: "cli.bench.answer", arguments: ["path": "/api/v1/records", "status": String(answer.status.code)])

@@ -34,7 +34,7 @@ enum KeptFactsStore {
         guard let table = try? JSONDecoder().decode(FactsTable.self, from: Data(try row.decode(column: "facts", as: String.self).utf8)),
               let all = table.facts(units: graph.units) else { return nil }
         let results = ResultsService.Results(movementID: key.movement, plan: plan, window: window, structureDate: key.structureDate, all: all)
-        return ResultsCache.Entry(results: results, plan: plan, structure: structureVersion, change: change, storedChange: change)
+        return ResultsCache.Entry(results: results, structure: structureVersion, change: change, storedChange: change)
     }
 
     /// Stores an entry's facts unless facts of a later change are stored already (another server's).
@@ -45,7 +45,7 @@ enum KeptFactsStore {
         try await sql.raw("""
             INSERT INTO kept_facts (movement_id, phase_id, as_of, structure_date, plan_hash, structure_version, change_version, facts, stored_at)
             VALUES (\(bind: key.movement), \(bind: key.phase), \(bind: key.asOf.iso), \(bind: key.structureDate.iso),
-                    \(bind: fingerprint(entry.plan)), \(bind: entry.structure), \(bind: entry.change), \(bind: text),
+                    \(bind: fingerprint(entry.results.plan)), \(bind: entry.structure), \(bind: entry.change), \(bind: text),
                     \(bind: ISO8601DateFormatter().string(from: Date())))
             ON CONFLICT (movement_id, phase_id, as_of, structure_date) DO UPDATE SET
               plan_hash = excluded.plan_hash, structure_version = excluded.structure_version,
@@ -55,10 +55,11 @@ enum KeptFactsStore {
             """).run()
     }
 
-    private static func delete(_ key: ResultsCache.Key, on sql: any SQLDatabase) async throws {
+    /// Removes the stored facts of a key, named as stored (a day that does not read is still removed).
+    private static func delete(movement: UUID, phase: String, asOf: String, structureDate: String, on sql: any SQLDatabase) async throws {
         try await sql.raw("""
-            DELETE FROM kept_facts WHERE movement_id = \(bind: key.movement) AND phase_id = \(bind: key.phase)
-              AND as_of = \(bind: key.asOf.iso) AND structure_date = \(bind: key.structureDate.iso)
+            DELETE FROM kept_facts WHERE movement_id = \(bind: movement) AND phase_id = \(bind: phase)
+              AND as_of = \(bind: asOf) AND structure_date = \(bind: structureDate)
             """).run()
     }
 
@@ -83,37 +84,26 @@ enum KeptFactsStore {
             let phaseID = try row.decode(column: "phase_id", as: String.self)
             let asOfText = try row.decode(column: "as_of", as: String.self)
             let structureText = try row.decode(column: "structure_date", as: String.self)
-            let asOf = LocalDate(iso: asOfText), structureDate = LocalDate(iso: structureText)
-            let key = asOf.flatMap { a in structureDate.map { ResultsCache.Key(movement: movementID, phase: phaseID, asOf: a, structureDate: $0) } }
-            var current: (Movement, Plan, Phase)?
-            if let (movement, plan) = try await PlanService.movement(movementID.uuidString, on: db), let phase = plan.phase(id: phaseID) {
-                current = (movement, plan, phase)
-            }
             check.checked += 1
-            guard let key, let (movement, plan, phase) = current,
-                  let stored = try await read(key, plan: plan, window: EvaluationWindow(phase: phase, asOf: key.asOf),
-                                              structureVersion: version.structure, graph: graph, on: db) else {
+            guard let asOf = LocalDate(iso: asOfText), let structureDate = LocalDate(iso: structureText),
+                  let (movement, plan) = try await PlanService.movement(movementID.uuidString, on: db), let phase = plan.phase(id: phaseID),
+                  case let key = ResultsCache.Key(movement: movementID, phase: phaseID, asOf: asOf, structureDate: structureDate),
+                  case let window = EvaluationWindow(phase: phase, asOf: asOf),
+                  let stored = try await read(key, plan: plan, window: window, structureVersion: version.structure, graph: graph, on: db) else {
                 check.stale += 1
-                if repair {
-                    try await sql.raw("""
-                        DELETE FROM kept_facts WHERE movement_id = \(bind: movementID) AND phase_id = \(bind: phaseID)
-                          AND as_of = \(bind: asOfText) AND structure_date = \(bind: structureText)
-                        """).run()
-                }
+                if repair { try await delete(movement: movementID, phase: phaseID, asOf: asOfText, structureDate: structureText, on: sql) }
                 continue
             }
-            let window = EvaluationWindow(phase: phase, asOf: key.asOf)
             // So much changed since that a request would recompute everything: nothing kept is used.
             guard let kept = try await ResultsService.update(stored, to: version, plan: plan, window: window, graph: graph, on: db) else { continue }
-            let fresh = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: key.asOf,
-                                                         structureDate: key.structureDate, graph: graph, on: db)
-            if kept.results.all != fresh.all {
-                check.differing += 1
-                if repair {
-                    try await delete(key, on: sql)
-                    try await write(key, ResultsCache.Entry(results: fresh, plan: plan, structure: version.structure, change: version.change,
-                                                            storedChange: version.change), on: db)
-                }
+            let fresh = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: asOf,
+                                                         structureDate: structureDate, graph: graph, on: db)
+            guard kept.results.all != fresh.all else { continue }
+            check.differing += 1
+            if repair {
+                try await delete(movement: movementID, phase: phaseID, asOf: asOfText, structureDate: structureText, on: sql)
+                try await write(key, ResultsCache.Entry(results: fresh, structure: version.structure, change: version.change,
+                                                        storedChange: version.change), on: db)
             }
         }
         return check

@@ -115,14 +115,10 @@ struct ResultsAPI: RouteCollection {
                     return try bodies.encode(json, tag: tag)
                 }
             }
-            // The nation's answer is 8 MB as JSON, about a tenth of that as gzip.
-            if let gzip = answer.gzip, Gzip.accepted(by: req.headers) {
-                let response = Self.response(gzip)
-                response.headers.replaceOrAdd(name: .contentEncoding, value: "gzip")
-                response.headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
-                return response
-            }
-            let response = Self.response(answer.plain)
+            // The nation's answer is 8.3 MB as JSON, 1.3 MB as gzip.
+            let gzip = Gzip.accepted(by: req.headers) ? answer.gzip : nil
+            let response = Self.response(gzip ?? answer.plain)
+            if gzip != nil { response.headers.replaceOrAdd(name: .contentEncoding, value: "gzip") }
             response.headers.replaceOrAdd(name: .vary, value: "Accept-Encoding")
             return response
         }

@@ -54,7 +54,7 @@ enum ResultsService {
         let version = try await ResultsCache.version(on: db)
         // The graph as of the version just read or later: what is kept is never labelled newer than what it rests on.
         let graph = try await UnitService.graph(on: db, cache: cache.graphs)
-        var base = cache.get(key).flatMap { $0.structure == version.structure && $0.plan == plan ? $0 : nil }
+        var base = cache.get(key).flatMap { $0.structure == version.structure && $0.results.plan == plan ? $0 : nil }
         var source = ResultsCache.Source.kept
         if base == nil {
             base = try await KeptFactsStore.read(key, plan: plan, window: window, structureVersion: version.structure, graph: graph, on: db)
@@ -79,7 +79,7 @@ enum ResultsService {
             }
         }
         let fresh = try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
-        let entry = ResultsCache.Entry(results: fresh, plan: plan, structure: version.structure, change: version.change,
+        let entry = ResultsCache.Entry(results: fresh, structure: version.structure, change: version.change,
                                        storedChange: version.change)
         try await KeptFactsStore.write(key, entry, on: db)
         cache.note(.computed)
@@ -439,7 +439,6 @@ final class ResultsCache: Sendable {
 
     struct Entry: Sendable {
         var results: ResultsService.Results
-        var plan: Plan
         var structure: Int64
         var change: Int64
         /// The change counter of the facts last stored for this key.
