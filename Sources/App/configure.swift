@@ -49,9 +49,16 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.routes.defaultMaxBodySize = "1mb"
     app.http.server.configuration.shutdownTimeout = .seconds(5)
+    // At trace Vapor's HTTP server logs each request's head, address and browser string included, from the
+    // application's logger: never below debug, so that no log holds a tipster's, whatever level is asked for.
+    if app.logger.logLevel < .debug { app.logger.logLevel = .debug }
     app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
     app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
     app.resultsBodies = ResultsBodies()
+    app.tips = TipContext(secrets: try TipSecrets.load(config: config), limiter: TipLimiter(limits: config.tipLimits),
+                          files: TipFileStore(dataDirectory: config.dataDirectory), writer: GroupCommitter(db: app.db, store: TipService.store),
+                          mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL))
+    app.lifecycle.use(TipMailerLifecycle())
 
     app.asyncCommands.use(DemoServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(MigrateCommand(), as: "migrate")

@@ -27,6 +27,7 @@ func migrationList() -> [any Migration] {
         AddAccountSecurity(),
         CreatePublishedPhases(),
         CreateKeptFacts(),
+        CreateTips(),
     ]
 }
 

@@ -40,6 +40,7 @@ func routes(_ app: Application) throws {
     try api.register(collection: MonthsAPI())
     try api.register(collection: ResultsAPI())
     try api.register(collection: AccountsAPI())
+    try api.register(collection: TipsAPI())
 
     // Web application: sessions, CSRF on every form.
     let web = app.grouped(CSRFMiddleware())
@@ -47,7 +48,9 @@ func routes(_ app: Application) throws {
     // Open to everyone: the movements' plans and the rankings the secretariat has published.
     try web.register(collection: MovementWebController())
     try web.register(collection: PublicRankingController())
-    let signedIn = web.grouped(RequireSignIn())
+    // The citizens' channel: no account; its forms carry files, so the token is looked for in a larger body.
+    try app.grouped(CSRFMiddleware(maxBody: PublicTipController.maxBody)).register(collection: PublicTipController())
+    let signedIn = web.grouped(RequireSignIn(), WaitingTips())
     try signedIn.register(collection: HomeController())
     try signedIn.register(collection: UnitWebController())
     try signedIn.register(collection: ResultsWebController())
@@ -60,4 +63,5 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: AccountAdminWebController())
     try signedIn.register(collection: SetupWebController())
     try signedIn.register(collection: CommuneImportController())
+    try signedIn.register(collection: TipInboxController())
 }

@@ -213,7 +213,11 @@ struct PageSnapshotTests {
         #expect(page.targets.allSatisfy { $0.chart.bars.count == 5 })
         #expect(page.rank == "\(ward.rank ?? 0) / 3")
         try await assertPageSnapshot(page, template: "results/commune", named: "commune")
-        let english = CommunePage.build(input, page: fx.chrome("Vàng Danh ward", .en), text: fx.text(.en))
+        // Commune police see the tips waiting in the commune.
+        var police = input
+        police.waitingTips = 2
+        let english = CommunePage.build(police, page: fx.chrome("Vàng Danh ward", .en), text: fx.text(.en))
+        #expect(english.tips == "Citizens' tips waiting: 2")
         try await assertPageSnapshot(english, template: "results/commune", named: "commune-en")
     }
 

@@ -147,7 +147,48 @@ struct RouteRulesTests {
         "POST /sign-in": ("/sign-in", .forbidden, .forbidden),
         "POST /sign-out": ("/sign-out", .forbidden, .forbidden),
         "POST /language": ("/language", .forbidden, .forbidden),
+        // The citizens' channel: open to all; its forms need the token; an empty body is a 400.
+        "GET /tip": ("/tip", .ok, .ok),
+        "GET /tip/status": ("/tip/status", .ok, .ok),
+        "POST /tip": ("/tip", .forbidden, .forbidden),
+        "POST /tip/status": ("/tip/status", .forbidden, .forbidden),
+        "POST /api/v1/tips": ("/api/v1/tips", .badRequest, .badRequest),
+        "POST /api/v1/tips/status": ("/api/v1/tips/status", .badRequest, .badRequest),
+        // The inbox's pages (`TipsTests` tries them signed in).
+        "GET /tips": ("/tips", .seeOther, .seeOther),
+        "GET /tips/:tip": ("/tips/\(UUID())", .seeOther, .seeOther),
+        "GET /tips/:tip/files/:file": ("/tips/\(UUID())/files/\(UUID())", .seeOther, .seeOther),
+        "GET /account/tip-mail": ("/account/tip-mail", .seeOther, .seeOther),
+        "POST /tips/bulk": ("/tips/bulk", .forbidden, .forbidden),
+        "POST /tips/:tip/:action": ("/tips/\(UUID())/assign", .forbidden, .forbidden),
+        "POST /account/tip-mail": ("/account/tip-mail", .forbidden, .forbidden),
     ]
+
+    /// The inbox's API: commune police and the committee; not team leaders or viewers; nothing for nobody.
+    static let tipInbox: [String: (path: String, handlers: HTTPStatus, others: HTTPStatus, anonymous: HTTPStatus)] = [
+        "GET /api/v1/tips": ("/api/v1/tips", .ok, .forbidden, .unauthorized),
+        "GET /api/v1/tips/:tip": ("/api/v1/tips/\(UUID())", .notFound, .forbidden, .unauthorized),
+        "POST /api/v1/tips/:tip/actions": ("/api/v1/tips/\(UUID())/actions", .notFound, .forbidden, .unauthorized),
+    ]
+
+    @Test("The tips' inbox: those who work tips, not team leaders or viewers")
+    func tipInboxRoutes() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let tokens = try await Self.tokens(app)
+            for (key, rule) in Self.tipInbox.sorted(by: { $0.key < $1.key }) {
+                let method = HTTPMethod(rawValue: String(key.split(separator: " ")[0]))
+                for who in Who.allCases {
+                    var headers: HTTPHeaders = [:]
+                    if let token = tokens[who] { headers.bearerAuthorization = BearerAuthorization(token: token) }
+                    let expected = who == .anonymous ? rule.anonymous : (who == .teamLeader || who == .viewer ? rule.others : rule.handlers)
+                    try await app.testing().test(method, rule.path, headers: headers) { res in
+                        #expect(res.status == expected, "\(key) as \(who)")
+                    }
+                }
+            }
+        }
+    }
 
     /// The admin's routes: the status for the admin, for every other account, and for nobody.
     static let adminOnly: [String: (path: String, admin: HTTPStatus, others: HTTPStatus, anonymous: HTTPStatus)] = [
@@ -181,7 +222,7 @@ struct RouteRulesTests {
     func everyRouteHasARule() async throws {
         try await withApp { app in
             let registered = Set(app.routes.all.map { "\($0.method.rawValue) /\($0.path.string)" })
-            let covered = Self.scoped.union(Self.unscoped.keys).union(Self.adminOnly.keys)
+            let covered = Self.scoped.union(Self.unscoped.keys).union(Self.adminOnly.keys).union(Self.tipInbox.keys)
             #expect(registered.subtracting(covered).sorted() == [])
             #expect(covered.subtracting(registered).sorted() == [])
         }

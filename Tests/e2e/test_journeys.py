@@ -434,6 +434,62 @@ def test_admin_creates_an_account_that_must_change_its_password(desktop):
     assert "/account" not in desktop.current_url
 
 
+def test_citizen_tip_with_a_photo_question_and_answer(phone, desktop):
+    # A citizen on a phone, no account: the ward, then the form with a photo; the receipt code shown once.
+    phone.get(BASE + "/healthz")
+    phone.delete_all_cookies()
+    phone.get(BASE + "/tip")
+    check_page(phone, "tip-choose-phone")
+    Select(phone.find_element(By.ID, "commune")).select_by_visible_text("phường Vàng Danh")
+    press(phone.find_element(By.CSS_SELECTOR, "form[method=get] button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.ID, "description"))
+    marker = "Nhóm thanh niên đua xe " + uuid.uuid4().hex[:8]
+    Select(phone.find_element(By.ID, "category")).select_by_value("social_order")
+    phone.find_element(By.ID, "description").send_keys(marker + " trên đường 18 lúc nửa đêm")
+    photo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "AppTests", "Fixtures", "photo-gps.jpg"))
+    phone.find_element(By.ID, "files").send_keys(photo)
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "tip-form-phone")
+    press(phone.find_element(By.CSS_SELECTOR, "form[enctype='multipart/form-data'] button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.ID, "receipt-code"))
+    code = phone.find_element(By.ID, "receipt-code").text.strip()
+    assert re.fullmatch(r"[0-9]{5}(-[0-9]{5}){4}", code), code
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "tip-receipt-phone")
+
+    # The ward's officer: the count in the header, the tip in the inbox, a question to the citizen.
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    assert desktop.find_elements(By.ID, "tips-waiting")
+    desktop.get(BASE + "/tips")
+    check_page(desktop, "tip-inbox")
+    rows = [li for li in desktop.find_elements(By.CSS_SELECTOR, "ul.tips li") if marker in li.text]
+    assert len(rows) == 1
+    press(rows[0].find_element(By.CSS_SELECTOR, "a[href^='/tips/']"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "message"))
+    assert marker in desktop.find_element(By.TAG_NAME, "main").text
+    assert desktop.find_elements(By.CSS_SELECTOR, "a[href*='/files/']")
+    desktop.find_element(By.ID, "message").send_keys("Bạn có nhớ biển số xe không?")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/message'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    check_page(desktop, "tip-detail")
+    tip_url = desktop.current_url
+
+    # The citizen, with the code: the question, and an answer.
+    phone.get(BASE + "/tip/status")
+    phone.find_element(By.ID, "receiptCode").send_keys(code)
+    press(phone.find_element(By.CSS_SELECTOR, "form[action='/tip/status'] button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.ID, "tip-status"))
+    assert "Bạn có nhớ biển số xe không?" in phone.find_element(By.TAG_NAME, "main").text
+    phone.find_element(By.ID, "message").send_keys("Biển số 14B1-123.45, xe màu đỏ")
+    press(phone.find_element(By.CSS_SELECTOR, "form[enctype='multipart/form-data'] button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "tip-status-phone")
+
+    desktop.get(tip_url)
+    assert "Biển số 14B1-123.45, xe màu đỏ" in desktop.find_element(By.TAG_NAME, "main").text
+
+
 def test_zz_change_ones_own_password(phone):
     """Last: it changes a password, then puts it back for anyone running the journeys again."""
     sign_in(phone, "totruong.vangdanh3", PASSWORD)

@@ -478,8 +478,9 @@ enum BenchSetup {
 }
 
 struct BenchCommands: AsyncCommandGroup {
-    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand(), "live": BenchLiveCommand()]
-    var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live." }
+    var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand(), "live": BenchLiveCommand(),
+                                                   "tips": BenchTipsCommand()]
+    var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live, thidua bench tips." }
 }
 
 /// A page the benchmark could not time, said in the operator's language.

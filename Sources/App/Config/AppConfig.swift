@@ -22,12 +22,26 @@ public struct AppConfig: Sendable {
     /// How many results may be computed at once; one core is left for everything else.
     public var resultsConcurrency: Int
 
+    /// The key (32 bytes) that seals tipsters' contact details and peppers receipt codes; nil: the data folder's
+    /// `tip.key`, made on first start. Several servers on one database need the same key.
+    public var tipKey: Data?
+    public var tipLimits: TipLimits
+    /// Where e-mail about new tips goes out; nil: no e-mail.
+    public var smtp: SMTPSettings?
+    /// The address officers reach the server at, for links in e-mail.
+    public var publicURL: String?
+
     public static var defaultResultsConcurrency: Int { max(1, ProcessInfo.processInfo.activeProcessorCount - 1) }
 
     public init(database: Database, dataDirectory: String, resourcesDirectory: String,
                 defaultLanguage: Language = .vi, demoPassword: String? = nil,
                 tokenLifetime: TimeInterval = 12 * 3600, secureCookies: Bool = false,
-                resultsConcurrency: Int = AppConfig.defaultResultsConcurrency) {
+                resultsConcurrency: Int = AppConfig.defaultResultsConcurrency, tipKey: Data? = nil,
+                tipLimits: TipLimits = TipLimits(), smtp: SMTPSettings? = nil, publicURL: String? = nil) {
+        self.tipKey = tipKey
+        self.tipLimits = tipLimits
+        self.smtp = smtp
+        self.publicURL = publicURL
         self.resultsConcurrency = resultsConcurrency
         self.database = database
         self.dataDirectory = dataDirectory
@@ -87,10 +101,33 @@ public struct AppConfig: Sendable {
                 problems.append("THIDUA_RESULTS_CONCURRENCY must be a whole number from 1 to 256, not \(raw)")
             }
         }
+        var tipKey: Data?
+        if let raw = env["THIDUA_TIP_KEY"], !raw.isEmpty {
+            if let key = Data(base64Encoded: raw), key.count == 32 { tipKey = key } else {
+                problems.append("THIDUA_TIP_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
+            }
+        }
+        var limits = TipLimits()
+        if let raw = env["THIDUA_TIP_LIMITS"], !raw.isEmpty {
+            if let l = TipLimits(raw) { limits = l } else {
+                problems.append("THIDUA_TIP_LIMITS must be off, or three whole numbers above 0: tips per client per hour, status checks per client per 10 minutes, tips per minute for the whole system (default 10,30,600); not \(raw)")
+            }
+        }
+        var smtp: SMTPSettings?
+        if let raw = env["THIDUA_SMTP_URL"], !raw.isEmpty {
+            if let url = URL(string: raw), url.scheme == "smtp", let host = url.host, !host.isEmpty {
+                smtp = SMTPSettings(host: host, port: url.port ?? 25,
+                                    from: env["THIDUA_SMTP_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "thidua@localhost")
+            } else {
+                problems.append("THIDUA_SMTP_URL must be smtp://host:port (a relay on the local network, no sign-in), not \(raw)")
+            }
+        }
+        let publicURL = env["THIDUA_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if !problems.isEmpty { throw StartupError(lines: problems) }
         return AppConfig(database: database, dataDirectory: dataDirectory, resourcesDirectory: resources,
                          defaultLanguage: language, demoPassword: demoPassword, tokenLifetime: lifetime,
-                         secureCookies: secure, resultsConcurrency: concurrency)
+                         secureCookies: secure, resultsConcurrency: concurrency, tipKey: tipKey, tipLimits: limits,
+                         smtp: smtp, publicURL: publicURL)
     }
 
     /// Looks for Resources/ in the working directory, then above the executable (a `swift run` build lives in .build/).
@@ -109,6 +146,30 @@ public struct AppConfig: Sendable {
         }
         return nil
     }
+}
+
+/// How many tips and status checks are taken, per client (kept in memory under a salted hash of its address that
+/// changes every day) and for the whole system. `off` (benchmarks) takes everything.
+public struct TipLimits: Sendable, Equatable {
+    public var tipsPerClientPerHour = 10
+    public var checksPerClientPer10Minutes = 30
+    public var tipsPerMinute = 600
+    public var enabled = true
+
+    public init() {}
+
+    public init?(_ text: String) {
+        if text.lowercased() == "off" { enabled = false; return }
+        let numbers = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard numbers.count == 3, let a = numbers[0], let b = numbers[1], let c = numbers[2], a > 0, b > 0, c > 0 else { return nil }
+        (tipsPerClientPerHour, checksPerClientPer10Minutes, tipsPerMinute) = (a, b, c)
+    }
+}
+
+public struct SMTPSettings: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var from: String
 }
 
 /// Why ThiĐua could not start: one short line each, for a person to act on.

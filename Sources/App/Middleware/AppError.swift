@@ -17,8 +17,14 @@ struct AppError: AbortError {
 
     var reason: String { key }
 
-    /// A busy server says when to come back.
-    var headers: HTTPHeaders { status == .serviceUnavailable ? ["Retry-After": "2"] : [:] }
+    /// A busy server, or a client over its limit, is told when to come back.
+    var headers: HTTPHeaders {
+        switch status {
+        case .serviceUnavailable: ["Retry-After": "2"]
+        case .tooManyRequests: ["Retry-After": arguments["seconds"] ?? "60"]
+        default: [:]
+        }
+    }
 
     static func badRequest(_ key: String, _ arguments: [String: String] = [:]) -> AppError {
         AppError(.badRequest, key, arguments)
@@ -60,7 +66,10 @@ struct ErrorRenderer: AsyncMiddleware {
             }
             let response = Response(status: status)
             if let e = error as? any AbortError { response.headers.add(contentsOf: e.headers) }
-            try? response.content.encode(problem, using: JSONEncoder())
+            // Keys in a fixed order: the same mistake gets the same bytes (a wrong receipt code tells nothing).
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try? response.content.encode(problem, using: encoder)
             response.headers.contentType = HTTPMediaType(type: "application", subType: "problem+json", parameters: ["charset": "utf-8"])
             if status == .unauthorized { response.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
             return response

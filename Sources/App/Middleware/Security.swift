@@ -49,12 +49,12 @@ enum CSRF {
 
     struct TokenKey: StorageKey { typealias Value = String }
 
-    static func check(_ request: Request) async throws {
+    static func check(_ request: Request, maxBody: ByteCount? = nil) async throws {
         struct Form: Decodable { var _csrf: String? }
         // A body larger than the first read (a file upload) is still arriving: the token is in it, so it is read
         // whole first, up to the limit every route has.
         if request.body.data == nil {
-            _ = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
+            _ = try await request.body.collect(max: (maxBody ?? request.application.routes.defaultMaxBodySize).value).get()
         }
         let sent = (try? request.content.decode(Form.self))?._csrf ?? ""
         let expected = request.cookies[cookie]?.string ?? ""
@@ -74,9 +74,12 @@ extension Data {
 
 /// Checks the CSRF token on every state-changing web request and sets the token cookie when it was made.
 struct CSRFMiddleware: AsyncMiddleware {
+    /// The largest body its routes take (the tip form's files), read whole to find the token.
+    var maxBody: ByteCount? = nil
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         if request.method != .GET && request.method != .HEAD {
-            try await CSRF.check(request)
+            try await CSRF.check(request, maxBody: maxBody)
         }
         let response = try await next.respond(to: request)
         if let made = request.storage[CSRF.TokenKey.self] {

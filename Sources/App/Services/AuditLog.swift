@@ -10,27 +10,52 @@ import SQLKit
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
 
+    /// One entry to append.
+    struct Draft: Sendable {
+        var actor: String
+        var action: String
+        var entity: String
+        var entityID: String?
+        var before: String? = nil
+        var after: String? = nil
+        var at: Date = Date()
+    }
+
     /// Appends an entry inside the caller's transaction: the change and its entry commit together or not at all.
     static func record(on db: any Database, actor: String, action: String, entity: String, entityID: String?,
                        before: String? = nil, after: String? = nil, at: Date = Date()) async throws {
+        try await record(on: db, [Draft(actor: actor, action: action, entity: entity, entityID: entityID, before: before,
+                                        after: after, at: at)])
+    }
+
+    /// Appends entries in order, chained one to the next, in one statement (tips stored together).
+    static func record(on db: any Database, _ drafts: [Draft]) async throws {
+        guard !drafts.isEmpty else { return }
         if let sql = db as? any SQLDatabase, SQLDialect(sql) == .postgres {
             // One writer at a time extends the chain; SQLite already serialises writers.
             try await sql.raw("SELECT pg_advisory_xact_lock(7138)").run()
         }
         let last = try await AuditEntry.query(on: db).sort(\.$seq, .descending).first()
-        let entry = AuditEntry()
-        entry.seq = (last?.seq ?? 0) + 1
-        // Whole milliseconds, so the stored time hashes the same after a round trip through either database.
-        entry.at = Date(timeIntervalSince1970: (at.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
-        entry.actor = actor
-        entry.action = action
-        entry.entity = entity
-        entry.entityID = entityID
-        entry.before = before
-        entry.after = after
-        entry.prevHash = last?.hash ?? genesis
-        entry.hash = hash(of: entry)
-        try await entry.create(on: db)
+        var seq = last?.seq ?? 0
+        var prev = last?.hash ?? genesis
+        let entries = drafts.map { d in
+            let entry = AuditEntry()
+            seq += 1
+            entry.seq = seq
+            // Whole milliseconds, so the stored time hashes the same after a round trip through either database.
+            entry.at = Date(timeIntervalSince1970: (d.at.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+            entry.actor = d.actor
+            entry.action = d.action
+            entry.entity = d.entity
+            entry.entityID = d.entityID
+            entry.before = d.before
+            entry.after = d.after
+            entry.prevHash = prev
+            entry.hash = hash(of: entry)
+            prev = entry.hash
+            return entry
+        }
+        try await entries.create(on: db)
     }
 
     static func hash(of e: AuditEntry) -> String {

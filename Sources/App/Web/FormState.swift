@@ -54,6 +54,10 @@ struct FormField: Encodable, Sendable {
     var hint: String?
     var min: String?
     var max: String?
+    /// The media types a file field offers to pick (the server still reads each file's type from its content).
+    var accept: String?
+    /// Several files at once, sent as `name[]`.
+    var multiple = false
 
     /// The field with what the form state holds for it.
     static func make(_ name: String, _ label: String, _ kind: Kind, form: FormState, required: Bool = false,

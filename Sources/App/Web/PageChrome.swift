@@ -12,6 +12,9 @@ struct PageChrome: Encodable {
         /// The accounts and a locality's setup, for the admin.
         var accountsHref: String? = nil
         var setupHref: String? = nil
+        /// The tips' inbox, for those who work tips, with how many wait.
+        var tipsHref: String? = nil
+        var waitingTips: Int? = nil
     }
 
     var lang: String
@@ -40,7 +43,9 @@ extension PageChrome {
                               role: request.t("role.\(user.role.rawValue)"),
                               auditHref: Permissions.isCommittee(user.role) ? SiteURL.audit(query: [:]).path : nil,
                               accountsHref: user.role == .admin ? SiteURL.accounts(AccountQuery()).path : nil,
-                              setupHref: user.role == .admin ? SiteURL.setup.path : nil)
+                              setupHref: user.role == .admin ? SiteURL.setup.path : nil,
+                              tipsHref: Permissions.handlesTips(user.role) ? SiteURL.tips(TipService.Filter()).path : nil,
+                              waitingTips: request.storage[WaitingTips.Key.self].flatMap { $0 > 0 ? $0 : nil })
         }
         let other: Language = request.language == .vi ? .en : .vi
         otherLanguage = other.rawValue

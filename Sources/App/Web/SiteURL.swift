@@ -49,6 +49,17 @@ enum SiteURL: Sendable, Equatable {
     case communeImportConfirm(String)
     case communeTemplate(String, unit: String?, format: String)
     case communeExport(String, unit: String?, format: String)
+    /// The public tip form: the province chosen (among many communes), or the commune (`unknown` for none).
+    case tip(province: String? = nil, commune: String? = nil)
+    case tipStatus
+    /// Officers' inbox of tips.
+    case tips(TipService.Filter)
+    case tipDetail(String)
+    /// One of an officer's actions on a tip (`assign`, `status`, `transfer`, `message`).
+    case tipAction(String, String)
+    case tipsBulk
+    case tipFile(String, file: String)
+    case tipSubscription
 
     var path: String {
         switch self {
@@ -100,6 +111,16 @@ enum SiteURL: Sendable, Equatable {
         case .communeImportConfirm(let kind): "/" + Self.segment(kind) + "/import/confirm"
         case let .communeTemplate(kind, unit, format): "/" + Self.segment(kind) + "/import/template." + Self.segment(format) + Self.query(["unit": unit])
         case let .communeExport(kind, unit, format): "/" + Self.segment(kind) + "/export." + Self.segment(format) + Self.query(["unit": unit])
+        case let .tip(province, commune): "/tip" + Self.query(["province": province, "commune": commune])
+        case .tipStatus: "/tip/status"
+        case .tips(let f):
+            "/tips" + Self.query(["status": f.status == "open" ? nil : f.status, "commune": f.commune?.uuidString, "assigned": f.assigned,
+                                  "q": f.text, "page": f.page > 1 ? String(f.page) : nil])
+        case .tipDetail(let id): "/tips/" + Self.segment(id)
+        case let .tipAction(id, action): "/tips/" + Self.segment(id) + "/" + Self.segment(action)
+        case .tipsBulk: "/tips/bulk"
+        case let .tipFile(id, file): "/tips/" + Self.segment(id) + "/files/" + Self.segment(file)
+        case .tipSubscription: "/account/tip-mail"
         }
     }
 
@@ -127,4 +148,6 @@ struct SiteLinks: Encodable, Sendable {
     var signOut = SiteURL.signOut.path
     var language = SiteURL.language.path
     var stylesheet = SiteURL.stylesheet.path
+    var tip = SiteURL.tip().path
+    var tipStatus = SiteURL.tipStatus.path
 }

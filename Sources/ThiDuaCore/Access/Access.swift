@@ -133,6 +133,18 @@ public enum Permissions {
     /// The committee: the admin and the secretariat (reviews, approvals, publication, the audit log).
     public static func isCommittee(_ role: Role) -> Bool { role == .admin || role == .secretariat }
 
+    /// Roles that work citizens' tips: the commune's police, and the committee (also the queue of tips whose
+    /// citizen did not know the commune).
+    public static func handlesTips(_ role: Role) -> Bool { role == .admin || role == .secretariat || role == .communeOfficer }
+
+    /// Whether an account sees and works a tip held by a commune (nil: the secretariat's queue), from the day it
+    /// was received there.
+    public static func canHandleTip(role: Role, reach: Reach, commune: UUID?, village: UUID?, receivedOn: LocalDate) -> Bool {
+        guard handlesTips(role) else { return false }
+        guard let commune else { return isCommittee(role) }
+        return reach.includes(commune: commune, village: village, on: receivedOn)
+    }
+
     /// A record of a kind, at a commune (and village), on a day: created, corrected or deleted.
     public static func canWrite(role: Role, reach: Reach, kind: RecordKind, commune: UUID, village: UUID?,
                                 on date: LocalDate) -> Bool {

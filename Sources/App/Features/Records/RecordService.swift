@@ -89,18 +89,26 @@ struct RecordJSON: Vapor.Content, Equatable {
 enum ReachFilter {
     /// Limits a query of records to those the reach includes.
     static func records(_ query: QueryBuilder<Record>, _ reach: Reach) {
+        placed(query, reach, commune: "commune_id", village: "village_id", day: "occurred_on")
+    }
+
+    /// Limits a query of anything placed in a commune (and maybe a village) on a day, by the columns that say
+    /// where and when: records, tips.
+    static func placed<M: Model>(_ query: QueryBuilder<M>, _ reach: Reach, commune: FieldKey, village: FieldKey, day: FieldKey) {
+        func field(_ key: FieldKey) -> DatabaseQuery.Field { .path([key], schema: M.schemaOrAlias) }
+        func ids(_ set: Set<UUID>) -> DatabaseQuery.Value { .array(set.sorted { $0.uuidString < $1.uuidString }.map { .bind($0) }) }
         switch reach {
         case .all: break
-        case .nothing, .grants([]): query.filter(\.$id == UUID())
-        case .village(let home): query.filter(\.$villageID == home)
+        case .nothing, .grants([]): query.filter(field(.id), .equal, .bind(UUID()))
+        case .village(let home): query.filter(field(village), .equal, .bind(home))
         case .grants(let grants):
             anyGrant(query, grants) { all, g in
-                all.filter(\.$communeID ~~ Array(g.communes))
+                all.filter(field(commune), .subset(inverse: false), ids(g.communes))
                 if let villages = g.villages {
-                    all.group(.or) { $0.filter(\.$villageID == nil).filter(\.$villageID ~~ Array(villages)) }
+                    all.group(.or) { $0.filter(field(village), .equal, .null).filter(field(village), .subset(inverse: false), ids(villages)) }
                 }
-                if let from = g.from { all.filter(\.$occurredOn >= from.iso) }
-                if let to = g.to { all.filter(\.$occurredOn <= to.iso) }
+                if let from = g.from { all.filter(field(day), .greaterThanOrEqual, .bind(from.iso)) }
+                if let to = g.to { all.filter(field(day), .lessThanOrEqual, .bind(to.iso)) }
             }
         }
     }
@@ -185,6 +193,7 @@ enum RecordService {
         guard let kindName, let kind = RecordKind(rawValue: kindName) else {
             throw AppError(.unprocessableEntity, "records.invalid", fields: ["kind": input.kind == nil ? "field.required" : "field.notAllowed"])
         }
+        if !creating, record.createdBy == Tip.citizen { throw AppError(.conflict, "records.tipInInbox") }
         if !creating, let k = input.kind, k != record.kind { errors["kind"] = "field.kindFixed" }
         var date = input.date.flatMap { LocalDate(iso: $0) }
         if input.date != nil, date == nil { errors["date"] = "field.date" }
@@ -248,6 +257,8 @@ enum RecordService {
 
     /// Whether an account may correct or delete a stored record, as it stands.
     static func canWrite(_ record: Record, user: User, reach: Reach) -> Bool {
+        // A citizen's tip is worked in the inbox, whose statuses and transfers keep it and its record in step.
+        guard record.createdBy != Tip.citizen else { return false }
         guard let kind = RecordKind(rawValue: record.kind), let date = LocalDate(iso: record.occurredOn) else { return false }
         return Permissions.canWrite(role: user.role, reach: reach, kind: kind, commune: record.communeID,
                                     village: record.villageID, on: date)
@@ -260,6 +271,7 @@ enum RecordService {
     }
 
     static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {
+        if record.createdBy == Tip.citizen { throw AppError(.conflict, "records.tipInInbox") }
         guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
         if let day = LocalDate(iso: record.occurredOn) {
             try await MonthReviewService.requireOpen(record.communeID, Month(day), graph: graph, on: db)

@@ -94,6 +94,9 @@ struct CommunePage: Encodable {
     var recordsHref: String?
     var newRecordHref: String?
     var figuresHref: String?
+    /// Citizens' tips waiting in this commune, for those who work them.
+    var tips: String? = nil
+    var tipsHref: String? = nil
 
     struct Input {
         var plan: Plan
@@ -112,6 +115,8 @@ struct CommunePage: Encodable {
         var canWrite: Bool
         /// May set the commune's monthly figures.
         var canWriteFigures = false
+        /// Tips waiting in the commune; nil for an account that does not work them.
+        var waitingTips: Int? = nil
     }
 
     static func build(_ input: Input, page: PageChrome, text t: Translator) -> CommunePage {
@@ -181,6 +186,8 @@ struct CommunePage: Encodable {
             personalDataShown: input.teams.allSatisfy(\.membersShown), records: input.records,
             recordsHref: SiteURL.records(kind: nil, page: nil).path,
             newRecordHref: input.canWrite ? SiteURL.newRecord(kind: nil).path : nil,
-            figuresHref: input.canWriteFigures ? SiteURL.figureSheet(unit: unitID, month: nil).path : nil)
+            figuresHref: input.canWriteFigures ? SiteURL.figureSheet(unit: unitID, month: nil).path : nil,
+            tips: input.waitingTips.map { $0 == 0 ? t("tips.noneWaiting") : t("tips.waiting", ["count": t.count($0)]) },
+            tipsHref: input.waitingTips.map { _ in SiteURL.tips(TipService.Filter(commune: input.unit.id)).path })
     }
 }

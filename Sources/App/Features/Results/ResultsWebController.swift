@@ -121,7 +121,9 @@ struct ResultsWebController: RouteCollection {
             plan: plan, movementKey: plan.id, phase: phase, window: results.window, unit: unit, result: result,
             communeCount: results.units.count, population: results.facts[unit.id]?.population, trend: trend,
             facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite,
-            canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day))
+            canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day),
+            waitingTips: Permissions.canHandleTip(role: user.role, reach: reach, commune: unit.id, village: nil, receivedOn: today)
+                ? try await TipService.waiting(user: user, graph: graph, commune: unit.id, on: req.db) : nil)
         return try await req.view.render("results/commune", CommunePage.build(input, page: PageChrome(request: req, title: unit.fullName), text: t))
     }
 }

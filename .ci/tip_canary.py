@@ -1,0 +1,47 @@
+"""The canary: a tip sent with a marked address, browser string and contact, then looked up by its code; none
+of the three may appear in the server's files (the database and its write-ahead log, the tip files) or its log.
+
+usage: tip_canary.py URL PATH... (folders and files to search; the log among them)
+"""
+import json
+import os
+import sys
+import urllib.request
+import uuid
+
+BASE, PATHS = sys.argv[1], sys.argv[2:]
+ADDRESS = "203.0.113.77"
+BROWSER = "CanaryBrowser/9.9 (canary-" + uuid.uuid4().hex[:8] + ")"
+CONTACT = "canary-contact-" + uuid.uuid4().hex[:8] + "@example.org"
+HEADERS = {"User-Agent": BROWSER, "X-Forwarded-For": ADDRESS, "Content-Type": "application/json"}
+
+
+def post(path, body):
+    request = urllib.request.Request(BASE + path, data=json.dumps(body).encode(), headers=HEADERS, method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return answer.status, json.load(answer)
+
+
+status, receipt = post("/api/v1/tips", {"unit": "06820", "category": "social_order", "occurredOn": __import__("datetime").date.today().isoformat(),
+                                        "description": "Canary tip: tụ tập gây rối trước cổng chợ", "contact": CONTACT})
+assert status == 201, status
+code = receipt["receiptCode"]
+status, seen = post("/api/v1/tips/status", {"receiptCode": code, "message": "Thêm thông tin: ba người, hai xe máy"})
+assert status == 200 and seen["status"] == "received" and len(seen["messages"]) == 1, seen
+
+found = []
+for root in PATHS:
+    files = [root] if os.path.isfile(root) else [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+    for path in files:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        for canary in (ADDRESS, "CanaryBrowser", CONTACT, code.replace("-", "")):
+            if canary.encode() in data:
+                found.append(f"{canary} in {path}")
+if found:
+    print("\n".join(found))
+    sys.exit(1)
+print(f"canary tip {code[:5]}…: its address, browser string, contact and code are in none of {len(PATHS)} places searched")

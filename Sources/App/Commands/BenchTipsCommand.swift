@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SQLKit
+import ThiDuaCore
+import Vapor
+
+/// `thidua bench tips`: citizens' tips accepted per second over HTTP on loopback, each durably committed before
+/// its answer, beside two baselines measured in the same run: this server's `/healthz` on the same connections,
+/// and the database's own rate of durable single-row inserts of the same size (the `sqlite3` shell in the same
+/// mode, or `pgbench`).
+struct BenchTipsCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "seconds", help: "How long each round runs (default 10).")
+        var seconds: Int?
+        @Option(name: "connections", help: "Connections sending at once (default 16).")
+        var connections: Int?
+        @Option(name: "port", help: "The loopback port to serve on (default 18195).")
+        var port: Int?
+    }
+
+    var help: String {
+        "Serves ThiĐua on loopback with the tips' limits off; sends tips through POST /api/v1/tips on many connections for some seconds (every answer after its tip is on disk), then asks /healthz the same way, then measures the database's own durable single-row inserts of a tip's size (sqlite3 or pgbench, 16 clients). Prints rates, p50 and p99 and the ratios. The tips sent are removed at the end; their audit entries stay."
+    }
+
+    struct Round {
+        var name: String
+        var count: Int
+        var seconds: Double
+        var p50: Double
+        var p99: Double
+        var rate: Double { Double(count) / seconds }
+    }
+
+    /// The body of each tip: a description of a typical length, a contact, a village unknown.
+    static func body(commune: UUID, day: LocalDate, n: Int) -> String {
+        #"{"category":"social_order","unit":"\#(commune.uuidString)","occurredOn":"\#(day.iso)","time":"21:30","contact":"0912 345 678","description":"Bench tip \#(n): nhóm thanh niên tụ tập, nẹt pô, đua xe trên đường 18 đoạn gần cầu, thường từ 22 giờ đến nửa đêm các tối cuối tuần."}"#
+    }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        try await app.autoMigrate()
+        let today = VietnamTime.localDate(of: Date())
+        let graph = try await app.unitGraph()
+        guard let commune = graph.units(at: .commune, on: today).sorted(by: UnitGraph.naturalOrder).first else {
+            context.complain(app.localizer.text("cli.bench.noMovement", lang))
+            throw ExitCode.failure
+        }
+        let seconds = max(1, min(signature.seconds ?? 10, 600))
+        let connections = max(1, min(signature.connections ?? 16, 256))
+        let port = signature.port ?? 18195
+        // Limits off: one client on loopback is the whole crowd here.
+        var off = TipLimits()
+        off.enabled = false
+        let old = app.tips
+        app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, writer: old.writer, mailer: old.mailer)
+        let before = try await Tip.query(on: app.db).count()
+        try await app.server.start(address: .hostname("127.0.0.1", port: port))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = connections + 2
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let base = "http://127.0.0.1:\(port)"
+        var rounds: [Round] = []
+        do {
+            let counter = NIOLockedValueBox(0)
+            rounds.append(try await Self.round("POST /api/v1/tips", client: client, connections: connections, seconds: seconds, expect: .created) {
+                let n = counter.withLockedValue { $0 += 1; return $0 }
+                var request = try HTTPClient.Request(url: base + "/api/v1/tips", method: .POST, headers: ["Content-Type": "application/json"])
+                request.body = .string(Self.body(commune: commune.id, day: today, n: n))
+                return request
+            })
+            rounds.append(try await Self.round("GET /healthz", client: client, connections: connections, seconds: seconds, expect: .ok) {
+                try HTTPClient.Request(url: base + "/healthz")
+            })
+        } catch {
+            try? await client.shutdown()
+            await app.server.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        await app.server.shutdown()
+        let stored = try await Tip.query(on: app.db).count() - before
+        // The size of one tip's rows (tip, record, audit entry), for the baseline's rows.
+        let rowBytes = 1_000
+        let baseline = try await Self.baseline(app: app, connections: connections, seconds: seconds, rowBytes: rowBytes, context: context)
+        try await Self.removeBenchTips(on: app.db)
+        let tips = rounds[0], health = rounds[1]
+        let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
+        context.say("\(database), \(connections) connections, \(seconds) s per round; tips stored \(stored), answered 201 \(tips.count) (and one to warm up)")
+        context.say("| what | per second | p50 | p99 | tips ÷ it |")
+        context.say("|---|---|---|---|---|")
+        context.say(String(format: "| tips accepted (POST /api/v1/tips, durable) | %.0f | %.1f ms | %.1f ms | 1 |", tips.rate, tips.p50, tips.p99))
+        context.say(String(format: "| same server's GET /healthz | %.0f | %.1f ms | %.1f ms | %.2f |", health.rate, health.p50, health.p99, tips.rate / max(health.rate, 0.001)))
+        if let baseline {
+            context.say(String(format: "| %@ (%d B rows, durable) | %.0f | %@ | %@ | %.2f |", baseline.name, rowBytes, baseline.rate,
+                               baseline.p50 > 0 ? String(format: "%.1f ms", baseline.p50) : "–", baseline.p99 > 0 ? String(format: "%.1f ms", baseline.p99) : "–",
+                               tips.rate / max(baseline.rate, 0.001)))
+        } else {
+            context.say("| database's own inserts | not measured: neither sqlite3 nor pgbench found | | | |")
+        }
+    }
+
+    /// Requests made by `make` on `connections` connections for `seconds`; every answer must have the status asked.
+    static func round(_ name: String, client: HTTPClient, connections: Int, seconds: Int, expect: HTTPResponseStatus,
+                      make: @escaping @Sendable () throws -> HTTPClient.Request) async throws -> Round {
+        let clock = ContinuousClock()
+        _ = try await client.execute(request: try make()).get()
+        let end = clock.now + .seconds(seconds)
+        let start = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    var out: [Double] = []
+                    while clock.now < end {
+                        let t0 = clock.now
+                        let answer = try await client.execute(request: try make()).get()
+                        guard answer.status == expect else {
+                            throw BenchFailure(key: "cli.bench.answer", arguments: ["path": name, "status": String(answer.status.code)])
+                        }
+                        out.append((clock.now - t0).milliseconds)
+                    }
+                    return out
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all.sorted()
+        }
+        return Round(name: name, count: latencies.count, seconds: (clock.now - start).seconds,
+                     p50: BenchPagesCommand.percentile(latencies, 0.5), p99: BenchPagesCommand.percentile(latencies, 0.99))
+    }
+
+    /// The database's own durable single-row inserts: `sqlite3` on a file beside the data (WAL, synchronous FULL,
+    /// one autocommit insert after another: SQLite takes one writer at a time), or `pgbench` with `connections`
+    /// clients on the same server (a table made for it, dropped after).
+    static func baseline(app: Application, connections: Int, seconds: Int, rowBytes: Int, context: CommandContext) async throws -> Round? {
+        let payload = String(repeating: "x", count: rowBytes)
+        switch app.config.database {
+        case .sqlite:
+            guard let sqlite3 = Self.find("sqlite3", in: ["/usr/bin", "/usr/local/bin"]) else { return nil }
+            let file = (app.config.dataDirectory as NSString).appendingPathComponent("bench-baseline.sqlite")
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+            defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) } }
+            // Enough inserts to last about the round's length on a disk of ~500 flushes a second; timed as a whole.
+            let count = max(200, seconds * 300)
+            var script = "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=FULL;\nCREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);\n"
+            for _ in 0..<count { script += "INSERT INTO t(body) VALUES ('\(payload)');\n" }
+            let t0 = ContinuousClock.now
+            try Self.execute(sqlite3, [file], input: script)
+            let elapsed = (ContinuousClock.now - t0).seconds
+            return Round(name: "sqlite3 INSERT, one per commit", count: count, seconds: elapsed, p50: 0, p99: 0)
+        case .postgres(let url, _):
+            let bins = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().reversed()
+                .map { "/usr/lib/postgresql/\($0)/bin" }
+            guard let pgbench = Self.find("pgbench", in: bins + ["/usr/bin"]), let sql = app.db as? any SQLDatabase else { return nil }
+            try await sql.raw("DROP TABLE IF EXISTS bench_tip_baseline").run()
+            try await sql.raw("CREATE TABLE bench_tip_baseline (id bigserial PRIMARY KEY, body text NOT NULL)").run()
+            let script = (app.config.dataDirectory as NSString).appendingPathComponent("bench-baseline.sql")
+            try FileManager.default.createDirectory(atPath: app.config.dataDirectory, withIntermediateDirectories: true)
+            try "INSERT INTO bench_tip_baseline(body) VALUES ('\(payload)');\n".write(toFile: script, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: script) }
+            // A count of transactions per client, not `-T`: pgbench stops a timed run on SIGALRM, which a process
+            // started from this server's threads has blocked. A short run first says how many fill the round.
+            func run(_ perClient: Int) throws -> String {
+                try Self.execute(pgbench, ["-n", "-c", String(connections), "-j", "2", "-t", String(perClient), "-f", script,
+                                           url.components(separatedBy: "?").first ?? url])
+            }
+            func tps(_ output: String) -> Double {
+                output.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).split(separator: " ").first ?? "") } ?? 0
+            }
+            let probe = tps(try run(20))
+            let output = try run(max(20, Int(probe * Double(seconds) / Double(connections))))
+            try await sql.raw("DROP TABLE bench_tip_baseline").run()
+            // "tps = 1234.5 (without initial connection time)", "latency average = 12.9 ms"
+            let rate = tps(output)
+            let latency = output.split(separator: "\n").first { $0.hasPrefix("latency average = ") }
+                .flatMap { Double($0.dropFirst(18).split(separator: " ").first ?? "") } ?? 0
+            return Round(name: String(format: "pgbench INSERT, %d clients, mean %.1f ms", connections, latency), count: Int(rate * Double(seconds)),
+                         seconds: Double(seconds), p50: 0, p99: 0)
+        }
+    }
+
+    static func find(_ name: String, in folders: [String]) -> String? {
+        folders.map { ($0 as NSString).appendingPathComponent(name) }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    @discardableResult
+    static func execute(_ path: String, _ arguments: [String], input: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        let stdin = Pipe()
+        if input != nil { process.standardInput = stdin }
+        try process.run()
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BenchFailure(key: "cli.bench.answer", arguments: ["path": path, "status": String(process.terminationStatus)])
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The benchmark's tips and their records (their descriptions begin "Bench tip").
+    static func removeBenchTips(on db: any Database) async throws {
+        let tips = try await Tip.query(on: db).filter(\.$description, .custom(SQLDialect(db).likeIgnoringCase), "Bench tip %").all()
+        for first in stride(from: 0, to: tips.count, by: 500) {
+            let part = Array(tips[first..<min(first + 500, tips.count)])
+            try await Tip.query(on: db).filter(\.$id ~~ part.compactMap(\.id)).delete()
+            try await Record.query(on: db).filter(\.$id ~~ part.compactMap(\.recordID)).delete()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Fluent
+
+/// Citizens' tips: the tip (its receipt code only as a slow hash, its contact sealed, its day but not its hour),
+/// the messages each way, the files, and officers' e-mail subscriptions.
+struct CreateTips: AsyncMigration {
+    func prepare(on database: any Database) async throws {
+        try await database.schema("tips")
+            .id()
+            .field("code_hash", .string, .required)
+            .field("status", .string, .required)
+            .field("category", .string, .required)
+            .field("description", .string, .required)
+            .field("occurred_on", .string, .required)
+            .field("occurred_time", .string)
+            .field("received_on", .string, .required)
+            .field("commune_id", .uuid, .references("units", "id", onDelete: .restrict))
+            .field("village_id", .uuid, .references("units", "id", onDelete: .restrict))
+            .field("record_id", .uuid, .references("records", "id", onDelete: .restrict))
+            .field("assigned_to", .uuid, .references("users", "id", onDelete: .setNull))
+            .field("transferred_from", .uuid)
+            .field("contact_sealed", .string)
+            .field("citizen_replied", .bool, .required)
+            .field("last_officer_at", .datetime)
+            .unique(on: "code_hash")
+            .create()
+        try await Index.create("tips_commune_status", on: "tips", columns: ["commune_id", "status"], in: database)
+        try await Index.create("tips_status_day", on: "tips", columns: ["status", "received_on"], in: database)
+        try await database.schema("tip_messages")
+            .id()
+            .field("tip_id", .uuid, .required, .references("tips", "id", onDelete: .cascade))
+            .field("seq", .int, .required)
+            .field("author", .string, .required)
+            .field("user_id", .uuid, .references("users", "id", onDelete: .setNull))
+            .field("body", .string, .required)
+            .field("sent_on", .string, .required)
+            .unique(on: "tip_id", "seq")
+            .create()
+        try await database.schema("tip_files")
+            .id()
+            .field("tip_id", .uuid, .required, .references("tips", "id", onDelete: .cascade))
+            .field("message_seq", .int)
+            .field("kind", .string, .required)
+            .field("size", .int, .required)
+            .field("stored_name", .string, .required)
+            .field("added_on", .string, .required)
+            .create()
+        try await Index.create("tip_files_tip", on: "tip_files", columns: ["tip_id"], in: database)
+        try await database.schema("tip_subscriptions")
+            .id()
+            .field("user_id", .uuid, .required, .references("users", "id", onDelete: .cascade))
+            .field("email", .string, .required)
+            .unique(on: "user_id")
+            .create()
+    }
+
+    func revert(on database: any Database) async throws {
+        try await database.schema("tip_subscriptions").delete()
+        try await database.schema("tip_files").delete()
+        try await database.schema("tip_messages").delete()
+        try await database.schema("tips").delete()
+    }
+}

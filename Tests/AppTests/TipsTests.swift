@@ -1,0 +1,491 @@
+import Fluent
+import Foundation
+import SQLKit
+import Testing
+import ThiDuaCore
+import Vapor
+import VaporTesting
+@testable import App
+
+/// A multipart body: fields, then files (name, bytes).
+func multipart(_ fields: [(String, String)], files: [(String, [UInt8])] = []) -> (HTTPHeaders, ByteBuffer) {
+    let boundary = "----thidua-test-\(UUID().uuidString)"
+    var body = ByteBuffer()
+    for (name, value) in fields {
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+    }
+    for (i, (name, bytes)) in files.enumerated() {
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"f\(i).jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+        body.writeBytes(bytes)
+        body.writeString("\r\n")
+    }
+    body.writeString("--\(boundary)--\r\n")
+    var headers = HTTPHeaders()
+    headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+    return (headers, body)
+}
+
+enum TipFixture {
+    static let ward = "06820"   // phường Vàng Danh (2025)
+    static let otherWard = "06811"  // phường Uông Bí (2025)
+    static var photo: [UInt8] {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/photo-gps.jpg")
+        return (try? [UInt8](Data(contentsOf: url))) ?? []
+    }
+    static func today() -> LocalDate { VietnamTime.localDate(of: Date()) }
+
+    /// Sends a tip over the API as JSON; its receipt code.
+    static func send(_ app: Application, unit: String? = ward, category: String = "social_order", description: String = "Có người lạ tụ tập ban đêm ở ngõ 3",
+                     contact: String? = nil, headers extra: HTTPHeaders = [:]) async throws -> String {
+        var body: [String: String] = ["category": category, "description": description, "occurredOn": today().iso]
+        if let unit { body["unit"] = unit }
+        if let contact { body["contact"] = contact }
+        var code = ""
+        try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+            req.headers.add(contentsOf: extra)
+            try req.content.encode(body)
+        }) { res in
+            #expect(res.status == .created)
+            code = (try? res.content.decode(TipsAPI.Receipt.self))?.receiptCode ?? ""
+        }
+        return code
+    }
+
+    static func status(_ app: Application, _ code: String, message: String? = nil) async throws -> (HTTPStatus, TipsAPI.CitizenStatus?, String) {
+        var out: (HTTPStatus, TipsAPI.CitizenStatus?, String) = (.ok, nil, "")
+        try await app.testing().test(.POST, "/api/v1/tips/status", beforeRequest: { req in
+            var body = ["receiptCode": code]
+            if let message { body["message"] = message }
+            try req.content.encode(body)
+        }) { res in
+            out = (res.status, try? res.content.decode(TipsAPI.CitizenStatus.self), res.body.string)
+        }
+        return out
+    }
+}
+
+@Suite("Citizens' tips: intake, anonymity, limits, files, codes, the inbox, transfers and the indicator")
+struct TipsTests {
+    @Test("A citizen sends a tip with a photo on the web; an officer asks; the citizen answers with the code")
+    func webFlow() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            let citizen = Browser()
+            try await citizen.get(app, "/tip?commune=\(ward.uuidString)") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("enctype=\"multipart/form-data\""))
+            }
+            let (headers, body) = multipart([("_csrf", citizen.cookies["thidua_csrf"] ?? ""), ("commune", ward.uuidString), ("category", "drugs"),
+                                             ("description", "Có người bán ma túy ở đầu ngõ 5, tối thứ bảy"), ("occurredOn", TipFixture.today().iso),
+                                             ("time", "21:30"), ("contact", "0912 345 678"), ("website", "")],
+                                            files: [("files[]", TipFixture.photo)])
+            var code = ""
+            var h = citizen.cookieHeader
+            h.add(contentsOf: headers)
+            try await app.testing().test(.POST, "/tip", headers: h, body: body) { res in
+                #expect(res.status == .created)
+                let html = res.body.string
+                code = html.firstMatch(of: /<strong>([0-9]{5}(-[0-9]{5}){4})<\/strong>/).map { String($0.1) } ?? ""
+                #expect(res.headers.first(name: .cacheControl) == "no-store")
+            }
+            #expect(code.count == 29)
+            // Stored: the code only as its slow hash; the contact sealed; the photo without its Exif (camera, GPS).
+            let tip = try #require(try await Tip.query(on: app.db).first())
+            #expect(tip.codeHash == app.tips.secrets.codeHash(ReceiptCode.digits(of: code) ?? ""))
+            #expect(tip.codeHash.count == 64 && !tip.codeHash.contains(ReceiptCode.digits(of: code) ?? "x"))
+            #expect(tip.contactSealed.map { !$0.contains("0912") } == true)
+            #expect(tip.contactSealed.flatMap { app.tips.secrets.open($0) } == "0912 345 678")
+            #expect(tip.receivedOn == TipFixture.today().iso && tip.communeID == ward && tip.occurredTime == "21:30")
+            let file = try #require(try await TipFile.query(on: app.db).first())
+            let stored = try #require(app.tips.files.read(file.storedName))
+            let photo = Data(TipFixture.photo)
+            #expect(photo.range(of: Data("CANARY-MODEL-7".utf8)) != nil)
+            #expect(stored.range(of: Data("CANARY-MODEL-7".utf8)) == nil && stored.range(of: Data("Exif".utf8)) == nil)
+            #expect(file.kind == "jpeg" && file.size == stored.count && stored.count < photo.count)
+            // Its record: an information source of the people, in the ward, dated the day, timed at its start.
+            let record = try #require(try await Record.find(tip.recordID, on: app.db))
+            #expect(record.kind == "information_source" && record.origin == "people" && record.category == "drugs" && record.communeID == ward)
+            #expect(record.status == "received" && record.occurredOn == TipFixture.today().iso)
+            #expect(record.createdAt == VietnamTime.startOfDay(TipFixture.today()))
+
+            // The ward's officer: the count in the header, the inbox, the tip with its contact, a question.
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.get(app, "/tips") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("id=\"tips-waiting\">1<"))
+                #expect(res.body.string.contains("Có người bán ma túy"))
+            }
+            try await officer.get(app, "/units/\(ward.uuidString)/movements/uong-bi-2024-2025") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Tin báo của người dân đang chờ xử lý: 1</a>"))
+            }
+            // A team leader of the ward's village works no tips.
+            let leader = Browser()
+            try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
+            try await leader.get(app, "/tips") { res in #expect(res.status == .forbidden) }
+            let id = try tip.requireID().uuidString
+            try await leader.get(app, "/tips/\(id)") { res in #expect(res.status == .forbidden) }
+            try await officer.get(app, "/tips/\(id)") { res in
+                #expect(res.body.string.contains("0912 345 678"))
+                #expect(res.body.string.contains("/tips/\(id)/files/"))
+            }
+            try await officer.post(app, "/tips/\(id)/message", ["message": "Bạn có nhớ biển số xe không?"]) { res in
+                #expect(res.status == .seeOther)
+            }
+            try await officer.post(app, "/tips/\(id)/status", ["status": "verifying"]) { res in #expect(res.status == .seeOther) }
+            try await officer.get(app, "/tips/\(id)/files/\(try file.requireID().uuidString)") { res in
+                #expect(res.status == .ok)
+                #expect(res.headers.contentType?.description.hasPrefix("image/jpeg") == true)
+                #expect(res.headers.first(name: .contentDisposition)?.hasPrefix("attachment") == true)
+            }
+
+            // The citizen, with the code typed in groups with spaces: the question, and an answer.
+            try await citizen.post(app, "/tip/status", ["receiptCode": code.replacingOccurrences(of: "-", with: " ")]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Bạn có nhớ biển số xe không?"))
+                #expect(res.body.string.contains("id=\"tip-status\">Đang xác minh<"))
+                #expect(!res.body.string.contains("ca.phuongvangdanh"))
+            }
+            try await citizen.post(app, "/tip/status", ["receiptCode": code, "message": "Biển số 14B1-123.45"]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("Đã gửi thông tin của bạn."))
+            }
+            try await officer.get(app, "/tips/\(id)") { res in
+                #expect(res.body.string.contains("Biển số 14B1-123.45"))
+            }
+            let messages = try await TipMessage.query(on: app.db).sort(\.$seq).all()
+            #expect(messages.map(\.author) == ["officer", "citizen"])
+            #expect(messages.map(\.sentOn) == [TipFixture.today().iso, TipFixture.today().iso])
+            // History: who did what, the citizen's by day only, never the contact.
+            let history = try await AuditEntry.query(on: app.db).filter(\.$entity == "tip").sort(\.$seq).all()
+            #expect(history.map(\.action) == ["tip.receive", "tip.message", "tip.status", "tip.citizenMessage"])
+            #expect(history.allSatisfy { !($0.after ?? "").contains("0912") && !($0.before ?? "").contains("0912") })
+            #expect(history.filter { $0.actor == "citizen" }.allSatisfy { $0.at == VietnamTime.startOfDay(TipFixture.today()) })
+            // A tip's record is worked in the inbox only.
+            let token = try await issueToken(app, "ca.phuongvangdanh")
+            try await send(app, .DELETE, "/api/v1/records/\(try record.requireID().uuidString)", token: token) { res in
+                #expect(res.status == .conflict)
+            }
+        }
+    }
+
+    @Test("Canary: a tip's address, browser string and contact are nowhere in the database or the log")
+    func canary() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let capture = LogCapture()
+            app.logger = Logger(label: "canary") { _ in capture.handler() }
+            app.logger.logLevel = .trace
+            let code = try await TipFixture.send(app, contact: "canary-contact@example.org",
+                                                 headers: ["User-Agent": "CanaryBrowser/9.9", "X-Forwarded-For": "203.0.113.77"])
+            _ = try await TipFixture.status(app, code, message: "Thêm: xe máy màu đỏ")
+            guard let sql = app.db as? any SQLDatabase else { throw TestFailure(description: "not SQL") }
+            let tables: [String]
+            if TestDatabase.isPostgres {
+                tables = try await sql.raw("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()").all()
+                    .map { try $0.decode(column: "name", as: String.self) }
+            } else {
+                tables = try await sql.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(tables.contains("tips") && tables.count > 15)
+            var everything = ""
+            for table in tables {
+                let text = TestDatabase.isPostgres ? SQLQueryString("SELECT CAST(t.* AS text) AS row FROM \(ident: table) t")
+                    : SQLQueryString("SELECT quote(t.rowid) AS row FROM \(ident: table) t LIMIT 0")
+                if TestDatabase.isPostgres {
+                    everything += try await sql.raw(text).all().map { (try? $0.decode(column: "row", as: String.self)) ?? "" }.joined(separator: "\n")
+                } else {
+                    let columns = try await sql.raw("SELECT name FROM pragma_table_info(\(bind: table))").all().map { try $0.decode(column: "name", as: String.self) }
+                    let concat = columns.map { "COALESCE(CAST(\"\($0)\" AS TEXT), '')" }.joined(separator: " || '|' || ")
+                    everything += try await sql.raw(SQLQueryString("SELECT \(unsafeRaw: concat) AS row FROM \(ident: table)")).all()
+                        .map { (try? $0.decode(column: "row", as: String.self)) ?? "" }.joined(separator: "\n")
+                }
+                _ = text
+            }
+            #expect(everything.contains("Có người lạ tụ tập"))
+            for canary in ["CanaryBrowser", "203.0.113.77", "canary-contact"] {
+                #expect(!everything.contains(canary), "\(canary) is in the database")
+                #expect(!capture.text.contains(canary), "\(canary) is in the log")
+            }
+        }
+    }
+
+    @Test("Limits: a client over its tips or checks gets 429 with when to retry; a new day starts afresh")
+    func limits() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            var limits = TipLimits()
+            limits.tipsPerClientPerHour = 2
+            limits.checksPerClientPer10Minutes = 3
+            let old = app.tips
+            app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: limits), files: old.files, writer: old.writer, mailer: old.mailer)
+            let a: HTTPHeaders = ["X-Forwarded-For": "198.51.100.1"]
+            _ = try await TipFixture.send(app, headers: a)
+            _ = try await TipFixture.send(app, headers: a)
+            try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+                req.headers.add(contentsOf: a)
+                req.headers.replaceOrAdd(name: .acceptLanguage, value: "vi")
+                try req.content.encode(["category": "drugs", "description": "Một tin báo thứ ba", "unit": TipFixture.ward, "occurredOn": TipFixture.today().iso])
+            }) { res in
+                #expect(res.status == .tooManyRequests)
+                let wait = Int(res.headers.first(name: "Retry-After") ?? "") ?? 0
+                #expect(wait > 3000 && wait <= 3600)
+                #expect(res.body.string.contains("Hãy thử lại sau khoảng 60 phút"))
+            }
+            // Another client is not held back; nothing of the refused tip was stored.
+            _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "198.51.100.2"])
+            #expect(try await Tip.query(on: app.db).count() == 3)
+            for i in 0..<4 {
+                try await app.testing().test(.POST, "/api/v1/tips/status", beforeRequest: { req in
+                    req.headers.add(contentsOf: a)
+                    try req.content.encode(["receiptCode": "00000-00000-00000-00000-0000\(i)"])
+                }) { res in #expect(res.status == (i < 3 ? .notFound : .tooManyRequests)) }
+            }
+            // Tomorrow's salt: yesterday's counts mean nothing.
+            let limiter = TipLimiter(limits: limits)
+            let now = Date()
+            #expect(limiter.take(.tip, client: "x", now: now) == nil)
+            #expect(limiter.take(.tip, client: "x", now: now) == nil)
+            #expect(limiter.take(.tip, client: "x", now: now) != nil)
+            #expect(limiter.take(.tip, client: "x", now: now.addingTimeInterval(86400)) == nil)
+        }
+    }
+
+    @Test("Files and traps: disguised, oversized, too many, honeypot; each refused with its message, nothing stored")
+    func refusedInput() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh").uuidString
+            let base: [(String, String)] = [("unit", ward), ("category", "other"), ("description", "Một việc cần báo cho công an"),
+                                            ("occurredOn", TipFixture.today().iso)]
+            let cases: [([(String, String)], [(String, [UInt8])], String, String)] = [
+                (base, [("files[]", Array("<html><script>alert(1)</script></html>".utf8))], "files", "chỉ nhận ảnh JPEG"),
+                (base, [("files[]", [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: Attachment.maximumBytes))], "files", "lớn hơn 15 MB"),
+                (base, Array(repeating: ("files[]", TipFixture.photo), count: 4), "files", "tối đa 3 tệp"),
+                (base + [("website", "http://spam.example")], [], "website", "phải để trống"),
+                ([("unit", "99999"), ("category", "other"), ("description", "Một việc cần báo cho công an"), ("occurredOn", "2099-01-01")], [],
+                 "occurredOn", "không được ở tương lai"),
+            ]
+            for (fields, files, field, message) in cases {
+                let (headers, body) = multipart(fields, files: files)
+                try await app.testing().test(.POST, "/api/v1/tips", headers: headers, body: body) { res in
+                    #expect(res.status == .unprocessableEntity)
+                    let p = try problem(res)
+                    #expect(p.errors?[field]?.contains(message) == true, "\(field): \(p.errors ?? [:])")
+                }
+            }
+            try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+                try req.content.encode(["unit": "99999", "category": "other", "description": "Một việc cần báo", "occurredOn": TipFixture.today().iso])
+            }) { res in
+                #expect(res.status == .unprocessableEntity)
+                let p = try problem(res)
+                #expect(p.errors?["unit"] == "không có đơn vị cấp xã này")
+            }
+            #expect(try await Tip.query(on: app.db).count() == 0)
+            #expect(try await Record.query(on: app.db).count() == 0)
+            let folder = (app.config.dataDirectory as NSString).appendingPathComponent("tip-files")
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).isEmpty)
+        }
+    }
+
+    @Test("Wrong codes: malformed is a 422 for the field; two wrong codes get the same answer")
+    func wrongCodes() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let code = try await TipFixture.send(app)
+            let right = try await TipFixture.status(app, code)
+            #expect(right.0 == .ok && right.1?.status == "received")
+            let malformed = try await TipFixture.status(app, "1234")
+            #expect(malformed.0 == .unprocessableEntity)
+            let digits = ReceiptCode.digits(of: code) ?? ""
+            let wrong1 = String(digits.dropLast()) + (digits.last == "1" ? "2" : "1")
+            let wrong2 = "00000" + String(digits.dropFirst(5))
+            let a = try await TipFixture.status(app, wrong1)
+            let b = try await TipFixture.status(app, wrong2)
+            #expect(a.0 == .notFound && b.0 == .notFound)
+            #expect(a.2 == b.2)
+        }
+    }
+
+    @Test("Transfer: the secretariat's queue places a tip; a transfer moves it, its record and target 1 to the other ward, exactly")
+    func transferAndIndicator() async throws {
+        try await withApp { app in
+            try await loadDemo(app, illustrative: true)
+            let a = DemoUnits.ward2025("Vàng Danh"), b = DemoUnits.ward2025("Uông Bí")
+            try await makeAccount(app, "ca.uongbi", role: .communeOfficer, unit: b)
+            let secretariat = try await issueToken(app, "thuongtruc")
+            let officerA = try await issueToken(app, "ca.phuongvangdanh")
+            let officerB = try await issueToken(app, "ca.uongbi")
+            // In B today: one social-order source from the police, one tip on drugs (not in target 1).
+            try await send(app, .POST, "/api/v1/records", token: secretariat,
+                           ["kind": "information_source", "unit": b.uuidString, "date": TipFixture.today().iso, "category": "social_order", "origin": "police"]) { res in
+                #expect(res.status == .created)
+            }
+            _ = try await TipFixture.send(app, unit: TipFixture.otherWard, category: "drugs")
+            // A tip whose citizen did not know the ward: in the queue, no record, not counted yet.
+            _ = try await TipFixture.send(app, unit: nil)
+            let queued = try #require(try await Tip.query(on: app.db).filter(\.$communeID == nil).first())
+            #expect(queued.recordID == nil)
+            let id = try queued.requireID().uuidString
+            try await send(app, .GET, "/api/v1/tips/\(id)", token: officerA) { res in #expect(res.status == .notFound) }
+            try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: secretariat, ["action": "transfer", "to": TipFixture.ward]) { res in
+                #expect(res.status == .ok)
+            }
+            try await send(app, .GET, "/api/v1/tips", token: officerA) { res in
+                let decoded = try res.content.decode(TipsAPI.TipPage.self)
+                #expect(decoded.total == 1)
+            }
+            // A's officer passes it on to B: it leaves A's inbox and enters B's, with its record.
+            try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: officerA, ["action": "transfer", "to": TipFixture.otherWard]) { res in
+                #expect(res.status == .ok)
+                let decoded = try res.content.decode(TipsAPI.TipJSON.self)
+                #expect(decoded.status == "transferred")
+            }
+            try await send(app, .GET, "/api/v1/tips", token: officerA) { res in
+                let decoded = try res.content.decode(TipsAPI.TipPage.self)
+                #expect(decoded.total == 0)
+            }
+            try await send(app, .GET, "/api/v1/tips?status=transferred", token: officerB) { res in
+                let page = try res.content.decode(TipsAPI.TipPage.self)
+                #expect(page.total == 1 && page.items.first?.transferredFrom == a.uuidString)
+            }
+            let moved = try #require(try await Tip.find(queued.id, on: app.db))
+            let record = try #require(try await Record.find(moved.recordID, on: app.db))
+            #expect(record.communeID == b && record.origin == "people" && record.category == "social_order")
+            #expect(try await Record.query(on: app.db).filter(\.$communeID == a).count() == 0)
+            // Target 1 in B: people's social-order sources 1 (the tip), all social-order sources 2 → 50%.
+            let movement = try #require(try await Movement.query(on: app.db).filter(\.$planID == "uong-bi-minh-hoa").first())
+            let today = TipFixture.today()
+            let phase = try #require(try movement.plan().phases.first { $0.start <= today && today <= $0.end })
+            try await send(app, .GET, "/api/v1/movements/uong-bi-minh-hoa/phases/\(phase.id)/results?unit=\(TipFixture.otherWard)", token: secretariat) { res in
+                #expect(res.status == .ok)
+                let body = try res.content.decode(ResultsAPI.ResultsJSON.self)
+                let t = body.units.first?.targets.first { $0.targetId == "nguon-tin-nhan-dan" }
+                #expect(t?.numerator == 1)
+                #expect(t?.denominator == 2)
+                #expect(t?.value == 50)
+            }
+            // B resolves it: the record's status follows; a viewer cannot reach the inbox.
+            try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: officerB, ["action": "status", "status": "resolved"]) { res in
+                #expect(res.status == .ok)
+            }
+            #expect(try await Record.find(moved.recordID, on: app.db)?.status == "verified")
+            try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: officerB, ["action": "status", "status": "assigned"]) { res in
+                #expect(res.status == .conflict)
+            }
+            let viewer = try await issueToken(app, "lanhdao")
+            try await send(app, .GET, "/api/v1/tips", token: viewer) { res in #expect(res.status == .forbidden) }
+        }
+    }
+
+    @Test("Bulk assign and close in the inbox; untouched tips of an earlier day are flagged")
+    func bulkAndFlag() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            for _ in 0..<3 { _ = try await TipFixture.send(app) }
+            let tips = try await Tip.query(on: app.db).all()
+            // One arrived the day before yesterday and no one has acted.
+            tips[0].receivedOn = TipFixture.today().adding(days: -2).iso
+            try await tips[0].update(on: app.db)
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.get(app, "/tips") { res in
+                let html = res.body.string
+                #expect(html.components(separatedBy: "Quá 24 giờ chưa xử lý</span>").count - 1 == 1, "\(html)")
+            }
+            let me = try #require(try await User.query(on: app.db).filter(\.$username == "ca.phuongvangdanh").first())
+            var form = ["do": "assign", "assignee": try me.requireID().uuidString]
+            for t in tips.prefix(2) { form["tip.\(try t.requireID().uuidString)"] = "true" }
+            try await officer.post(app, "/tips/bulk", form) { res in #expect(res.status == .seeOther) }
+            #expect(try await Tip.query(on: app.db).filter(\.$status == "assigned").filter(\.$assignedTo == me.id).count() == 2)
+            form["do"] = "unfounded"
+            try await officer.post(app, "/tips/bulk", form) { res in #expect(res.status == .seeOther) }
+            #expect(try await Tip.query(on: app.db).filter(\.$status == "unfounded").count() == 2)
+            try await officer.get(app, "/tips?assigned=me&status=all") { res in
+                #expect(res.body.string.contains("Ghi nhận 1–2 trong 2"))
+            }
+        }
+    }
+
+    @Test("Group commit: items sent together commit together; a batch with a bad item is retried one by one")
+    func groupCommit() async throws {
+        try await withApp { app in
+            struct Bad: Error {}
+            let committer = GroupCommitter<Int>(db: app.db) { items, db in
+                if items.contains(13) { throw Bad() }
+                try await AuditLog.record(on: db, items.map { AuditLog.Draft(actor: "n\($0)", action: "test", entity: "test", entityID: nil) })
+            }
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for n in 1...40 {
+                    group.addTask {
+                        do { try await committer.commit(n); return (n, true) } catch { return (n, false) }
+                    }
+                }
+                var out: [Int: Bool] = [:]
+                for await (n, ok) in group { out[n] = ok }
+                return out
+            }
+            #expect(outcomes.filter { !$0.value }.map(\.key) == [13])
+            let actors = Set(try await AuditEntry.query(on: app.db).all().map(\.actor))
+            #expect(actors == Set((1...40).filter { $0 != 13 }.map { "n\($0)" }))
+            #expect(try await AuditLog.verify(on: app.db) == .intact(entries: 39))
+        }
+    }
+
+    @Test("E-mail: a subscribed officer gets one message with the count and a link, through a local SMTP sink")
+    func mail() async throws {
+        let sink = try SMTPSink()
+        try await withApp { app in
+            try await loadDemo(app)
+            let old = app.tips
+            let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example")
+            app.tips = TipContext(secrets: old.secrets, limiter: old.limiter, files: old.files, writer: old.writer, mailer: mailer)
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.post(app, "/account/tip-mail", ["email": "bad address"]) { res in #expect(res.status == .unprocessableEntity) }
+            try await officer.post(app, "/account/tip-mail", ["email": "vangdanh@example.org"]) { res in #expect(res.status == .seeOther) }
+            _ = try await TipFixture.send(app)
+            _ = try await TipFixture.send(app, description: "Một tin báo thứ hai về trộm cắp")
+            _ = try await TipFixture.send(app, unit: TipFixture.otherWard)
+            let sent = await mailer.flush(graph: try await UnitService.graph(on: app.db, cache: app.unitGraphCache), on: app.db, logger: app.logger)
+            #expect(sent == 1)
+            let received = sink.messages()
+            #expect(received.count == 1)
+            let message = received.first ?? ""
+            #expect(message.contains("RCPT TO:<vangdanh@example.org>"))
+            let afterHeaders = message.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+            let body = (afterHeaders.components(separatedBy: "\r\n.\r\n").first ?? "").replacingOccurrences(of: "\r\n", with: "")
+            let text = Data(base64Encoded: body).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            #expect(text.contains("Có 2 tin báo mới"))
+            #expect(text.contains("https://thidua.example/tips"))
+            #expect(!text.contains("tụ tập") && !text.contains("trộm cắp"))
+            #expect(await mailer.flush(graph: try await UnitService.graph(on: app.db, cache: app.unitGraphCache), on: app.db, logger: app.logger) == 0)
+        }
+        sink.stop()
+    }
+}
+
+/// Collects every log line, for the canary.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
+    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+
+    func handler() -> any LogHandler { Handler(capture: self) }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
+}
