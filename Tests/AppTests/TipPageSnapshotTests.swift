@@ -110,5 +110,15 @@ struct TipPageSnapshotTests {
         form.message = nil
         try await assertPageSnapshot(TipDetailPage.build(input, form: form, page: f.chrome(t("tips.detailHeading", ["ref": b.reference])), text: t),
                                      template: "tips/detail", named: "tip-detail")
+        // In the secretariat's queue, among more communes than a list holds: placed by a commune's code.
+        let queued = tip(status: .new)
+        queued.communeID = nil
+        queued.villageID = nil
+        queued.assignedTo = nil
+        let queue = TipDetailPage.Input(tip: queued, graph: f.graph, contact: nil, assignee: nil, messages: [], files: [], history: [entry],
+                                        assignees: [], communes: [], now: now)
+        let page = TipDetailPage.build(queue, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": queued.reference])), text: t)
+        #expect(page.forms.map { $0.action.components(separatedBy: "/").last ?? "" } == ["transfer", "message"])
+        try await assertPageSnapshot(page, template: "tips/detail", named: "tip-detail-queue")
     }
 }

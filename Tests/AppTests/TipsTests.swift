@@ -101,7 +101,10 @@ struct TipsTests {
             let stored = try #require(app.tips.files.read(file.storedName))
             let photo = Data(TipFixture.photo)
             #expect(photo.range(of: Data("CANARY-MODEL-7".utf8)) != nil)
-            #expect(stored.range(of: Data("CANARY-MODEL-7".utf8)) == nil && stored.range(of: Data("Exif".utf8)) == nil)
+            #expect(Attachment.exifOrientation(ArraySlice(photo.dropFirst(20))) == 6)
+            // Of its Exif only the orientation stays (taken sideways: 6), in a segment of its own.
+            #expect(stored.range(of: Data("CANARY-MODEL-7".utf8)) == nil && stored.range(of: Data("CanaryCam".utf8)) == nil)
+            #expect(Attachment.exifOrientation(ArraySlice(stored.dropFirst(20))) == 6)
             #expect(file.kind == "jpeg" && file.size == stored.count && stored.count < photo.count)
             // Its record: an information source of the people, in the ward, dated the day, timed at its start.
             let record = try #require(try await Record.find(tip.recordID, on: app.db))
@@ -330,6 +333,9 @@ struct TipsTests {
             #expect(queued.recordID == nil)
             let id = try queued.requireID().uuidString
             try await send(app, .GET, "/api/v1/tips/\(id)", token: officerA) { res in #expect(res.status == .notFound) }
+            try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: secretariat, ["action": "transfer", "to": "99999"]) { res in
+                #expect(res.status == .unprocessableEntity)
+            }
             try await send(app, .POST, "/api/v1/tips/\(id)/actions", token: secretariat, ["action": "transfer", "to": TipFixture.ward]) { res in
                 #expect(res.status == .ok)
             }

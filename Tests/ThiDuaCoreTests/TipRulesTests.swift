@@ -113,6 +113,25 @@ struct TipRulesTests {
         #expect(clean.count == file.count - (gps.count + 4) - 9)
     }
 
+    @Test("A photo taken sideways keeps its orientation, and nothing else of its Exif")
+    func jpegOrientation() throws {
+        // Exif, little-endian: IFD0 with the orientation (6: turned right) and a GPS pointer, then GPS text.
+        var tiff: [UInt8] = Array("II".utf8) + [42, 0, 8, 0, 0, 0] + [2, 0]
+        tiff += [0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0]
+        tiff += [0x25, 0x88, 4, 0, 1, 0, 0, 0, 38, 0, 0, 0] + [0, 0, 0, 0]
+        tiff += Array("GPS 21.0345N 106.7808E".utf8)
+        let file = Self.jpeg(app1: Array("Exif".utf8) + [0, 0] + tiff)
+        guard case .success(let (_, clean)) = Attachment.clean(file) else { Issue.record("refused"); return }
+        #expect(!String(decoding: clean, as: UTF8.self).contains("GPS"))
+        let app1 = try #require(clean.indices.first { clean[$0] == 0xFF && clean[$0 + 1] == 0xE1 })
+        #expect(Attachment.exifOrientation(clean[app1...]) == 6)
+        // An upright photo (orientation 1, or none) gets no Exif at all.
+        let upright = Self.jpeg(app1: Array("Exif".utf8) + [0, 0] + Array("II".utf8) + [42, 0, 8, 0, 0, 0] + [1, 0]
+                                + [0x12, 0x01, 3, 0, 1, 0, 0, 0, 1, 0, 0, 0] + [0, 0, 0, 0])
+        guard case .success(let (_, plain)) = Attachment.clean(upright) else { Issue.record("refused"); return }
+        #expect(!plain.indices.dropLast().contains { plain[$0] == 0xFF && plain[$0 + 1] == 0xE1 })
+    }
+
     @Test("PNG text and Exif chunks go; WebP EXIF goes and its size is right; video metadata becomes free space")
     func otherKinds() throws {
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {

@@ -67,8 +67,49 @@ public enum Attachment {
         return .success((kind, cleaned))
     }
 
+    /// The orientation a JPEG's Exif gives (1–8), read from its first directory; nil when it has none.
+    public static func exifOrientation(_ segment: ArraySlice<UInt8>) -> UInt16? {
+        let s = Array(segment)
+        // FF E1, length, "Exif\0\0", then the TIFF header: byte order, 42, the first directory's offset.
+        guard s.count >= 4 + 6 + 8, Array(s[4..<10]) == Array("Exif".utf8) + [0, 0] else { return nil }
+        let tiff = Array(s[10...])
+        let little: Bool
+        switch (tiff[0], tiff[1]) {
+        case (0x49, 0x49): little = true
+        case (0x4D, 0x4D): little = false
+        default: return nil
+        }
+        func u16(_ i: Int) -> Int? {
+            guard i + 2 <= tiff.count else { return nil }
+            return little ? Int(tiff[i]) | Int(tiff[i + 1]) << 8 : Int(tiff[i]) << 8 | Int(tiff[i + 1])
+        }
+        func u32(_ i: Int) -> Int? {
+            guard let a = u16(i), let b = u16(i + 2) else { return nil }
+            return little ? a | b << 16 : a << 16 | b
+        }
+        guard u16(2) == 42, let ifd = u32(4), let count = u16(ifd) else { return nil }
+        for n in 0..<count {
+            let entry = ifd + 2 + 12 * n
+            guard let tag = u16(entry) else { return nil }
+            if tag == 0x0112, u16(entry + 2) == 3, let value = u16(entry + 8), (1...8).contains(value) { return UInt16(value) }
+        }
+        return nil
+    }
+
+    /// An Exif segment holding the orientation alone, so that a photo taken sideways still shows upright.
+    static func orientationSegment(_ orientation: UInt16) -> [UInt8] {
+        let tiff: [UInt8] = Array("MM".utf8) + [0, 42, 0, 0, 0, 8]
+            + [0, 1]                                                   // one entry
+            + [0x01, 0x12, 0, 3, 0, 0, 0, 1, UInt8(orientation >> 8), UInt8(orientation & 0xFF), 0, 0]
+            + [0, 0, 0, 0]                                             // no further directory
+        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        let length = payload.count + 2
+        return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + payload
+    }
+
     /// JPEG without its application segments (Exif with GPS, XMP, IPTC, maker notes) and comments; the JFIF header
-    /// (APP0), the colour profile (APP2 ICC_PROFILE) and Adobe's colour marker (APP14) stay, as do the image data.
+    /// (APP0), the colour profile (APP2 ICC_PROFILE) and Adobe's colour marker (APP14) stay, as do the image data,
+    /// and of the Exif only the orientation (a new segment with that tag alone).
     static func stripJPEG(_ b: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = [0xFF, 0xD8]
         var i = 2
@@ -90,7 +131,10 @@ public enum Attachment {
             switch marker {
             case 0xE0, 0xEE: keep = true
             case 0xE2: keep = Array(b[(i + 4)..<min(i + 4 + 11, b.count)]) == Array("ICC_PROFILE".utf8)
-            case 0xE1, 0xE3...0xED, 0xEF, 0xFE: keep = false
+            case 0xE1:
+                keep = false
+                if let orientation = exifOrientation(segment), orientation != 1 { out += orientationSegment(orientation) }
+            case 0xE3...0xED, 0xEF, 0xFE: keep = false
             default: keep = true
             }
             if keep { out += segment }

@@ -99,6 +99,7 @@ struct TipInboxController: RouteCollection {
         let province = tip.communeID.flatMap { graph.ancestor(of: $0, at: .province, on: today) }
             ?? user.$unit.id.flatMap { graph.ancestor(of: $0, at: .province, on: today) ?? (graph.units[$0]?.level == .province ? $0 : nil) }
         var communes = graph.units(at: .commune, on: today, under: province).sorted(by: UnitGraph.naturalOrder)
+        // Too many to list: the form asks for a commune's code instead.
         if communes.count > 300 { communes = [] }
         let input = TipDetailPage.Input(tip: tip, graph: graph, contact: tip.contactSealed.map { context.secrets.open($0) ?? req.t("tips.contactUnreadable") },
                                         assignee: assignee, messages: messages, files: files, history: history, assignees: assignees,
@@ -115,8 +116,15 @@ struct TipInboxController: RouteCollection {
         return try await renderDetail(req, tip: tip, user: user, graph: graph, form: FormState())
     }
 
-    /// The action a form names, from its fields.
-    static func action(_ name: String, values v: [String: String]) throws -> TipAction {
+    /// The action a form or the API names, from its fields; a commune to transfer to may be named by its code.
+    static func action(_ name: String, values given: [String: String], graph: UnitGraph) throws -> TipAction {
+        var v = given
+        if let to = v["to"]?.trimmingCharacters(in: .whitespaces), !to.isEmpty, UUID(uuidString: to) == nil {
+            guard let unit = UnitService.find(to, on: VietnamTime.localDate(of: Date()), in: graph) else {
+                throw AppError(.unprocessableEntity, "tips.invalid", fields: ["to": "field.unknownCommune"])
+            }
+            v["to"] = unit.id.uuidString
+        }
         func id(_ field: String) throws -> UUID {
             guard let raw = v[field], let id = UUID(uuidString: raw) else {
                 throw AppError(.unprocessableEntity, "tips.invalid", fields: [field: "field.required"])
@@ -143,7 +151,7 @@ struct TipInboxController: RouteCollection {
         let values = try RecordsWebController.values(req)
         let t = req.translator
         do {
-            let action = try Self.action(req.parameters.get("action") ?? "", values: values)
+            let action = try Self.action(req.parameters.get("action") ?? "", values: values, graph: graph)
             try await TipService.act(action, on: tip, user: user, graph: graph, context: req.application.tips, on: req.db)
         } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict {
             var form = FormState(values: values, errorKeys: e.fields, translator: t)

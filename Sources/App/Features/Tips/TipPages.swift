@@ -310,11 +310,14 @@ struct TipDetailPage: Encodable {
             ], submit: t("tips.setStatus")))
         }
         if tip.tipStatus.isOpen {
-            forms.append(ActionForm(action: SiteURL.tipAction(id, "transfer").path, fields: [
-                .make("to", t("tips.transferTo"), .select, form: form, required: true,
-                      options: [.init(value: "", label: t("tips.choose"), selected: false)]
-                          + i.communes.filter { $0.id != tip.communeID }.map { .init(value: $0.id.uuidString, label: $0.fullName, selected: false) }),
-            ], submit: t("tips.transfer")))
+            // The province's communes to choose from; any commune of the country by its code.
+            let choices = i.communes.filter { $0.id != tip.communeID }
+            let field: FormField = choices.isEmpty
+                ? .make("to", t("tips.transferTo"), .text, form: form, required: true, hint: t("tips.hint.transferCode"))
+                : .make("to", t("tips.transferTo"), .select, form: form, required: true,
+                        options: [.init(value: "", label: t("tips.choose"), selected: false)]
+                            + choices.map { .init(value: $0.id.uuidString, label: $0.fullName, selected: false) })
+            forms.append(ActionForm(action: SiteURL.tipAction(id, "transfer").path, fields: [field], submit: t("tips.transfer")))
         }
         forms.append(ActionForm(action: SiteURL.tipAction(id, "message").path, fields: [
             .make("message", t("tips.messageToCitizen"), .textarea, form: form, required: true, hint: t("tips.hint.message")),

@@ -141,14 +141,10 @@ struct TipsAPI: RouteCollection {
         do { input = try req.content.decode(ActionInput.self) } catch { throw AppError.badRequest("error.badInput") }
         var values: [String: String] = [:]
         for (k, v) in [("assignee", input.assignee), ("status", input.status), ("to", input.to), ("message", input.message)] { values[k] = v }
-        // A commune may be named by its code, as everywhere in the API.
-        if let to = input.to, UUID(uuidString: to) == nil, let unit = UnitService.find(to, on: PublicTipController.today(), in: graph) {
-            values["to"] = unit.id.uuidString
-        }
         guard ["assign", "status", "transfer", "message"].contains(input.action) else {
             throw AppError(.unprocessableEntity, "tips.invalid", fields: ["action": "field.notAllowed"])
         }
-        let action = try TipInboxController.action(input.action, values: values)
+        let action = try TipInboxController.action(input.action, values: values, graph: graph)
         try await TipService.act(action, on: tip, user: user, graph: graph, context: req.application.tips, on: req.db)
         let visible = TipService.canHandle(tip, user: user, graph: graph)
         var out = Self.json(tip, context: req.application.tips, now: Date(), messages: try await TipService.messages(of: tip, on: req.db),
