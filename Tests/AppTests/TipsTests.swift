@@ -235,7 +235,7 @@ struct TipsTests {
                 #expect(res.status == .tooManyRequests)
                 let wait = Int(res.headers.first(name: "Retry-After") ?? "") ?? 0
                 #expect(wait > 3000 && wait <= 3600)
-                #expect(res.body.string.contains("Hãy thử lại sau khoảng 60 phút"))
+                #expect(res.body.string.contains("Hãy thử lại sau khoảng \((wait + 59) / 60) phút"))
             }
             // Another client is not held back; nothing of the refused tip was stored.
             _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "198.51.100.2"])
@@ -412,6 +412,37 @@ struct TipsTests {
             try await officer.get(app, "/tips?assigned=me&status=all") { res in
                 #expect(res.body.string.contains("Ghi nhận 1–2 trong 2"))
             }
+        }
+    }
+
+    @Test("A citizen and officers writing to one tip at once: every message kept, numbered 1 to n")
+    func concurrentMessages() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let code = try await TipFixture.send(app)
+            let tip = try #require(try await Tip.query(on: app.db).first())
+            let officer = try #require(try await User.query(on: app.db).filter(\.$username == "ca.phuongvangdanh").first())
+            let graph = try await UnitService.graph(on: app.db, cache: app.unitGraphCache)
+            let context = app.tips
+            // Each request reads the tip for itself, as the routes do.
+            var copies: [Tip] = []
+            for _ in 0..<4 { copies.append(try #require(try await Tip.find(tip.id, on: app.db))) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (n, own) in copies.enumerated() {
+                    group.addTask {
+                        if n % 2 == 0 {
+                            try await TipService.citizenWrites(own, message: "Thêm thông tin \(n)", files: [], context: context,
+                                                               today: TipFixture.today(), on: app.db)
+                        } else {
+                            try await TipService.act(.message("Câu hỏi \(n)"), on: own, user: officer, graph: graph, context: context, on: app.db)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await TipMessage.query(on: app.db).sort(\.$seq).all().map(\.seq) == Array(1...4))
+            let seen = try await TipFixture.status(app, code)
+            #expect(seen.1?.messages.count == 4)
         }
     }
 

@@ -32,8 +32,9 @@ enum AuditLog {
     static func record(on db: any Database, _ drafts: [Draft]) async throws {
         guard !drafts.isEmpty else { return }
         if let sql = db as? any SQLDatabase, SQLDialect(sql) == .postgres {
-            // One writer at a time extends the chain; SQLite already serialises writers.
-            try await sql.raw("SELECT pg_advisory_xact_lock(7138)").run()
+            // One writer at a time extends the chain; SQLite already serialises writers. The chain is the schema's
+            // (tests run each in a schema of its own), so the lock is too.
+            try await sql.raw("SELECT pg_advisory_xact_lock(7138, hashtext(current_schema()))").run()
         }
         let last = try await AuditEntry.query(on: db).sort(\.$seq, .descending).first()
         var seq = last?.seq ?? 0

@@ -153,6 +153,7 @@ enum TipService {
         let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes)) }
         do {
             try await db.transaction { tx in
+                try await Self.hold(tip, on: tx)
                 let seq = try await Self.nextSeq(tip, on: tx)
                 if let text { try await Self.messageRow(tip: tip, seq: seq, author: "citizen", user: nil, body: text, today: today).create(on: tx) }
                 for (kind, size, name) in stored {
@@ -243,6 +244,7 @@ enum TipService {
         }
         let (stored, text) = (record, message)
         try await db.transaction { tx in
+            try await Self.hold(tip, on: tx)
             if let record = stored {
                 record.communeID = tip.communeID ?? record.communeID
                 record.villageID = tip.villageID
@@ -288,6 +290,19 @@ enum TipService {
         try await insert.run()
     }
 
+    /// Holds the tip for the rest of the caller's transaction, before it reads anything: a citizen and officers
+    /// writing at the same moment then take turns (messages 1 and 2, not 1 and 1). PostgreSQL locks the row; SQLite
+    /// takes its write lock now, since a transaction that reads first cannot take it later while another writes.
+    static func hold(_ tip: Tip, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        let id = try tip.requireID()
+        switch SQLDialect(sql) {
+        case .postgres: try await sql.raw("SELECT id FROM tips WHERE id = \(bind: id) FOR UPDATE").run()
+        case .sqlite: try await sql.raw("UPDATE tips SET citizen_replied = citizen_replied WHERE id = \(bind: id)").run()
+        }
+    }
+
+    /// The next message's number, inside a transaction that holds the tip.
     static func nextSeq(_ tip: Tip, on db: any Database) async throws -> Int {
         let last = try await TipMessage.query(on: db).filter(\.$tipID == tip.requireID()).max(\.$seq)
         return (last ?? 0) + 1
