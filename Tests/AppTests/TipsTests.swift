@@ -477,7 +477,7 @@ struct TipsTests {
         try await withApp { app in
             try await loadDemo(app)
             let old = app.tips
-            let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example")
+            let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example", localizer: app.localizer)
             app.tips = TipContext(secrets: old.secrets, limiter: old.limiter, files: old.files, writer: old.writer, mailer: mailer)
             let officer = Browser()
             try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")

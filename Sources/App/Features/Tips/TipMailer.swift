@@ -12,11 +12,13 @@ import Glibc
 final class TipMailer: Sendable {
     let settings: SMTPSettings?
     let publicURL: String?
+    let localizer: Localizer
     private let pending = NIOLockedValueBox<[UUID: Int]>([:])
 
-    init(settings: SMTPSettings?, publicURL: String?) {
+    init(settings: SMTPSettings?, publicURL: String?, localizer: Localizer) {
         self.settings = settings
         self.publicURL = publicURL
+        self.localizer = localizer
     }
 
     /// A tip arrived in (or was passed to) a commune.
@@ -46,10 +48,11 @@ final class TipMailer: Sendable {
                 let total = mine.values.reduce(0, +)
                 let names = mine.keys.compactMap { graph.units[$0]?.fullName }.sorted().joined(separator: ", ")
                 let link = (publicURL ?? "") + SiteURL.tips(TipService.Filter()).path
-                let body = "Có \(total) tin báo mới của người dân tại: \(names).\nMở hộp tin báo: \(link)\n\n"
-                    + "\(total) new tip(s) from citizens in: \(names).\nOpen the inbox: \(link)\n"
+                // Vietnamese, then English: an officer's address says nothing of the language they read.
+                let arguments = ["count": String(total), "units": names, "link": link]
+                let body = [Language.vi, .en].map { localizer.text("tips.mail.body", $0, arguments) }.joined(separator: "\n\n")
                 do {
-                    try await SMTPClient.send(settings, to: s.email, subject: "ThiĐua: \(total) tin báo mới", body: body)
+                    try await SMTPClient.send(settings, to: s.email, subject: localizer.text("tips.mail.subject", .vi, arguments), body: body)
                     sent += 1
                 } catch {
                     failed = true

@@ -56,7 +56,7 @@ enum TipService {
     /// Checks a tip whole (422 with every field's message) and stores it, durably, before giving back its receipt
     /// code: the only time the code exists outside the citizen's hands.
     static func receive(_ s: Submission, graph: UnitGraph, context: TipContext, today: LocalDate) async throws -> (code: String, tip: Tip) {
-        var checked = s.draft.check(today: today)
+        let checked = s.draft.check(today: today)
         var errors = checked.errors
         if let trap = s.honeypot, !trap.isEmpty { errors["website"] = "tips.field.honeypot" }
         let place = Self.place(commune: s.commune, village: s.village, graph: graph, today: today, errors: &errors)
@@ -79,7 +79,6 @@ enum TipService {
         tip.villageID = place.village?.id
         tip.citizenReplied = false
         if let contact = checked.contact { tip.contactSealed = try context.secrets.seal(contact) }
-        checked.contact = nil
         let stored = try files.map { kind, bytes in StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes)) }
         if tip.communeID != nil { tip.recordID = UUID() }
         do {
