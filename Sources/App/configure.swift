@@ -56,7 +56,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
     app.resultsBodies = ResultsBodies()
     app.tips = TipContext(secrets: try TipSecrets.load(config: config), limiter: TipLimiter(limits: config.tipLimits),
-                          files: TipFileStore(dataDirectory: config.dataDirectory), writer: GroupCommitter(db: app.db, store: TipService.store),
+                          files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles), writer: GroupCommitter(db: app.db, store: TipService.store),
                           mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer))
     app.lifecycle.use(TipMailerLifecycle())
 

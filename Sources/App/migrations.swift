@@ -28,6 +28,7 @@ func migrationList() -> [any Migration] {
         CreatePublishedPhases(),
         CreateKeptFacts(),
         CreateTips(),
+        CreateReviews(),
     ]
 }
 

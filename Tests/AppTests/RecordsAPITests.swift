@@ -393,7 +393,7 @@ struct RecordsAPITests {
 
             let base = "/api/v1/movements/uong-bi-2024-2025/phases/dot-1"
             try await send(app, .PUT, base + "/assessments", token: officer,
-                           ["unit": "06808", "criterion": "tuyen-truyen-luat", "selfScore": 7]) { res in
+                           ["unit": "06808", "criterion": "tuyen-truyen-luat", "selfScore": 7, "selfNote": "12 buổi tuyên truyền"]) { res in
                 #expect(res.status == .noContent)
             }
             try await send(app, .PUT, base + "/assessments", token: officer,
@@ -401,7 +401,7 @@ struct RecordsAPITests {
                 #expect(res.status == .forbidden)
             }
             try await send(app, .PUT, base + "/assessments", token: secretariat,
-                           ["unit": "06808", "criterion": "tuyen-truyen-luat", "reviewedScore": 5]) { res in
+                           ["unit": "06808", "criterion": "tuyen-truyen-luat", "reviewedScore": 5, "reviewNote": "Thiếu biên bản 4 buổi"]) { res in
                 #expect(res.status == .noContent)
             }
             try await send(app, .PUT, base + "/assessments", token: secretariat,

@@ -162,7 +162,21 @@ struct RouteRulesTests {
         "POST /tips/bulk": ("/tips/bulk", .forbidden, .forbidden),
         "POST /tips/:tip/:action": ("/tips/\(UUID())/assign", .forbidden, .forbidden),
         "POST /account/tip-mail": ("/account/tip-mail", .forbidden, .forbidden),
+        // Reviews (`ReviewsTests` tries them signed in, role by role).
+        "GET /units/:unit/movements/:movement/phases/:phase/assessment": ("\(sheet)", .seeOther, .seeOther),
+        "POST /units/:unit/movements/:movement/phases/:phase/assessment/self/:criterion": ("\(sheet)/self/x", .forbidden, .forbidden),
+        "POST /units/:unit/movements/:movement/phases/:phase/assessment/review/:criterion": ("\(sheet)/review/x", .forbidden, .forbidden),
+        "POST /units/:unit/movements/:movement/phases/:phase/assessment/adjustments/:adjustment": ("\(sheet)/adjustments/x", .forbidden, .forbidden),
+        "GET /units/:unit/movements/:movement/phases/:phase/assessment/evidence/:file": ("\(sheet)/evidence/\(UUID())", .seeOther, .seeOther),
+        "POST /units/:unit/movements/:movement/phases/:phase/assessment/evidence/:file/delete": ("\(sheet)/evidence/\(UUID())/delete", .forbidden, .forbidden),
+        "GET /units/:unit/movements/:movement/pledge": ("/units/06808/movements/uong-bi-2024-2025/pledge", .seeOther, .seeOther),
+        "POST /units/:unit/movements/:movement/pledge": ("/units/06808/movements/uong-bi-2024-2025/pledge", .forbidden, .forbidden),
+        "GET /movements/:movement/pledges": ("/movements/uong-bi-2024-2025/pledges", .seeOther, .seeOther),
+        "POST /movements/:movement/phases/:phase/close": ("/movements/uong-bi-2024-2025/phases/dot-1/close", .forbidden, .forbidden),
+        "POST /movements/:movement/phases/:phase/reopen": ("/movements/uong-bi-2024-2025/phases/dot-1/reopen", .forbidden, .forbidden),
+        "GET /movements/:movement/phases/:phase/late": ("/movements/uong-bi-2024-2025/phases/dot-1/late", .seeOther, .seeOther),
     ]
+    static let sheet = "/units/06808/movements/uong-bi-2024-2025/phases/dot-1/assessment"
 
     /// The inbox's API: commune police and the committee; not team leaders or viewers; nothing for nobody.
     static let tipInbox: [String: (path: String, handlers: HTTPStatus, others: HTTPStatus, anonymous: HTTPStatus)] = [
@@ -313,7 +327,7 @@ struct RouteRulesTests {
                 #expect(figureDelete == (Self.mayWriteCommune(who, place) ? .noContent : denied), "figure delete: \(label)")
                 // The committee's acts.
                 let assess = try await status(.PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/assessments", token,
-                                              ["unit": place.commune.uuidString, "criterion": criterion, "selfScore": 1])
+                                              ["unit": place.commune.uuidString, "criterion": criterion, "selfScore": 1, "selfNote": "thử nghiệm"])
                 #expect(assess == (Self.mayWriteCommune(who, place) ? .noContent : denied), "self-score: \(label)")
                 let adjust = try await status(.PUT, "/api/v1/movements/uong-bi-2024-2025/phases/dot-2/adjustments", token,
                                               ["unit": place.commune.uuidString, "adjustment": adjustment, "points": 1, "reason": "thử"])

@@ -26,6 +26,11 @@ struct AppError: AbortError {
         }
     }
 
+    /// The same error with its fields named as another form names them (the API's `selfScore` for the form's `score`).
+    func renaming(_ names: [String: String]) -> AppError {
+        AppError(status, key, arguments, fields: Dictionary(fields.map { (names[$0.key] ?? $0.key, $0.value) }, uniquingKeysWith: { a, _ in a }))
+    }
+
     static func badRequest(_ key: String, _ arguments: [String: String] = [:]) -> AppError {
         AppError(.badRequest, key, arguments)
     }

@@ -83,6 +83,12 @@ final class CriterionScore: Model, @unchecked Sendable {
     @Field(key: "criterion_id") var criterionID: String
     @OptionalField(key: "self_score") var selfScore: Double?
     @OptionalField(key: "reviewed_score") var reviewedScore: Double?
+    /// The commune's justification, and who scored.
+    @OptionalField(key: "self_note") var selfNote: String?
+    @OptionalField(key: "self_by") var selfBy: String?
+    /// The secretariat's comment, and who reviewed.
+    @OptionalField(key: "review_note") var reviewNote: String?
+    @OptionalField(key: "reviewed_by") var reviewedBy: String?
 
     init() {}
 }
@@ -99,6 +105,7 @@ final class AdjustmentEntry: Model, @unchecked Sendable {
     @Field(key: "adjustment_id") var adjustmentID: String
     @Field(key: "points") var points: Double
     @Field(key: "reason") var reason: String
+    @OptionalField(key: "given_by") var givenBy: String?
 
     init() {}
 }

@@ -68,34 +68,85 @@ enum XLSX {
         return try SheetCells.parse(sheet, shared: shared, dateStyles: dates)
     }
 
+    /// A cell of a written sheet: text (codes keep their zeros), a number, or a day (a date cell, shown dd/mm/yyyy).
+    enum Cell: Sendable, Equatable {
+        case text(String)
+        case number(Double)
+        case date(LocalDate)
+        case empty
+    }
+
+    /// A sheet to write: its name, its columns' widths (in characters; none for the default), its rows (the first is
+    /// the header, bold), and whether the header stays in view as the rows scroll.
+    struct Sheet: Sendable {
+        var name: String
+        var widths: [Double] = []
+        var rows: [[Cell]]
+        var freezeHeader = true
+    }
+
     /// A workbook of one sheet whose cells are all text (codes such as 06820-07 and phones keep their zeros).
     static func write(_ rows: [[String]], sheet: String) throws -> Data {
-        func escaped(_ s: String) -> String {
-            var out = ""
-            for scalar in s.unicodeScalars {
-                switch scalar {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                // XML 1.0 has no place for other control characters.
-                case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
-                default: out.unicodeScalars.append(scalar)
-                }
+        try write([Sheet(name: sheet, rows: rows.map { $0.map { $0.isEmpty ? .empty : .text($0) } }, freezeHeader: false)])
+    }
+
+    static func escaped(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            // XML 1.0 has no place for other control characters.
+            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": continue
+            default: out.unicodeScalars.append(scalar)
             }
-            return out
         }
+        return out
+    }
+
+    /// A day as Excel counts it: days since 30/12/1899.
+    static func serial(_ day: LocalDate) -> Int {
+        (LocalDate(iso: "1899-12-30").map { $0.daysInclusive(to: day) } ?? 1) - 1
+    }
+
+    static func sheetXML(_ sheet: Sheet) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-            + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>"
-        for (r, row) in rows.enumerated() {
+            + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+        if sheet.freezeHeader {
+            xml += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/>"
+                + "<selection pane=\"bottomLeft\" activeCell=\"A2\" sqref=\"A2\"/></sheetView></sheetViews>"
+        }
+        if !sheet.widths.isEmpty {
+            xml += "<cols>" + sheet.widths.enumerated().map { i, w in
+                "<col min=\"\(i + 1)\" max=\"\(i + 1)\" width=\"\(w)\" customWidth=\"1\"/>"
+            }.joined() + "</cols>"
+        }
+        xml += "<sheetData>"
+        for (r, row) in sheet.rows.enumerated() {
             xml += "<row r=\"\(r + 1)\">"
-            for (c, cell) in row.enumerated() where !cell.isEmpty {
-                let style = r == 0 ? " s=\"1\"" : ""
-                xml += "<c r=\"\(column(c))\(r + 1)\" t=\"inlineStr\"\(style)><is><t xml:space=\"preserve\">\(escaped(cell))</t></is></c>"
+            for (c, cell) in row.enumerated() {
+                let ref = "\(column(c))\(r + 1)"
+                switch cell {
+                case .empty: continue
+                case .text(let text):
+                    xml += "<c r=\"\(ref)\" t=\"inlineStr\" s=\"\(r == 0 ? 1 : 0)\"><is><t xml:space=\"preserve\">\(escaped(text))</t></is></c>"
+                case .number(let n) where n.isFinite:
+                    xml += "<c r=\"\(ref)\" s=\"2\"><v>\(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))</v></c>"
+                case .number: continue
+                case .date(let day):
+                    xml += "<c r=\"\(ref)\" s=\"3\"><v>\(serial(day))</v></c>"
+                }
             }
             xml += "</row>"
         }
-        xml += "</sheetData></worksheet>"
+        return xml + "</sheetData></worksheet>"
+    }
+
+    /// A workbook of several sheets.
+    static func write(_ sheets: [Sheet]) throws -> Data {
+        let names = sheets.indices.map { "sheet\($0 + 1).xml" }
         let parts: [(String, String)] = [
             ("[Content_Types].xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -103,7 +154,7 @@ enum XLSX {
                 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>\
                 <Default Extension="xml" ContentType="application/xml"/>\
                 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>\
-                <Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
+                \(names.map { "<Override PartName=\"/xl/worksheets/\($0)\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())\
                 <Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\
                 </Types>
                 """),
@@ -116,16 +167,19 @@ enum XLSX {
             ("xl/workbook.xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-                <sheets><sheet name="\(escaped(String(sheet.prefix(31))))" sheetId="1" r:id="rId1"/></sheets></workbook>
+                <sheets>\(sheets.enumerated().map { i, s in
+                    "<sheet name=\"\(escaped(String(s.name.prefix(31))))\" sheetId=\"\(i + 1)\" r:id=\"rId\(i + 1)\"/>" }.joined())</sheets></workbook>
                 """),
             ("xl/_rels/workbook.xml.rels", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\
-                <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>\
-                <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
+                \(names.enumerated().map { i, n in
+                    "<Relationship Id=\"rId\(i + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/\(n)\"/>" }.joined())\
+                <Relationship Id="rId\(sheets.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>\
                 </Relationships>
                 """),
-            // Two cell formats: plain, and bold for the header. numFmtId 49 is text, so typed codes keep their zeros.
+            // Cell formats: text (numFmtId 49, so typed codes keep their zeros), bold text for the header, a number,
+            // a day (numFmtId 14, shown in the reader's date format).
             ("xl/styles.xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -133,12 +187,13 @@ enum XLSX {
                 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
                 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
                 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-                <cellXfs count="2"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-                <xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/></cellXfs>\
+                <cellXfs count="4"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+                <xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/>\
+                <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
+                <xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
                 </styleSheet>
                 """),
-            ("xl/worksheets/sheet1.xml", xml),
-        ]
+        ] + zip(names, sheets).map { ("xl/worksheets/" + $0, sheetXML($1)) }
         let archive = try Archive(data: Data(), accessMode: .create)
         for (path, text) in parts {
             let bytes = Data(text.utf8)

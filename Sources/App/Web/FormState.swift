@@ -33,6 +33,8 @@ struct FormState: Encodable, Sendable, Equatable {
 struct FormField: Encodable, Sendable {
     enum Kind: String, Encodable, Sendable {
         case text, textarea, number, date, time, month, select, checkbox, password, file
+        /// A number with decimals, typed with the decimal comma or point.
+        case decimal
         /// Several boxes under one heading (`options`), each its own name.
         case checkboxes
         /// Shown, not changed (a team leader's village).
@@ -45,6 +47,8 @@ struct FormField: Encodable, Sendable {
     }
 
     var name: String
+    /// The element's id: its name, unless several forms on one page share names (`scoped`).
+    var id: String
     var label: String
     var kind: Kind
     var value: String = ""
@@ -65,7 +69,14 @@ struct FormField: Encodable, Sendable {
         let value = form.value(name)
         var opts = options
         if kind == .select { opts = options.map { Option(value: $0.value, label: $0.label, selected: $0.value == value) } }
-        return FormField(name: name, label: label, kind: kind, value: value, options: opts, required: required,
+        return FormField(name: name, id: name, label: label, kind: kind, value: value, options: opts, required: required,
                          error: form.errors[name], hint: hint, min: min, max: max)
+    }
+
+    /// The field with an id unique on a page of several forms.
+    func scoped(_ prefix: String) -> FormField {
+        var field = self
+        field.id = prefix + "-" + name
+        return field
     }
 }

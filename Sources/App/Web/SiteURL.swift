@@ -60,6 +60,30 @@ enum SiteURL: Sendable, Equatable {
     case tipsBulk
     case tipFile(String, file: String)
     case tipSubscription
+    /// A commune's committee criteria and adjustments in a phase, and what is done on them.
+    case assessment(unit: String, movement: String, phase: String)
+    case assessmentAction(unit: String, movement: String, phase: String, AssessmentAction)
+    /// A commune's pledge in a movement, and who has pledged.
+    case pledge(unit: String, movement: String)
+    case pledges(String)
+    /// Closing a phase, opening it again, and what changed after closing.
+    case closePhase(String, phase: String)
+    case reopenPhase(String, phase: String)
+    case lateChanges(String, phase: String)
+
+    enum AssessmentAction: Sendable, Equatable {
+        case selfScore(String), review(String), adjustment(String), evidence(String), removeEvidence(String)
+
+        var path: String {
+            switch self {
+            case .selfScore(let c): "/self/" + SiteURL.segment(c)
+            case .review(let c): "/review/" + SiteURL.segment(c)
+            case .adjustment(let a): "/adjustments/" + SiteURL.segment(a)
+            case .evidence(let f): "/evidence/" + SiteURL.segment(f)
+            case .removeEvidence(let f): "/evidence/" + SiteURL.segment(f) + "/delete"
+            }
+        }
+    }
 
     var path: String {
         switch self {
@@ -121,12 +145,21 @@ enum SiteURL: Sendable, Equatable {
         case .tipsBulk: "/tips/bulk"
         case let .tipFile(id, file): "/tips/" + Self.segment(id) + "/files/" + Self.segment(file)
         case .tipSubscription: "/account/tip-mail"
+        case let .assessment(unit, movement, phase):
+            "/units/" + Self.segment(unit) + "/movements/" + Self.segment(movement) + "/phases/" + Self.segment(phase) + "/assessment"
+        case let .assessmentAction(unit, movement, phase, action):
+            Self.assessment(unit: unit, movement: movement, phase: phase).path + action.path
+        case let .pledge(unit, movement): "/units/" + Self.segment(unit) + "/movements/" + Self.segment(movement) + "/pledge"
+        case .pledges(let id): "/movements/" + Self.segment(id) + "/pledges"
+        case let .closePhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/close"
+        case let .reopenPhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/reopen"
+        case let .lateChanges(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/late"
         }
     }
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
-    private static func segment(_ value: String) -> String {
+    fileprivate static func segment(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 

@@ -97,6 +97,11 @@ struct CommunePage: Encodable {
     /// Citizens' tips waiting in this commune, for those who work them.
     var tips: String? = nil
     var tipsHref: String? = nil
+    /// The commune's self-assessment and review of the phase, and its pledge.
+    var assessmentHref: String = ""
+    var pledgeHref: String = ""
+    /// Said when the phase is closed: these are its frozen results.
+    var closedNote: String? = nil
 
     struct Input {
         var plan: Plan
@@ -117,6 +122,7 @@ struct CommunePage: Encodable {
         var canWriteFigures = false
         /// Tips waiting in the commune; nil for an account that does not work them.
         var waitingTips: Int? = nil
+        var closed: PhaseClosing.Closed? = nil
     }
 
     static func build(_ input: Input, page: PageChrome, text t: Translator) -> CommunePage {
@@ -188,6 +194,9 @@ struct CommunePage: Encodable {
             newRecordHref: input.canWrite ? SiteURL.newRecord(kind: nil).path : nil,
             figuresHref: input.canWriteFigures ? SiteURL.figureSheet(unit: unitID, month: nil).path : nil,
             tips: input.waitingTips.map { $0 == 0 ? t("tips.noneWaiting") : t("tips.waiting", ["count": t.count($0)]) },
-            tipsHref: input.waitingTips.map { _ in SiteURL.tips(TipService.Filter(commune: input.unit.id)).path })
+            tipsHref: input.waitingTips.map { _ in SiteURL.tips(TipService.Filter(commune: input.unit.id)).path },
+            assessmentHref: SiteURL.assessment(unit: unitID, movement: input.movementKey, phase: input.phase.id).path,
+            pledgeHref: SiteURL.pledge(unit: unitID, movement: input.movementKey).path,
+            closedNote: input.closed.map { t("phase.closedNote", ["date": VietnamTime.display($0.at), "user": $0.by]) })
     }
 }

@@ -120,6 +120,16 @@ struct DashboardPage: Encodable {
     var published: Bool
     var rankingHref: String
     var publishAction: String?
+    var review: ReviewSection
+
+    /// Where the phase's review stands: pledges, closing, what changed after closing.
+    struct ReviewSection: Encodable {
+        var pledges: String
+        var pledgesHref: String
+        var closedNote: String?
+        var closeAction: String?
+        var lateHref: String?
+    }
 
     struct Input {
         var plan: Plan
@@ -136,6 +146,10 @@ struct DashboardPage: Encodable {
         var monthStates: [UUID: [Month: MonthState]] = [:]
         var published = false
         var canPublish = false
+        var closed: PhaseClosing.Closed? = nil
+        /// The committee's, once the phase is over.
+        var canClose = false
+        var pledged = 0
     }
 
     /// Pure: the same input, translator and frame always give the same page.
@@ -280,7 +294,13 @@ struct DashboardPage: Encodable {
             legend: TargetStatus.allCases.map { Cell(text: "", status: $0.rawValue, icon: icon($0), statusText: t("status.\($0.rawValue)")) },
             key: columns.filter { $0.fullName != nil }, formula: t("results.formula"), empty: input.results.isEmpty,
             published: input.published, rankingHref: SiteURL.ranking(input.movementKey, phase: input.phase.id).path,
-            publishAction: input.canPublish ? SiteURL.publish(input.movementKey, phase: input.phase.id).path : nil)
+            publishAction: input.canPublish ? SiteURL.publish(input.movementKey, phase: input.phase.id).path : nil,
+            review: ReviewSection(
+                pledges: t("pledges.summary", ["pledged": String(input.pledged), "all": String(input.results.count)]),
+                pledgesHref: SiteURL.pledges(input.movementKey).path,
+                closedNote: input.closed.map { t("phase.closedNote", ["date": VietnamTime.display($0.at), "user": $0.by]) },
+                closeAction: input.closed == nil && input.canClose ? SiteURL.closePhase(input.movementKey, phase: input.phase.id).path : nil,
+                lateHref: input.closed != nil && input.canPublish ? SiteURL.lateChanges(input.movementKey, phase: input.phase.id).path : nil))
     }
 
     static func monthIcon(_ state: MonthState) -> String {

@@ -60,6 +60,9 @@ struct ResultsAPI: RouteCollection {
         var elapsedDays: Int
         var phaseDays: Int
         var formula: String
+        /// A closed phase's results are frozen as they stood when it was closed.
+        var closed: Bool = false
+        var closedAt: String?
         var units: [UnitResultJSON]
         var rollup: UnitResultJSON?
     }
@@ -161,6 +164,7 @@ struct ResultsAPI: RouteCollection {
             movementId: try movement.requireID().uuidString, phase: APIModels.phase(phase),
             structureDate: results.structureDate.iso, asOf: results.window.asOf.iso, elapsedDays: results.window.elapsedDays,
             phaseDays: results.window.phaseDays, formula: req.t("results.formula"),
+            closed: results.closed != nil, closedAt: results.closed.map { ISO8601DateFormatter().string(from: $0.at) },
             units: units.map { u in
                 var json = Self.json(u, population: results.facts[u.unit.id]?.population)
                 json.months = months.count
@@ -178,50 +182,35 @@ struct ResultsAPI: RouteCollection {
         var unit: String?
         var criterion: String?
         var selfScore: Double?
+        var selfNote: String?
         var reviewedScore: Double?
+        var reviewNote: String?
     }
 
-    /// The commune scores itself; the committee (secretariat) reviews. Each change audited.
+    /// The commune scores itself, with a justification; the committee (secretariat) reviews, with a comment where it
+    /// differs. Each change audited; a closed phase takes none.
     @Sendable func assess(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let (movement, plan, phase) = try await Self.movementAndPhase(req)
         let input: AssessmentInput
         do { input = try req.content.decode(AssessmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
         let graph = try await req.unitGraph()
-        var errors: [String: String] = [:]
-        let criterion = plan.criteria.first { $0.id == input.criterion }
-        if criterion == nil { errors["criterion"] = input.criterion == nil ? "field.required" : "field.notAllowed" }
-        let unit = input.unit.flatMap { UnitService.find($0, on: phase.end, in: graph) }
-        if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
-        if input.selfScore == nil && input.reviewedScore == nil { errors["selfScore"] = "field.required" }
-        for (field, v) in [("selfScore", input.selfScore), ("reviewedScore", input.reviewedScore)] {
-            if let v, let c = criterion, !c.accepts(score: v) { errors[field] = "field.range" }
-        }
-        guard errors.isEmpty, let criterion, let unit else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
-        let day = phase.lastDay(of: unit)
-        if input.reviewedScore != nil {
-            guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: unit.id, on: day) else { throw AppError.forbidden }
-        }
-        if input.selfScore != nil {
-            guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: unit.id, on: day) else { throw AppError.forbidden }
-        }
-        let movementID = try movement.requireID()
-        let existing = try await CriterionScore.query(on: req.db).filter(\.$movementID == movementID)
-            .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$criterionID == criterion.id).first()
-        let score = existing ?? CriterionScore()
-        let before = existing.map { "{\"self\":\($0.selfScore.map { String($0) } ?? "null"),\"reviewed\":\($0.reviewedScore.map { String($0) } ?? "null")}" }
-        score.movementID = movementID
-        score.phaseID = phase.id
-        score.unitID = unit.id
-        score.criterionID = criterion.id
-        if let s = input.selfScore { score.selfScore = s }
-        if let r = input.reviewedScore { score.reviewedScore = r }
-        let after = "{\"self\":\(score.selfScore.map { String($0) } ?? "null"),\"reviewed\":\(score.reviewedScore.map { String($0) } ?? "null")}"
-        try await req.db.transaction { tx in
-            if existing == nil { try await score.create(on: tx) } else { try await score.update(on: tx) }
-            try await AuditLog.record(on: tx, actor: user.username, action: "assessment.set", entity: "criterion_score",
-                                      entityID: score.id?.uuidString, before: before, after: after)
-        }
+        let criterion = try ReviewService.criterion(input.criterion, plan: plan)
+        let unit = try ReviewService.commune(input.unit, phase: phase, graph: graph)
+        guard input.selfScore != nil || input.reviewedScore != nil else { throw ReviewService.invalid(["selfScore": "field.required"]) }
+        let scope = ReviewService.Scope(movement: movement, plan: plan, phase: phase, unit: unit)
+        do {
+            if let s = input.selfScore {
+                try await ReviewService.selfScore(scope, criterion: criterion, score: String(s), note: input.selfNote ?? "", files: [],
+                                                  user: user, graph: graph, store: req.evidenceFiles, on: req.db)
+            }
+        } catch let error as AppError { throw error.renaming(["score": "selfScore", "note": "selfNote"]) }
+        do {
+            if let r = input.reviewedScore {
+                try await ReviewService.review(scope, criterion: criterion, score: String(r), note: input.reviewNote ?? "",
+                                               user: user, graph: graph, on: req.db)
+            }
+        } catch let error as AppError { throw error.renaming(["score": "reviewedScore", "note": "reviewNote"]) }
         return .noContent
     }
 
@@ -239,37 +228,10 @@ struct ResultsAPI: RouteCollection {
         let input: AdjustmentInput
         do { input = try req.content.decode(AdjustmentInput.self) } catch { throw AppError.badRequest("error.badInput") }
         let graph = try await req.unitGraph()
-        var errors: [String: String] = [:]
-        let item = plan.adjustments.first { $0.id == input.adjustment }
-        if item == nil { errors["adjustment"] = input.adjustment == nil ? "field.required" : "field.notAllowed" }
-        let unit = input.unit.flatMap { UnitService.find($0, on: phase.end, in: graph) }
-        if unit?.level != .commune { errors["unit"] = input.unit == nil ? "field.required" : "field.unknownCommune" }
-        if let p = input.points, let item, !item.accepts(points: p) { errors["points"] = "field.range" }
-        if input.points == nil { errors["points"] = "field.required" }
-        let reason = input.reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if reason.isEmpty { errors["reason"] = "field.required" }
-        guard errors.isEmpty, let item, let unit, let points = input.points else {
-            throw AppError(.unprocessableEntity, "records.invalid", fields: errors)
-        }
-        guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: unit.id, on: phase.lastDay(of: unit)) else {
-            throw AppError.forbidden
-        }
-        let movementID = try movement.requireID()
-        let existing = try await AdjustmentEntry.query(on: req.db).filter(\.$movementID == movementID)
-            .filter(\.$phaseID == phase.id).filter(\.$unitID == unit.id).filter(\.$adjustmentID == item.id).first()
-        let entry = existing ?? AdjustmentEntry()
-        let before = existing.map { "{\"points\":\($0.points)}" }
-        entry.movementID = movementID
-        entry.phaseID = phase.id
-        entry.unitID = unit.id
-        entry.adjustmentID = item.id
-        entry.points = points
-        entry.reason = reason
-        try await req.db.transaction { tx in
-            if existing == nil { try await entry.create(on: tx) } else { try await entry.update(on: tx) }
-            try await AuditLog.record(on: tx, actor: user.username, action: "adjustment.set", entity: "adjustment_entry",
-                                      entityID: entry.id?.uuidString, before: before, after: "{\"points\":\(points)}")
-        }
+        let unit = try ReviewService.commune(input.unit, phase: phase, graph: graph)
+        try await ReviewService.adjust(ReviewService.Scope(movement: movement, plan: plan, phase: phase, unit: unit),
+                                       adjustment: input.adjustment, points: input.points.map { String($0) } ?? "",
+                                       reason: input.reason ?? "", user: user, graph: graph, on: req.db)
         return .noContent
     }
 }

@@ -16,6 +16,19 @@ enum ResultsService {
         /// Every unit's facts, in the order of the participants.
         var all: [UnitFacts]
         var facts: [UUID: UnitFacts]
+        /// Set when these are a closed phase's frozen results.
+        var closed: PhaseClosing.Closed?
+
+        /// Results evaluated before (a closed phase's, frozen), with the facts they rest on.
+        init(movementID: UUID, plan: Plan, window: EvaluationWindow, structureDate: LocalDate, all: [UnitFacts], units: [UnitResult]) {
+            self.movementID = movementID
+            self.plan = plan
+            self.window = window
+            self.structureDate = structureDate
+            self.all = all
+            self.units = units
+            facts = Dictionary(all.map { ($0.unit.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
 
         /// The results of evaluating the facts.
         init(movementID: UUID, plan: Plan, window: EvaluationWindow, structureDate: LocalDate, all: [UnitFacts]) {
@@ -42,8 +55,13 @@ enum ResultsService {
     /// Results of one phase for every commune-level unit of the movement; with a cache, kept between requests and
     /// brought up to date by recomputing only the units whose data changed since (`ResultsCache`), or read from the
     /// facts stored by an earlier computation (`KeptFactsStore`) when this process has none.
+    /// A closed phase's whole results are its frozen ones (`PhaseClosing`).
     static func results(movement: Movement, plan: Plan, phase: Phase, asOf: LocalDate, structureDate: LocalDate?,
                         graph: UnitGraph, on db: any Database, cache: ResultsCache?) async throws -> Results {
+        if let frozen = try await PhaseClosing.frozen(movementID: try movement.requireID(), phase: phase, asOf: asOf,
+                                                      structureDate: structureDate, on: db, cache: cache) {
+            return frozen
+        }
         guard let cache, db is any SQLDatabase else {
             return try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
         }
@@ -450,6 +468,8 @@ final class ResultsCache: Sendable {
     let graphs: UnitGraphCache?
     /// How an answer was had: as kept; brought up to date from what was kept; from the stored facts; computed whole.
     enum Source: Int, Sendable { case kept, updated, stored, computed }
+    /// Closed phases' frozen results, by closing.
+    let frozenBox = NIOLockedValueBox<[UUID: ResultsService.Results]>([:])
     private let entries = NIOLockedValueBox<(kept: [Key: (entry: Entry, used: UInt64)], clock: UInt64, sources: [Int])>(([:], 0, [0, 0, 0, 0]))
 
     init(graphs: UnitGraphCache? = nil) {

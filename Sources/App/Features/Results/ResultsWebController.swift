@@ -68,7 +68,10 @@ struct ResultsWebController: RouteCollection {
                                         graph: graph, query: query,
                                         months: months, monthStates: states,
                                         published: try await Publication.published(try movement.requireID(), on: req.db).contains(phase.id),
-                                        canPublish: Permissions.isCommittee(user.role))
+                                        canPublish: Permissions.isCommittee(user.role), closed: results.closed,
+                                        canClose: Permissions.isCommittee(user.role) && ReviewRules.canClose(phase, today: today),
+                                        pledged: try await ReviewService.pledges(try movement.requireID(), on: req.db).keys
+                                            .filter(Set(results.units.map(\.unit.id)).contains).count)
         var chrome = PageChrome(request: req, title: "\(phase.name) · \(req.t("dashboard.title"))")
         chrome.wide = true
         let page = DashboardPage.build(input, page: chrome, text: req.translator)
@@ -123,7 +126,8 @@ struct ResultsWebController: RouteCollection {
             facts: results.facts[unit.id], teams: teams, records: records, canWrite: canWrite,
             canWriteFigures: Permissions.canWriteCommune(role: user.role, reach: reach, commune: unit.id, on: day),
             waitingTips: Permissions.canHandleTip(role: user.role, reach: reach, commune: unit.id, village: nil, receivedOn: today)
-                ? try await TipService.waiting(user: user, graph: graph, commune: unit.id, on: req.db) : nil)
+                ? try await TipService.waiting(user: user, graph: graph, commune: unit.id, on: req.db) : nil,
+            closed: results.closed)
         return try await req.view.render("results/commune", CommunePage.build(input, page: PageChrome(request: req, title: unit.fullName), text: t))
     }
 }

@@ -206,11 +206,7 @@ struct TipInboxController: RouteCollection {
               let kind = AttachmentKind(rawValue: f.kind), let data = req.application.tips.files.read(f.storedName) else {
             throw AppError.notFound()
         }
-        let response = Response(status: .ok, body: .init(data: data))
-        response.headers.replaceOrAdd(name: .contentType, value: kind.mediaType)
-        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"tip-\(tip.reference)-\(f.reference).\(kind.fileExtension)\"")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
-        return response
+        return FileStore.download(data, kind: kind, name: "tip-\(tip.reference)-\(f.reference)")
     }
 
     // MARK: E-mail

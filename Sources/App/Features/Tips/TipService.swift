@@ -37,22 +37,6 @@ enum TipService {
         return (unit, vu)
     }
 
-    /// Files checked by their content and cleaned of metadata; a message key for the first that is refused.
-    static func clean(_ files: [[UInt8]], errors: inout [String: String]) -> [(AttachmentKind, [UInt8])] {
-        let given = files.filter { !$0.isEmpty }
-        if given.count > Attachment.maximumCount { errors["files"] = "tips.file.tooMany"; return [] }
-        var out: [(AttachmentKind, [UInt8])] = []
-        for file in given {
-            switch Attachment.clean(file) {
-            case .success(let cleaned): out.append(cleaned)
-            case .failure(let problem):
-                errors["files"] = "tips.file.\(problem.rawValue)"
-                return []
-            }
-        }
-        return out
-    }
-
     /// Checks a tip whole (422 with every field's message) and stores it, durably, before giving back its receipt
     /// code: the only time the code exists outside the citizen's hands.
     static func receive(_ s: Submission, graph: UnitGraph, context: TipContext, today: LocalDate) async throws -> (code: String, tip: Tip) {
@@ -60,7 +44,7 @@ enum TipService {
         var errors = checked.errors
         if let trap = s.honeypot, !trap.isEmpty { errors["website"] = "tips.field.honeypot" }
         let place = Self.place(commune: s.commune, village: s.village, graph: graph, today: today, errors: &errors)
-        let files = Self.clean(s.files, errors: &errors)
+        let files = FileStore.checked(s.files, errors: &errors)
         guard errors.isEmpty, let category = checked.category, let description = checked.description,
               let occurred = checked.occurredOn else {
             throw AppError(.unprocessableEntity, "tips.invalid", fields: errors)
@@ -146,7 +130,7 @@ enum TipService {
                               on db: any Database) async throws {
         let (text, checkErrors) = TipDraft.checkMessage(message, required: raw.allSatisfy(\.isEmpty))
         var errors = checkErrors
-        let files = Self.clean(raw, errors: &errors)
+        let files = FileStore.checked(raw, errors: &errors)
         guard tip.tipStatus.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.invalid", fields: errors) }
         let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes)) }

@@ -1,0 +1,68 @@
+import Foundation
+import ThiDuaCore
+import Vapor
+
+/// Uploaded files (tips' attachments, evidence of a self-assessment), in a folder of the data folder under random
+/// names, never served by the file middleware; each written and synced to disk before the row that names it is
+/// committed.
+struct FileStore: Sendable {
+    /// The folders, one per kind of file.
+    static let tipFiles = "tip-files"
+    static let evidenceFiles = "evidence-files"
+
+    let directory: String
+
+    init(dataDirectory: String, folder: String) {
+        directory = (dataDirectory as NSString).appendingPathComponent(folder)
+    }
+
+    func write(_ bytes: [UInt8]) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let name = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: path) else { throw AppError(.internalServerError, "error.500") }
+        defer { try? handle.close() }
+        try handle.write(contentsOf: bytes)
+        try handle.synchronize()
+        return name
+    }
+
+    func read(_ name: String) -> Data? {
+        // Names are ours (hex); anything else is not looked up.
+        guard name.count == 32, name.allSatisfy(\.isHexDigit) else { return nil }
+        return FileManager.default.contents(atPath: (directory as NSString).appendingPathComponent(name))
+    }
+
+    func remove(_ names: [String]) {
+        for name in names where name.count == 32 && name.allSatisfy(\.isHexDigit) {
+            try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// Files checked by their content and cleaned of metadata; a message key for the first that is refused.
+    static func checked(_ files: [[UInt8]], errors: inout [String: String], field: String = "files") -> [(AttachmentKind, [UInt8])] {
+        let given = files.filter { !$0.isEmpty }
+        if given.count > Attachment.maximumCount { errors[field] = "tips.file.tooMany"; return [] }
+        var out: [(AttachmentKind, [UInt8])] = []
+        for file in given {
+            switch Attachment.clean(file) {
+            case .success(let cleaned): out.append(cleaned)
+            case .failure(let problem):
+                errors[field] = "tips.file.\(problem.rawValue)"
+                return []
+            }
+        }
+        return out
+    }
+
+    /// A stored file as an attachment, never shown inline, its type as read from its content.
+    static func download(_ data: Data, kind: AttachmentKind, name: String) -> Response {
+        let response = Response(status: .ok, body: .init(data: data))
+        response.headers.replaceOrAdd(name: .contentType, value: kind.mediaType)
+        response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name).\(kind.fileExtension)\"")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
+        return response
+    }
+}
