@@ -68,6 +68,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(SetPasswordCommand(), as: "set-password")
     app.asyncCommands.use(VerifyAuditCommand(), as: "verify-audit")
     app.asyncCommands.use(VerifyTotalsCommand(), as: "verify-totals")
+    app.asyncCommands.use(ExportCommand(), as: "export")
     app.asyncCommands.use(BenchDataCommand(), as: "bench-data")
     app.asyncCommands.use(BenchCommands(), as: "bench")
     app.asyncCommands.use(MemberCommands(), as: "members")

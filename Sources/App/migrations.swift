@@ -29,6 +29,7 @@ func migrationList() -> [any Migration] {
         CreateKeptFacts(),
         CreateTips(),
         CreateReviews(),
+        CreateReportsAndAwards(),
     ]
 }
 

@@ -64,6 +64,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: SetupWebController())
     try signedIn.register(collection: CommuneImportController())
     try signedIn.register(collection: TipInboxController())
+    try signedIn.register(collection: ReportWebController())
     // Evidence files ride in the self-assessment's form: the token is looked for in a larger body there.
     try app.grouped(CSRFMiddleware(maxBody: ReviewWebController.maxBody), RequireSignIn(), WaitingTips())
         .register(collection: ReviewWebController())

@@ -107,4 +107,30 @@ struct ReviewPageSnapshotTests {
                                                            form: FormState(), page: f.chrome("Sau khoá sổ"), text: t),
                                      template: "reviews/late", named: "late-none")
     }
+
+    @Test("The review report: a phase with its prose written, as the page shows and prints it")
+    func report() async throws {
+        let w = f.window("2025-08-19")
+        let facts = f.facts(scale: 1)
+        let units = Evaluator.evaluate(plan: f.plan, window: w, units: facts)
+        let area = UnitInfo(level: .province, kind: "", name: "BCĐ 138/UB", validFrom: f.phase.start)
+        var prose = ReportProse()
+        prose.number = "27/BC-BCĐ"
+        prose.issuedOn = LocalDate(iso: "2025-08-25")
+        prose.place = "Uông Bí"
+        prose.situation = "Ban Chỉ đạo đã ban hành kế hoạch.\nCác phường triển khai đồng bộ."
+        prose.recipients = "- Thường trực Thành ủy;\n- Lưu: VT."
+        prose.signerTitle = "KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN"
+        prose.signerName = "Nguyễn Văn B"
+        let data = ReportData(
+            plan: f.plan, scope: f.phase.id,
+            phases: [.init(plan: f.plan, phase: f.phase, closed: PhaseClosing.Closed(id: UUID(), at: closedAt, by: "thuongtruc"),
+                           asOf: w.asOf, units: units, rollup: Evaluator.rollUp(plan: f.plan, window: w, unit: area, communes: facts))],
+            exemplars: [.init(day: LocalDate(iso: "2025-05-04")!, commune: "phường Vàng Danh", collective: false,
+                              name: "Nguyễn Văn C", recognisedBy: "UBND phường")],
+            prose: prose, madeAt: closedAt)
+        try await assertPageSnapshot(ReportPage.build(data, movementKey: f.plan.id, form: nil, canEdit: true, page: f.chrome("Báo cáo"),
+                                                      document: f.text(), text: f.text()),
+                                     template: "reports/report", named: "report-phase")
+    }
 }

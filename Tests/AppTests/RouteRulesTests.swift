@@ -175,6 +175,13 @@ struct RouteRulesTests {
         "POST /movements/:movement/phases/:phase/close": ("/movements/uong-bi-2024-2025/phases/dot-1/close", .forbidden, .forbidden),
         "POST /movements/:movement/phases/:phase/reopen": ("/movements/uong-bi-2024-2025/phases/dot-1/reopen", .forbidden, .forbidden),
         "GET /movements/:movement/phases/:phase/late": ("/movements/uong-bi-2024-2025/phases/dot-1/late", .seeOther, .seeOther),
+        // The review report (`ReportsTests` tries the roles signed in).
+        "GET /movements/:movement/report": ("/movements/uong-bi-2024-2025/report", .seeOther, .seeOther),
+        "POST /movements/:movement/report": ("/movements/uong-bi-2024-2025/report", .forbidden, .forbidden),
+        "GET /movements/:movement/report.pdf": ("/movements/uong-bi-2024-2025/report.pdf", .seeOther, .seeOther),
+        "GET /movements/:movement/report.xlsx": ("/movements/uong-bi-2024-2025/report.xlsx", .seeOther, .seeOther),
+        "GET /movements/:movement/report.csv": ("/movements/uong-bi-2024-2025/report.csv", .seeOther, .seeOther),
+        "GET /movements/:movement/report.json": ("/movements/uong-bi-2024-2025/report.json", .seeOther, .seeOther),
     ]
     static let sheet = "/units/06808/movements/uong-bi-2024-2025/phases/dot-1/assessment"
 

@@ -126,4 +126,19 @@ struct ReviewRulesTests {
         facts.adjustments = ["thanh-tich-dot-xuat": 9, "vu-viec-nghiem-trong": 0]
         #expect(Evaluator.evaluateUnit(plan: plan, window: window, facts: facts).adjustmentPoints == 5)
     }
+
+    @Test("A report's prose: trimmed, a valid day or none, lengths; the place and date as a Vietnamese document writes them")
+    func prose() {
+        let (prose, errors) = ReportProse.check(["number": " 27/BC-BCĐ ", "issuedOn": "2025-02-10", "place": "Uông Bí",
+                                                 "situation": "Dòng một\r\nDòng hai\n", "other": "ignored"])
+        #expect(errors.isEmpty)
+        #expect(prose?.number == "27/BC-BCĐ")
+        #expect(prose?.situation == "Dòng một\nDòng hai")
+        #expect(prose?.placeAndDate == "Uông Bí, ngày 10 tháng 02 năm 2025")
+        #expect(ReportProse().placeAndDate == "……, ngày … tháng … năm ……")
+        #expect(ReportProse.check(["issuedOn": "2025-02-30"]).1 == ["issuedOn": "field.date"])
+        #expect(ReportProse.check(["number": String(repeating: "1", count: 201)]).1 == ["number": "field.tooLong"])
+        #expect(ReportProse.check(["situation": String(repeating: "a", count: 20_000)]).1.isEmpty)
+        #expect(ReportProse.check(["proposals": "a\u{07}b"]).1 == ["proposals": "field.controlCharacter"])
+    }
 }

@@ -179,10 +179,11 @@ enum XLSX {
                 </Relationships>
                 """),
             // Cell formats: text (numFmtId 49, so typed codes keep their zeros), bold text for the header, a number,
-            // a day (numFmtId 14, shown in the reader's date format).
+            // a day (shown dd/mm/yyyy, as Vietnam writes it).
             ("xl/styles.xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
+                <numFmts count="1"><numFmt numFmtId="164" formatCode="dd/mm/yyyy"/></numFmts>\
                 <fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>\
                 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
                 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
@@ -190,7 +191,8 @@ enum XLSX {
                 <cellXfs count="4"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
                 <xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/>\
                 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
-                <xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+                <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+                <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
                 </styleSheet>
                 """),
         ] + zip(names, sheets).map { ("xl/worksheets/" + $0, sheetXML($1)) }

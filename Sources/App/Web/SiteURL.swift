@@ -70,6 +70,8 @@ enum SiteURL: Sendable, Equatable {
     case closePhase(String, phase: String)
     case reopenPhase(String, phase: String)
     case lateChanges(String, phase: String)
+    /// A review report of a phase or the whole movement (no phase), as a page or a file (`pdf`, `xlsx`, `csv`, `json`).
+    case report(String, phase: String?, format: String?, table: String? = nil)
 
     enum AssessmentAction: Sendable, Equatable {
         case selfScore(String), review(String), adjustment(String), evidence(String), removeEvidence(String)
@@ -154,6 +156,8 @@ enum SiteURL: Sendable, Equatable {
         case let .closePhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/close"
         case let .reopenPhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/reopen"
         case let .lateChanges(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/late"
+        case let .report(id, phase, format, table):
+            "/movements/" + Self.segment(id) + "/report" + (format.map { "." + Self.segment($0) } ?? "") + Self.query(["phase": phase, "table": table])
         }
     }
 

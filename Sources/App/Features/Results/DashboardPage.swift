@@ -129,6 +129,8 @@ struct DashboardPage: Encodable {
         var closedNote: String?
         var closeAction: String?
         var lateHref: String?
+        /// The review report of the phase, for the committee.
+        var reportHref: String?
     }
 
     struct Input {
@@ -300,7 +302,8 @@ struct DashboardPage: Encodable {
                 pledgesHref: SiteURL.pledges(input.movementKey).path,
                 closedNote: input.closed.map { t("phase.closedNote", ["date": VietnamTime.display($0.at), "user": $0.by]) },
                 closeAction: input.closed == nil && input.canClose ? SiteURL.closePhase(input.movementKey, phase: input.phase.id).path : nil,
-                lateHref: input.closed != nil && input.canPublish ? SiteURL.lateChanges(input.movementKey, phase: input.phase.id).path : nil))
+                lateHref: input.closed != nil && input.canPublish ? SiteURL.lateChanges(input.movementKey, phase: input.phase.id).path : nil,
+                reportHref: input.canPublish ? SiteURL.report(input.movementKey, phase: input.phase.id, format: nil).path : nil))
     }
 
     static func monthIcon(_ state: MonthState) -> String {
