@@ -66,6 +66,7 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: TipInboxController())
     try signedIn.register(collection: ReportWebController())
     // Evidence files ride in the self-assessment's form: the token is looked for in a larger body there.
-    try app.grouped(CSRFMiddleware(maxBody: ReviewWebController.maxBody), RequireSignIn(), WaitingTips())
-        .register(collection: ReviewWebController())
+    let uploads = app.grouped(CSRFMiddleware(maxBody: ReviewWebController.maxBody), RequireSignIn(), WaitingTips())
+    try uploads.register(collection: ReviewWebController())
+    try uploads.register(collection: AwardWebController())
 }

@@ -182,6 +182,20 @@ struct RouteRulesTests {
         "GET /movements/:movement/report.xlsx": ("/movements/uong-bi-2024-2025/report.xlsx", .seeOther, .seeOther),
         "GET /movements/:movement/report.csv": ("/movements/uong-bi-2024-2025/report.csv", .seeOther, .seeOther),
         "GET /movements/:movement/report.json": ("/movements/uong-bi-2024-2025/report.json", .seeOther, .seeOther),
+        // Nominations and awards (`AwardsTests` tries the roles signed in).
+        "GET /movements/:movement/nominations": ("/movements/uong-bi-2024-2025/nominations", .seeOther, .seeOther),
+        "GET /movements/:movement/nominations/new": ("/movements/uong-bi-2024-2025/nominations/new", .seeOther, .seeOther),
+        "POST /movements/:movement/nominations/new": ("/movements/uong-bi-2024-2025/nominations/new", .forbidden, .forbidden),
+        "GET /nominations/:nomination": ("/nominations/\(UUID())", .seeOther, .seeOther),
+        "POST /nominations/:nomination/:step": ("/nominations/\(UUID())/council", .forbidden, .forbidden),
+        "GET /nominations/:nomination/files/:file": ("/nominations/\(UUID())/files/\(UUID())", .seeOther, .seeOther),
+        "GET /movements/:movement/decisions": ("/movements/uong-bi-2024-2025/decisions", .seeOther, .seeOther),
+        "GET /movements/:movement/decisions.pdf": ("/movements/uong-bi-2024-2025/decisions.pdf", .seeOther, .seeOther),
+        "GET /nominations/:nomination/certificate": ("/nominations/\(UUID())/certificate", .seeOther, .seeOther),
+        "GET /nominations/:nomination/certificate.pdf": ("/nominations/\(UUID())/certificate.pdf", .seeOther, .seeOther),
+        "GET /admin/award-forms": ("/admin/award-forms", .seeOther, .seeOther),
+        "POST /admin/award-forms": ("/admin/award-forms", .forbidden, .forbidden),
+        "POST /admin/award-forms/:form": ("/admin/award-forms/\(UUID())", .forbidden, .forbidden),
     ]
     static let sheet = "/units/06808/movements/uong-bi-2024-2025/phases/dot-1/assessment"
 

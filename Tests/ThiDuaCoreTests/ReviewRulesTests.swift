@@ -141,4 +141,54 @@ struct ReviewRulesTests {
         #expect(ReportProse.check(["situation": String(repeating: "a", count: 20_000)]).1.isEmpty)
         #expect(ReportProse.check(["proposals": "a\u{07}b"]).1 == ["proposals": "field.controlCharacter"])
     }
+
+    @Test("Nominations: each step from where it stands; a decision needs more than half the votes for")
+    func workflow() throws {
+        let today = day("2025-09-10")
+        #expect(try AwardRules.next(.proposed, .toCouncil, votes: nil).get() == .inReview)
+        #expect(try AwardRules.next(.proposed, .returnToCommune(reason: "Thiếu hồ sơ"), votes: nil).get() == .returned)
+        #expect(try AwardRules.next(.returned, .resubmit, votes: nil).get() == .proposed)
+        #expect(try AwardRules.next(.returned, .edit, votes: nil).get() == .returned)
+        #expect(try AwardRules.next(.inReview, .vote(votesFor: 3, against: 2, abstain: 1, note: ""), votes: nil).get() == .inReview)
+        #expect(try AwardRules.next(.inReview, .decide(number: "1", date: today, signer: "A"), votes: (4, 2, 1)).get() == .decided)
+        let decide = NominationStep.decide(number: "1", date: today, signer: "A")
+        // 3 of 6 is half, not more.
+        #expect(throws: AwardProblem.notCarried) { try AwardRules.next(.inReview, decide, votes: (3, 2, 1)).get() }
+        #expect(throws: AwardProblem.noVote) { try AwardRules.next(.inReview, decide, votes: nil).get() }
+        #expect(throws: AwardProblem.notNow) { try AwardRules.next(.proposed, decide, votes: (5, 0, 0)).get() }
+        #expect(throws: AwardProblem.notNow) { try AwardRules.next(.returned, .toCouncil, votes: nil).get() }
+        #expect(throws: AwardProblem.notNow) { try AwardRules.next(.decided, .reject(reason: "Không đủ"), votes: nil).get() }
+        #expect(throws: AwardProblem.notNow) { try AwardRules.next(.rejected, .edit, votes: nil).get() }
+        #expect(throws: AwardProblem.notNow) { try AwardRules.next(.inReview, .edit, votes: nil).get() }
+        #expect(NominationStep.edit.isCommunes && NominationStep.resubmit.isCommunes && !NominationStep.toCouncil.isCommunes)
+    }
+
+    @Test("Nominations: what each step carries, checked")
+    func stepFields() {
+        let today = day("2025-09-10")
+        #expect(AwardRules.check(.returnToCommune(reason: " abc "), today: today) == ["reason": "award.reasonShort"])
+        #expect(AwardRules.check(.vote(votesFor: 0, against: 0, abstain: 0, note: ""), today: today) == ["votesFor": "award.noVotes"])
+        #expect(AwardRules.check(.vote(votesFor: -1, against: 0, abstain: 0, note: ""), today: today) == ["votesFor": "field.range"])
+        #expect(AwardRules.check(.decide(number: " ", date: day("2025-09-11"), signer: ""), today: today)
+                == ["number": "field.required", "date": "field.future", "signer": "field.required"])
+        #expect(AwardRules.check(.decide(number: "125/QĐ-UBND", date: today, signer: "Nguyễn Văn D"), today: today).isEmpty)
+        #expect(AwardRules.achievement("ngắn").1 == ["achievement": "award.achievementShort"])
+        #expect(AwardRules.achievement("  Tham gia 19 buổi tuần tra.\r\n  ").0 == "Tham gia 19 buổi tuần tra.")
+        #expect(AwardNominee.collective.accepts(.team) && AwardNominee.collective.accepts(.commune) && !AwardNominee.collective.accepts(.member))
+        #expect(AwardNominee.individual.accepts(.member) && !AwardNominee.individual.accepts(.commune) && AwardNominee.both.accepts(.member))
+    }
+
+    @Test("Award forms: as the admin types them; a code without diacritics, unique")
+    func awardForms() {
+        #expect(AwardFormRules.code(for: "Giấy khen", taken: []) == "giay-khen")
+        #expect(AwardFormRules.code(for: "Tập thể lao động tiên tiến", taken: []) == "tap-the-lao-dong-tien-tien")
+        #expect(AwardFormRules.code(for: "Đơn vị xuất sắc", taken: ["don-vi-xuat-sac"]) == "don-vi-xuat-sac-2")
+        #expect(AwardFormRules.code(for: "!!!", taken: []) == "hinh-thuc")
+        let (draft, errors) = AwardFormRules.check(["name": " Lao động tiên tiến ", "nominee": "individual", "authority": "Chủ tịch UBND cấp xã",
+                                                    "position": "6", "active": "true"])
+        #expect(errors.isEmpty)
+        #expect(draft == AwardFormDraft(name: "Lao động tiên tiến", nominee: .individual, authority: "Chủ tịch UBND cấp xã", position: 6, active: true))
+        #expect(AwardFormRules.check(["name": "", "nominee": "x", "authority": "", "position": "0"]).1
+                == ["name": "field.required", "nominee": "field.notAllowed", "authority": "field.required", "position": "field.range"])
+    }
 }

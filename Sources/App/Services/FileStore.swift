@@ -9,6 +9,7 @@ struct FileStore: Sendable {
     /// The folders, one per kind of file.
     static let tipFiles = "tip-files"
     static let evidenceFiles = "evidence-files"
+    static let nominationFiles = "nomination-files"
 
     let directory: String
 

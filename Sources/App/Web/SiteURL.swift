@@ -72,6 +72,18 @@ enum SiteURL: Sendable, Equatable {
     case lateChanges(String, phase: String)
     /// A review report of a phase or the whole movement (no phase), as a page or a file (`pdf`, `xlsx`, `csv`, `json`).
     case report(String, phase: String?, format: String?, table: String? = nil)
+    /// Nominations for awards: a movement's list (by status), a new one for a commune, one, a step on it, its files.
+    case nominations(String, status: String?)
+    case newNomination(String, unit: String?, form: String?, nominee: String?)
+    case nomination(String)
+    case nominationStep(String, String)
+    case nominationFile(String, file: String)
+    /// The awards decided (a page to print, or `pdf`), and one awardee's certificate.
+    case decisions(String, format: String?)
+    case certificate(String, format: String?)
+    /// The admin's award forms, and one of them.
+    case awardForms
+    case awardForm(String)
 
     enum AssessmentAction: Sendable, Equatable {
         case selfScore(String), review(String), adjustment(String), evidence(String), removeEvidence(String)
@@ -156,6 +168,16 @@ enum SiteURL: Sendable, Equatable {
         case let .closePhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/close"
         case let .reopenPhase(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/reopen"
         case let .lateChanges(id, phase): "/movements/" + Self.segment(id) + "/phases/" + Self.segment(phase) + "/late"
+        case let .nominations(id, status): "/movements/" + Self.segment(id) + "/nominations" + Self.query(["status": status])
+        case let .newNomination(id, unit, form, nominee):
+            "/movements/" + Self.segment(id) + "/nominations/new" + Self.query(["unit": unit, "form": form, "nominee": nominee])
+        case .nomination(let id): "/nominations/" + Self.segment(id)
+        case let .nominationStep(id, step): "/nominations/" + Self.segment(id) + "/" + Self.segment(step)
+        case let .nominationFile(id, file): "/nominations/" + Self.segment(id) + "/files/" + Self.segment(file)
+        case let .decisions(id, format): "/movements/" + Self.segment(id) + "/decisions" + (format.map { "." + Self.segment($0) } ?? "")
+        case let .certificate(id, format): "/nominations/" + Self.segment(id) + "/certificate" + (format.map { "." + Self.segment($0) } ?? "")
+        case .awardForms: "/admin/award-forms"
+        case .awardForm(let id): "/admin/award-forms/" + Self.segment(id)
         case let .report(id, phase, format, table):
             "/movements/" + Self.segment(id) + "/report" + (format.map { "." + Self.segment($0) } ?? "") + Self.query(["phase": phase, "table": table])
         }

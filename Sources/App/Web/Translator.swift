@@ -76,6 +76,10 @@ struct Translator: Sendable {
         if case .ratio = i { return percent(v) }
         return number(v, decimals: 2)
     }
+    /// An uploaded file as a link says it: its number among its fellows, its type, its size in KB.
+    func file(_ n: Int, kind: String, size: Int) -> String {
+        self("tips.file", ["n": String(n), "kind": kind.uppercased(), "size": count(max(1, (size + 1023) / 1024))])
+    }
 }
 
 extension Request {

@@ -131,6 +131,7 @@ struct DashboardPage: Encodable {
         var lateHref: String?
         /// The review report of the phase, for the committee.
         var reportHref: String?
+        var nominationsHref: String
     }
 
     struct Input {
@@ -303,7 +304,8 @@ struct DashboardPage: Encodable {
                 closedNote: input.closed.map { t("phase.closedNote", ["date": VietnamTime.display($0.at), "user": $0.by]) },
                 closeAction: input.closed == nil && input.canClose ? SiteURL.closePhase(input.movementKey, phase: input.phase.id).path : nil,
                 lateHref: input.closed != nil && input.canPublish ? SiteURL.lateChanges(input.movementKey, phase: input.phase.id).path : nil,
-                reportHref: input.canPublish ? SiteURL.report(input.movementKey, phase: input.phase.id, format: nil).path : nil))
+                reportHref: input.canPublish ? SiteURL.report(input.movementKey, phase: input.phase.id, format: nil).path : nil,
+                nominationsHref: SiteURL.nominations(input.movementKey, status: nil).path))
     }
 
     static func monthIcon(_ state: MonthState) -> String {

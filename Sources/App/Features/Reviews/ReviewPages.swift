@@ -83,7 +83,7 @@ struct AssessmentPage: Encodable {
             counted += score
             facts.append(Fact(label: t("assessment.counted"), value: t.number(score, decimals: 2)))
             let files = (i.sheet.files[c.id] ?? []).enumerated().map { n, f in
-                FileLink(label: t("tips.file", ["n": String(n + 1), "kind": f.kind.uppercased(), "size": String((f.size + 1023) / 1024)]),
+                FileLink(label: t.file(n + 1, kind: f.kind, size: f.size),
                          href: url(.evidence(f.id?.uuidString ?? "")),
                          removeAction: open && i.canWrite ? url(.removeEvidence(f.id?.uuidString ?? "")) : nil)
             }

@@ -289,7 +289,7 @@ struct TipDetailPage: Encodable {
         ]
         if let from = tip.transferredFrom { facts.append(Fact(label: t("tips.transferredFrom"), value: i.graph.units[from]?.fullName ?? "")) }
         let files = i.files.enumerated().map { n, f in
-            File(label: t("tips.file", ["n": String(n + 1), "kind": f.kind.uppercased(), "size": t.count(max(1, f.size / 1024))]),
+            File(label: t.file(n + 1, kind: f.kind, size: f.size),
                  href: SiteURL.tipFile(id, file: f.id?.uuidString ?? "").path)
         }
         let messages = TipStatusPage.Message.list(i.messages, files: i.files, officer: t("tips.from.officers"), citizen: t("tips.from.citizen"))

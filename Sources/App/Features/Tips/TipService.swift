@@ -277,12 +277,7 @@ enum TipService {
     /// writing at the same moment then take turns (messages 1 and 2, not 1 and 1). PostgreSQL locks the row; SQLite
     /// takes its write lock now, since a transaction that reads first cannot take it later while another writes.
     static func hold(_ tip: Tip, on db: any Database) async throws {
-        guard let sql = db as? any SQLDatabase else { return }
-        let id = try tip.requireID()
-        switch SQLDialect(sql) {
-        case .postgres: try await sql.raw("SELECT id FROM tips WHERE id = \(bind: id) FOR UPDATE").run()
-        case .sqlite: try await sql.raw("UPDATE tips SET citizen_replied = citizen_replied WHERE id = \(bind: id)").run()
-        }
+        try await RowLock.hold(Tip.schema, id: try tip.requireID(), on: db)
     }
 
     /// The next message's number, inside a transaction that holds the tip.
