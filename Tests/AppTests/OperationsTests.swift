@@ -11,7 +11,8 @@ import Yams
 @Suite("Operations: migrations, durability, health, metrics, configuration, the API document")
 struct OperationsTests {
     static let tables = ["movements", "units", "unit_parent_links", "unit_successions", "teams", "members", "users",
-                         "api_tokens", "_fluent_sessions", "audit_entries"]
+                         "api_tokens", "_fluent_sessions", "audit_entries", "tips", "pledges", "evidence_files", "closed_phases",
+                         "review_reports", "award_forms", "nominations", "nomination_files"]
 
     func tableNames(_ app: Application) async throws -> Set<String> {
         let sql = app.db as! any SQLDatabase

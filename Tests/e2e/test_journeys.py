@@ -490,6 +490,152 @@ def test_citizen_tip_with_a_photo_question_and_answer(phone, desktop):
     assert "Biển số 14B1-123.45, xe màu đỏ" in desktop.find_element(By.TAG_NAME, "main").text
 
 
+def printed_pdf(driver):
+    """The page as Chromium prints it (its print styles, on A4): the PDF's bytes."""
+    import base64
+    from selenium.webdriver.common.print_page_options import PrintOptions
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    data = base64.b64decode(driver.print_page(options))
+    assert data.startswith(b"%PDF"), data[:20]
+    return data
+
+
+def test_pledge_self_assessment_review_close_and_reopen(phone, desktop):
+    # The ward's officer pledges on a phone, in the illustrative movement (which runs today).
+    sign_in(phone, "ca.phuongvangdanh", PASSWORD)
+    ward = demo_id("unit", "2025", "06820")
+    phone.get(BASE + f"/units/{ward}/movements/uong-bi-minh-hoa/pledge")
+    assert no_horizontal_scroll(phone)
+    check_page(phone, "pledge-phone")
+    own = phone.find_element(By.ID, "own")
+    own.clear()
+    own.send_keys("Xây dựng 2 mô hình camera an ninh")
+    signer = phone.find_element(By.ID, "signer")
+    signer.clear()
+    signer.send_keys("Nguyễn Văn A, Trưởng Công an phường")
+    press(phone.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert "Nguyễn Văn A, Trưởng Công an phường" in phone.find_element(By.TAG_NAME, "main").text
+
+    # Old Vàng Danh's officer scores a criterion of phase 1 with a justification and a photo as evidence.
+    sign_in(desktop, "ca.vangdanh", PASSWORD)
+    sheet = BASE + "/units/06808/movements/uong-bi-2024-2025/phases/dot-1/assessment"
+    desktop.get(sheet)
+    score = desktop.find_element(By.ID, "self-tuyen-truyen-luat-score")
+    score.clear()
+    score.send_keys("9")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/self/tuyen-truyen-luat'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "self-tuyen-truyen-luat-score-error"))
+    assert desktop.find_element(By.ID, "self-tuyen-truyen-luat-score-error").text == "nằm ngoài khoảng cho phép"
+    check_page(desktop, "assessment-mistake")
+    score = desktop.find_element(By.ID, "self-tuyen-truyen-luat-score")
+    score.clear()
+    score.send_keys("7,5")
+    note = desktop.find_element(By.ID, "self-tuyen-truyen-luat-note")
+    note.clear()
+    note.send_keys("12 buổi tuyên truyền, 1.200 lượt người nghe")
+    photo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "AppTests", "Fixtures", "photo-gps.jpg"))
+    desktop.find_element(By.ID, "self-tuyen-truyen-luat-files").send_keys(photo)
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/self/tuyen-truyen-luat'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert desktop.find_elements(By.CSS_SELECTOR, "#c-tuyen-truyen-luat a[href*='/evidence/']")
+
+    # The secretariat reviews with a comment, gives a bonus, and closes phase 1.
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    desktop.get(sheet)
+    reviewed = desktop.find_element(By.ID, "review-tuyen-truyen-luat-score")
+    reviewed.clear()
+    reviewed.send_keys("6,5")
+    desktop.find_element(By.ID, "review-tuyen-truyen-luat-note").send_keys("Thiếu biên bản 2 buổi")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/review/tuyen-truyen-luat'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    points = desktop.find_element(By.ID, "adjustments-thanh-tich-dot-xuat-points")
+    points.clear()
+    points.send_keys("2")
+    reason = desktop.find_element(By.ID, "adjustments-thanh-tich-dot-xuat-reason")
+    reason.clear()
+    reason.send_keys("Bắt quả tang vụ trộm cắp")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/adjustments/thanh-tich-dot-xuat'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    check_page(desktop, "assessment-reviewed")
+    desktop.get(BASE + "/movements/uong-bi-2024-2025/phases/dot-1")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/phases/dot-1/close'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert "Đợt đã khoá sổ lúc" in desktop.find_element(By.TAG_NAME, "main").text
+    check_page(desktop, "dashboard-closed")
+    # Closed: the sheet takes no more scores.
+    desktop.get(sheet)
+    assert not desktop.find_elements(By.CSS_SELECTOR, "form[action$='/review/tuyen-truyen-luat']")
+
+    # The review report of phase 1, its situation written, printed by the browser on A4.
+    desktop.get(BASE + "/movements/uong-bi-2024-2025/report?phase=dot-1")
+    situation = desktop.find_element(By.ID, "situation")
+    situation.clear()
+    situation.send_keys("Ban Chỉ đạo đã ban hành kế hoạch; các phường, xã triển khai đồng bộ.")
+    press(desktop.find_element(By.CSS_SELECTOR, "form.record-form button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert "các phường, xã triển khai đồng bộ" in desktop.find_element(By.CSS_SELECTOR, "article.doc").text
+    check_page(desktop, "report")
+    assert len(printed_pdf(desktop)) > 10_000
+
+    # What changed since closing, and the phase opened again with a reason.
+    desktop.get(BASE + "/movements/uong-bi-2024-2025/phases/dot-1/late")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/reopen'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[id$='reason-error']"))
+    check_page(desktop, "reopen-mistake")
+    desktop.find_element(By.CSS_SELECTOR, "textarea[name=reason]").send_keys("Bổ sung số liệu tháng 1 của phường Yên Thanh")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/reopen'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    assert desktop.find_elements(By.CSS_SELECTOR, "form[action$='/phases/dot-1/close']")
+
+
+def test_nominate_vote_decide_and_print_a_certificate(desktop):
+    sign_in(desktop, "ca.vangdanh", PASSWORD)
+    desktop.get(BASE + "/movements/uong-bi-2024-2025/nominations")
+    press(desktop.find_element(By.CSS_SELECTOR, "a[href*='/nominations/new']"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "nominee"))
+    Select(desktop.find_element(By.ID, "form")).select_by_visible_text("Chiến sĩ thi đua cơ sở — cá nhân")
+    member = [o for o in Select(desktop.find_element(By.ID, "nominee")).options if o.text.startswith("Cá nhân: ")][0]
+    name = member.text.removeprefix("Cá nhân: ")
+    Select(desktop.find_element(By.ID, "nominee")).select_by_visible_text(member.text)
+    press(desktop.find_element(By.CSS_SELECTOR, "form[method=get] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "evidence"))
+    assert "Kết quả, xếp hạng của đơn vị qua các đợt" in desktop.find_element(By.ID, "evidence").text
+    check_page(desktop, "nomination-new")
+    desktop.find_element(By.ID, "achievement").send_keys("Tham gia đầy đủ các buổi tuần tra; vận động Nhân dân cung cấp nguồn tin.")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype='multipart/form-data'] button[type=submit]"))
+    wait_until(desktop, lambda d: "/nominations/" in d.current_url and d.find_elements(By.CSS_SELECTOR, "p.message.ok"))
+    nomination = desktop.current_url
+
+    sign_in(desktop, "thuongtruc", PASSWORD)
+    desktop.get(nomination)
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/council'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "vote-votesFor"))
+    for field, n in (("vote-votesFor", "5"), ("vote-votesAgainst", "1"), ("vote-votesAbstain", "1")):
+        desktop.find_element(By.ID, field).send_keys(n)
+    desktop.find_element(By.ID, "vote-note").send_keys("Nhất trí đề nghị")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/vote'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "decide-number"))
+    check_page(desktop, "nomination-council")
+    desktop.find_element(By.ID, "decide-number").send_keys("125/QĐ-UBND")
+    desktop.execute_script("document.getElementById('decide-date').value = '2025-09-01'")
+    desktop.find_element(By.ID, "decide-signer").send_keys("Chủ tịch UBND phường Nguyễn Văn D")
+    press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/decide'] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "a[href$='/certificate']"))
+    assert "Đã khen thưởng" in desktop.find_element(By.TAG_NAME, "main").text
+    press(desktop.find_element(By.CSS_SELECTOR, "a[href$='/certificate']"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "article.certificate"))
+    text = desktop.find_element(By.CSS_SELECTOR, "article.certificate").text
+    assert "CHIẾN SĨ THI ĐUA CƠ SỞ" in text and name in text and "125/QĐ-UBND" in text
+    check_page(desktop, "certificate")
+    assert len(printed_pdf(desktop)) > 5_000
+    desktop.get(BASE + "/movements/uong-bi-2024-2025/decisions")
+    assert name in desktop.find_element(By.TAG_NAME, "main").text
+    check_page(desktop, "decisions")
+
+
 def test_zz_change_ones_own_password(phone):
     """Last: it changes a password, then puts it back for anyone running the journeys again."""
     sign_in(phone, "totruong.vangdanh3", PASSWORD)

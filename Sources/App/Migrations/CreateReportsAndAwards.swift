@@ -83,22 +83,6 @@ struct CreateReportsAndAwards: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.schema("nomination_files").delete()
-        // The shipped forms, as data the admin changes (who awards which form changed on 1 July 2025).
-        let forms: [(String, String, String, String)] = [
-            ("giay-khen", "Giấy khen", "both", "Chủ tịch UBND cấp xã; thủ trưởng cơ quan, đơn vị"),
-            ("bang-khen", "Bằng khen", "both", "Chủ tịch UBND cấp tỉnh"),
-            ("co-thi-dua", "Cờ thi đua", "collective", "Chủ tịch UBND cấp tỉnh"),
-            ("chien-si-thi-dua-co-so", "Chiến sĩ thi đua cơ sở", "individual", "Chủ tịch UBND cấp xã"),
-            ("tap-the-lao-dong-tien-tien", "Tập thể lao động tiên tiến", "collective", "Chủ tịch UBND cấp xã"),
-        ]
-        if let sql = database as? any SQLDatabase {
-            for (i, form) in forms.enumerated() {
-                try await sql.raw("""
-                    INSERT INTO award_forms (id, code, name, nominee, authority, position, active)
-                    VALUES (\(bind: UUID()), \(bind: form.0), \(bind: form.1), \(bind: form.2), \(bind: form.3), \(bind: i + 1), \(bind: true))
-                    """).run()
-            }
-        }
         try await database.schema("nominations").delete()
         try await database.schema("award_forms").delete()
         try await database.schema("review_reports").delete()

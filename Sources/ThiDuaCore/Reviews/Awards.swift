@@ -140,13 +140,13 @@ public struct AwardFormDraft: Equatable, Sendable {
 public enum AwardFormRules {
     public static func check(_ values: [String: String]) -> (AwardFormDraft?, [String: String]) {
         var errors: [String: String] = [:]
-        func text(_ field: String, max: Int) -> String {
+        func typed(_ field: String, max: Int) -> String {
             let v = (values[field] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             if v.isEmpty { errors[field] = "field.required" } else if v.count > max { errors[field] = "field.tooLong" }
             return v
         }
-        let name = text("name", max: 120)
-        let authority = text("authority", max: 200)
+        let name = typed("name", max: 120)
+        let authority = typed("authority", max: 200)
         let nominee = AwardNominee(rawValue: values["nominee"] ?? "")
         if nominee == nil { errors["nominee"] = "field.notAllowed" }
         let position = Int((values["position"] ?? "").trimmingCharacters(in: .whitespaces))
