@@ -7,6 +7,7 @@ import LeafKit
 import Prometheus
 import SQLKit
 import ThiDuaCore
+import NIOPosix
 import Vapor
 
 /// Sets the application up from a typed config. Fails with a `StartupError` (one line per problem) on anything
@@ -16,6 +17,13 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.localizer = try Localizer(directory: (config.resourcesDirectory as NSString).appendingPathComponent("Localization"))
     app.metrics = PrometheusCollectorRegistry()
     app.unitGraphCache = UnitGraphCache()
+    // SQLite runs its statements on the blocking pool, and a writer waiting for another's lock keeps its thread until
+    // it gets the lock (sqlite-nio's busy handler retries without end). The process-wide pool has a thread per core:
+    // two waiting writers (two connections, or two applications in one process, as the tests run) could leave the
+    // holder none to commit with. A pool of this application's own, larger than its connections, always has one free.
+    let pool = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
+    pool.start()
+    app.threadPool = pool
 
     let postgres = try useDatabase(app, config.database, dataDirectory: config.dataDirectory)
     registerMigrations(app.migrations)
