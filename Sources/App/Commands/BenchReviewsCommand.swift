@@ -22,6 +22,8 @@ struct BenchReviewsCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
+        // A database made by an earlier release has no closed phases yet.
+        try await app.autoMigrate()
         let (movement, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: signature.phase, context: context)
         let runs = max(1, min(signature.runs ?? 3, 20))
         let clock = ContinuousClock()
