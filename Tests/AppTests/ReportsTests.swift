@@ -67,7 +67,18 @@ struct ReportsTests {
     @Test("The same tables every way: XLSX read back, CSV parsed, JSON; numbers exact to the results API")
     func files() async throws {
         try await withApp { app in
-            try await loadDemo(app, sampleRecords: true)
+            try await loadDemo(app)
+            // A few records of phase 1: tips in two wards, and two exemplars (collective and individual).
+            let author = UUID()
+            for (code, village, day, origin) in [("06808", "Vàng Danh 3", "2024-09-01", "people"), ("06808", "Vàng Danh 3", "2024-10-01", "police"),
+                                                 ("06817", "Quang Trung 1", "2024-11-11", "people")] {
+                try await storeRecord(app.db, .informationSource, commune: DemoUnits.commune(code), village: DemoUnits.village(code, village),
+                                      on: day, by: author) { $0.category = "social_order"; $0.origin = origin; $0.status = "received" }
+            }
+            for (day, kind, name) in [("2024-12-02", "individual", "Bà Nguyễn Thị E"), ("2025-01-20", "collective", "Tổ bảo vệ ANTT khu Vàng Danh 3")] {
+                try await storeRecord(app.db, .exemplar, commune: DemoUnits.commune("06808"), village: DemoUnits.village("06808", "Vàng Danh 3"),
+                                      on: day, by: author) { $0.subkind = kind; $0.title = name; $0.recognisedBy = "UBND phường" }
+            }
             let browser = Browser()
             try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
             var json: [String: Any] = [:]
@@ -110,7 +121,8 @@ struct ReportsTests {
                 #expect(text.hasPrefix("\u{FEFF}Ngày,Đơn vị,Tập thể/cá nhân"))
                 let exemplars = try #require(tables.last?["rows"] as? [[Any]])
                 #expect(text.split(separator: "\r\n").count - 1 == exemplars.count)
-                #expect(exemplars.count > 0)
+                #expect(exemplars.count == 2)
+                #expect(text.contains("\r\n2024-12-02,phường Vàng Danh,Cá nhân,Bà Nguyễn Thị E,UBND phường\r\n"))
                 if let day = exemplars.first?.first as? String { #expect(text.contains("\r\n" + day + ",")) }
             }
             // The PDF: its text in Vietnamese, as pdftotext reads it.

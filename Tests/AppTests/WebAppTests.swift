@@ -446,6 +446,16 @@ func uploadFile(_ app: Application, _ browser: Browser, _ path: String, _ csv: S
 
 func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: Data, name file: String, type: String, field: String = "file",
                 fields: [String: String] = [:], _ check: (TestingHTTPResponse) async throws -> Void) async throws {
+    let (headers, buffer) = uploadForm(browser, bytes: bytes, name: file, type: type, field: field, fields: fields)
+    try await app.testing(method: browser.method).test(.POST, path, headers: headers, body: buffer) { res in
+        browser.keep(res)
+        try await check(res)
+    }
+}
+
+/// A browser's multipart form with a file, the CSRF token and any other fields.
+func uploadForm(_ browser: Browser, bytes: Data, name file: String, type: String, field: String = "file",
+                fields: [String: String] = [:]) -> (HTTPHeaders, ByteBuffer) {
     let boundary = "thidua-test-boundary"
     var body = ""
     for (name, value) in ["_csrf": browser.cookies["thidua_csrf"] ?? ""].merging(fields, uniquingKeysWith: { a, _ in a }) {
@@ -457,9 +467,25 @@ func uploadFile(_ app: Application, _ browser: Browser, _ path: String, bytes: D
     buffer.writeString("\r\n--\(boundary)--\r\n")
     var headers = browser.cookieHeader
     headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-    try await app.testing(method: browser.method).test(.POST, path, headers: headers, body: buffer) { res in
-        browser.keep(res)
-        try await check(res)
+    return (headers, buffer)
+}
+
+/// One request over a real socket to the application served on a loopback port of the system's choosing, with a
+/// client that waits long enough for a machine busy with the rest of the suite (the testing library's waits 30 s).
+func overSocket(_ app: Application, _ method: HTTPMethod, _ path: String, headers: HTTPHeaders, body: ByteBuffer,
+                timeout: Int64 = 300) async throws -> ClientResponse {
+    app.http.client.configuration.timeout = .init(connect: .seconds(10), read: .seconds(timeout))
+    try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+    do {
+        guard let port = app.http.server.shared.localAddress?.port else { throw TestFailure(description: "the server has no port") }
+        let response = try await app.client.send(method, headers: headers, to: URI(string: "http://127.0.0.1:\(port)\(path)")) { request in
+            request.body = body
+        }
+        await app.server.shutdown()
+        return response
+    } catch {
+        await app.server.shutdown()
+        throw error
     }
 }
 
