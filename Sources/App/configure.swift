@@ -86,6 +86,11 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     try routes(app)
 }
 
+/// How long a request waits for a database connection: each event loop has one, and on two busy cores a writer
+/// waiting its turn behind a few transactions can take more than the drivers' 10 seconds; it is refused only when
+/// something is wrong, not when the machine is merely busy.
+let databasePoolWait: TimeAmount = .seconds(60)
+
 /// Registers the database; for PostgreSQL, gives back its configuration so that it can be probed first.
 private func useDatabase(_ app: Application, _ database: AppConfig.Database, dataDirectory: String) throws
     -> SQLPostgresConfiguration? {
@@ -101,7 +106,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
         } catch {
             throw StartupError("Cannot create the data folder \(directory) (THIDUA_DATA_DIR): \(error.localizedDescription)")
         }
-        app.databases.use(.sqlite(.file(path), sqlLogLevel: .debug), as: .sqlite)
+        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: databasePoolWait, sqlLogLevel: .debug), as: .sqlite)
         return nil
     case .postgres(let url, let schema):
         var configuration: SQLPostgresConfiguration
@@ -111,7 +116,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
             throw StartupError("DATABASE_URL is not a PostgreSQL URL this server can use (postgres://user:password@host:5432/database)")
         }
         if let schema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, sqlLogLevel: .debug), as: .psql)
+        app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: databasePoolWait, sqlLogLevel: .debug), as: .psql)
         return configuration
     }
 }
