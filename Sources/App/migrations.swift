@@ -30,6 +30,7 @@ func migrationList() -> [any Migration] {
         CreateTips(),
         CreateReviews(),
         CreateReportsAndAwards(),
+        CreateImportDrafts(),
     ]
 }
 

@@ -58,15 +58,17 @@ func routes(_ app: Application) throws {
     try signedIn.register(collection: TeamWebController())
     try signedIn.register(collection: FiguresWebController())
     try signedIn.register(collection: AccountWebController())
-    try signedIn.register(collection: FigureImportController())
     try signedIn.register(collection: AuditWebController())
     try signedIn.register(collection: AccountAdminWebController())
     try signedIn.register(collection: SetupWebController())
-    try signedIn.register(collection: CommuneImportController())
     try signedIn.register(collection: TipInboxController())
     try signedIn.register(collection: ReportWebController())
     // Evidence files ride in the self-assessment's form: the token is looked for in a larger body there.
     let uploads = app.grouped(CSRFMiddleware(maxBody: ReviewWebController.maxBody), RequireSignIn(), WaitingTips())
     try uploads.register(collection: ReviewWebController())
     try uploads.register(collection: AwardWebController())
+    // Files for the imports: a commune's 20,000 members are larger than a form (`ImportDrafts.maxFile`).
+    let files = app.grouped(CSRFMiddleware(maxBody: ImportDrafts.maxFile), RequireSignIn(), WaitingTips())
+    try files.register(collection: FigureImportController())
+    try files.register(collection: CommuneImportController())
 }

@@ -12,7 +12,7 @@ import Yams
 struct OperationsTests {
     static let tables = ["movements", "units", "unit_parent_links", "unit_successions", "teams", "members", "users",
                          "api_tokens", "_fluent_sessions", "audit_entries", "tips", "pledges", "evidence_files", "closed_phases",
-                         "review_reports", "award_forms", "nominations", "nomination_files"]
+                         "review_reports", "award_forms", "nominations", "nomination_files", "import_drafts"]
 
     func tableNames(_ app: Application) async throws -> Set<String> {
         let sql = app.db as! any SQLDatabase

@@ -327,14 +327,15 @@ struct PageSnapshotTests {
         let bad = FigureImportService.Checked(rows: [(row, ward)],
                                               problems: [.init(line: 3, key: "import.value", arguments: ["column": "reoffenders", "value": "hai"])],
                                               unusual: [2: [.under14Population]])
-        let refused = FigureImportPage.build(checked: bad, text: "csv", error: nil, page: fx.chrome("Nhập"), text: fx.text())
+        let token = "6F1E2D3C-4B5A-4968-8776-655443322110"
+        let refused = FigureImportPage.build(checked: bad, sheet: .csv("unit,month\n"), draft: token, error: nil, page: fx.chrome("Nhập"), text: fx.text())
         #expect(refused.problems == ["Dòng 3: cột Số đối tượng tái phạm: “hai” không phải số nguyên không âm"])
-        #expect(refused.text == nil)
+        #expect(refused.draft == nil && refused.notes.isEmpty)
         #expect(refused.rows.first?.values.prefix(2) == ["2.000", "1.900"])
         try await assertPageSnapshot(refused, template: "figures/import", named: "import-problems")
-        let ready = FigureImportPage.build(checked: .init(rows: [(row, ward)], problems: [], unusual: [:]), text: "unit,month\n",
+        let ready = FigureImportPage.build(checked: .init(rows: [(row, ward)], problems: [], unusual: [:]), sheet: .csv("unit,month\n"), draft: token,
                                            error: nil, page: fx.chrome("Nhập"), text: fx.text())
-        #expect(ready.text == "unit,month\n")
+        #expect(ready.draft == token)
         try await assertPageSnapshot(ready, template: "figures/import", named: "import-ready")
     }
 
@@ -473,15 +474,23 @@ struct PageSnapshotTests {
         known.fullName = "Hoàng Thanh Dũng"
         let checked = MemberImportService.Checked(commune: ward, rows: rows.map { ($0, village, $0.fullName == known.fullName ? known : nil) },
                                                   problems: problems)
-        let wrong = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(checked, text: fx.text()), text: "…", error: nil,
-                                            page: fx.chrome("Nhập thành viên"), text: fx.text())
+        let token = "6F1E2D3C-4B5A-4968-8776-655443322110"
+        let wrong = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(checked, sheet: nil, text: fx.text()), draft: token,
+                                            error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
         #expect(wrong.problems == ["Dòng 4: “12345” không phải số điện thoại (10 chữ số, bắt đầu bằng 0)"])
-        #expect(wrong.text == nil && wrong.summary == nil)
+        #expect(wrong.draft == nil && wrong.summary == nil)
         #expect(wrong.rows.map { $0.cells.last } == ["thêm mới", "cập nhật"])
         try await assertPageSnapshot(wrong, template: "imports/commune", named: "members-import-problems")
-        let ready = CommuneImportPage.build(.members, commune: ward, preview: CommuneImportPage.members(MemberImportService.Checked(commune: ward, rows: checked.rows, problems: []), text: fx.text()),
-                                            text: "village,…", error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
-        #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.text == "village,…")
+        // A workbook whose list is its second visible sheet, with a row hidden in it.
+        let sheet = ImportSheet(rows: [.init(line: 1, cells: [.text("village")]), .init(line: 3, cells: [.text("Vàng Danh 3")], hidden: true)],
+                                sheetName: "Danh sách", otherSheets: ["Ghi chú"])
+        let ready = CommuneImportPage.build(.members, commune: ward,
+                                            preview: CommuneImportPage.members(MemberImportService.Checked(commune: ward, rows: checked.rows, problems: []),
+                                                                               sheet: sheet, text: fx.text()),
+                                            draft: token, error: nil, page: fx.chrome("Nhập thành viên"), text: fx.text())
+        #expect(ready.summary == "Tệp hợp lệ: 1 người thêm mới, 1 người cập nhật." && ready.draft == token)
+        #expect(ready.notes == ["Đã đọc trang tính “Danh sách”; các trang tính khác có dữ liệu không được đọc: “Ghi chú”.",
+                                "1 dòng bị ẩn trong bảng tính vẫn được đọc: dòng 3."])
         #expect(ready.downloads.map(\.href) == ["template.csv", "template.xlsx"].map { "/members/import/\($0)?unit=\(fx.wards[1].uuidString)" }
                 + ["export.csv", "export.xlsx"].map { "/members/\($0)?unit=\(fx.wards[1].uuidString)" })
         try await assertPageSnapshot(ready, template: "imports/commune", named: "members-import-ready")
@@ -491,8 +500,8 @@ struct PageSnapshotTests {
             VillageImport.Placed(row: row, existing: row.code == nil ? nil : village, code: row.code ?? "06811-04", move: row.since == nil ? nil : moving)
         }, problems: [])
         villages.refiled[4] = 12
-        let page = CommuneImportPage.build(.villages, commune: ward, preview: CommuneImportPage.villages(villages, graph: fx.graph, text: fx.text()),
-                                           text: "village,…", error: nil, page: fx.chrome("Nhập thôn, khu"), text: fx.text())
+        let page = CommuneImportPage.build(.villages, commune: ward, preview: CommuneImportPage.villages(villages, graph: fx.graph, sheet: nil, text: fx.text()),
+                                           draft: token, error: nil, page: fx.chrome("Nhập thôn, khu"), text: fx.text())
         #expect(page.rows.map(\.cells) == [["06811-04", "thôn Tân Lập", "900", "", "thêm mới (kèm tổ)"], ["06811-03", "khu Vàng Danh 3", "1.200", "", "cập nhật"],
                                             ["06810-02", "khu Yên Thanh 2", "", "", "chuyển từ \(fx.graph.units[fx.wards[0]]?.fullName ?? "") từ ngày 01/09/2025 (12 bản ghi chuyển theo)"]])
         #expect(page.summary == "Tệp hợp lệ: 1 thôn, khu thêm mới, 1 cập nhật, 1 chuyển về xã này (12 bản ghi chuyển theo)." && page.confirmAction == "/villages/import/confirm")

@@ -34,7 +34,7 @@ struct SecondLocalityTests {
             // One ward's villages and a team's members, from files.
             var graph = try await UnitService.graph(on: app.db)
             let ward = try #require(report.communes.first)
-            let villages = try await VillageImportService.check("village,kind,population,households\nKhu phố 1,khu phố,3200,900\nKhu phố 2,khu phố,2900,800\n",
+            let villages = try await VillageImportService.check(.csv("village,kind,population,households\nKhu phố 1,khu phố,3200,900\nKhu phố 2,khu phố,2900,800\n"),
                                                                 commune: ward, graph: graph, today: today, on: app.db)
             #expect(villages.problems == [])
             _ = try await VillageImportService.commit(villages, actor: "test", on: app.db)
@@ -42,7 +42,7 @@ struct SecondLocalityTests {
             // Its population is its villages' now that each has one.
             #expect(graph.units[ward.id]?.population == 6_100 && graph.units[ward.id]?.households == 1_700)
             let members = try await MemberImportService.check(
-                "village,full_name,role,phone,joined_on\nKhu phố 1,Nguyễn Văn Hải,tổ trưởng,0903 123 456,2025-07-15\nKhu phố 1,Trần Thị Lan,tổ viên,,2025-07-15\n",
+                .csv("village,full_name,role,phone,joined_on\nKhu phố 1,Nguyễn Văn Hải,tổ trưởng,0903 123 456,2025-07-15\nKhu phố 1,Trần Thị Lan,tổ viên,,2025-07-15\n"),
                 commune: ward, graph: graph, today: today, on: app.db)
             #expect(members.problems == [])
             _ = try await MemberImportService.commit(members, actor: "test", on: app.db)

@@ -8,17 +8,30 @@ import ZIPFoundation
 struct SpreadsheetTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
+    /// A workbook made of the parts given, path by path, as a test writes what some program writes.
+    static func zipped(_ parts: [String: String]) throws -> Data {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        for (path, text) in parts {
+            let bytes = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
+                bytes.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        return try #require(archive.data)
+    }
+
     @Test("A workbook saved by openpyxl: inline text, a phone typed as a number, a day formatted as a day, an empty row")
     func openpyxlWorkbook() throws {
         let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("members.xlsx"))
-        #expect(try XLSX.read(data) == [
+        #expect(cellTexts(try XLSX.read(data)) == [
             ["village", "full_name", "role", "phone", "joined_on", "left_on"],
-            ["Vàng Danh 3", "Nguyễn Thị Mai", "tổ viên", "912345678", "2025-08-01"],
+            ["Vàng Danh 3", "Nguyễn Thị Mai", "tổ viên", "912345678", "01/08/2025"],
             ["Vàng Danh 3", "Hoàng \"Dũng\", con", "tổ phó", "0903 123 456", "15/08/2025"],
         ])
-        // Read as the import reads it: CSV text whose rows the members' rules take as they are.
-        let text = try #require(TableFile.text(of: data))
-        let (rows, problems) = MemberImport.read(text, today: LocalDate(iso: "2025-09-01")!)
+        #expect(try XLSX.read(data).rows[1].cells[4] == .day(LocalDate(iso: "2025-08-01")!))
+        // Read as the import reads it: the members' rules take the cells as they are.
+        let sheet = try #require(TableFile.sheet(of: data))
+        let (rows, problems) = MemberImport.read(sheet, today: LocalDate(iso: "2025-09-01")!)
         #expect(problems == [])
         #expect(rows.map(\.phone) == ["0912345678", "0903123456"] && rows.map(\.joinedOn.iso) == ["2025-08-01", "2025-08-15"])
         #expect(rows.last?.fullName == "Hoàng \"Dũng\", con")
@@ -51,15 +64,14 @@ struct SpreadsheetTests {
                 </sheetData></worksheet>
                 """,
         ]
-        let archive = try Archive(data: Data(), accessMode: .create)
-        for (path, text) in parts {
-            let bytes = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count), compressionMethod: .deflate) { position, size in
-                bytes.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
-        let data = try #require(archive.data)
-        #expect(try XLSX.read(data) == [["unit", "", "n"], ["Khu Vàng & Danh", "TRUE", "1250.5"], ["2025-08-01", "2025-01-01", "", "300"]])
+        let data = try Self.zipped(parts)
+        let sheet = try XLSX.read(data)
+        #expect(sheet.rows.map(\.cells) == [
+            [.text("unit"), .empty, .text("n")],
+            [.text("Khu Vàng & Danh"), .boolean(true), .number(1250.5)],
+            [.day(LocalDate(iso: "2025-08-01")!), .day(LocalDate(iso: "2025-01-01")!), .empty, .number(300)],
+        ])
+        #expect(sheet.rows.map(\.line) == [1, 2, 3] && sheet.sheetName == "Một" && sheet.otherSheets.isEmpty)
     }
 
     @Test("An export opens again as the same rows: text kept as typed (zeros, commas, quotes, Vietnamese letters)")
@@ -68,19 +80,23 @@ struct SpreadsheetTests {
         let data = try TableFile.data(rows, as: .xlsx, sheet: "Thôn, khu")
         #expect(data.starts(with: [0x50, 0x4B, 0x03, 0x04]))
         // A row ends at its last cell with text, as a sheet has no empty cells to keep.
-        #expect(try XLSX.read(data) == [rows[0], ["Vàng Danh 3", "khu", "06808-03", "1200"], rows[2]])
-        #expect(TableFile.text(of: data) == TableFile.csv(try XLSX.read(data)))
+        #expect(cellTexts(try XLSX.read(data)) == [rows[0], ["Vàng Danh 3", "khu", "06808-03", "1200"], rows[2]])
+        #expect(TableFile.sheet(of: data)?.rows == TableFile.sheet(of: Data(TableFile.csv(rows).utf8))?.rows.map { row in
+            var row = row
+            while row.cells.last == .empty { row.cells.removeLast() }
+            return row
+        })
         #expect(XLSX.column(0) == "A" && XLSX.column(25) == "Z" && XLSX.column(26) == "AA" && XLSX.columnIndex("AB12") == 27)
     }
 
     @Test("What is neither CSV nor a workbook is refused: a broken ZIP, a ZIP without a sheet, binary bytes")
     func unreadable() throws {
-        #expect(TableFile.text(of: Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3])) == nil)
+        #expect(TableFile.sheet(of: Data([0x50, 0x4B, 0x03, 0x04, 1, 2, 3])) == nil)
         let archive = try Archive(data: Data(), accessMode: .create)
         let bytes = Data("hello".utf8)
         try archive.addEntry(with: "readme.txt", type: .file, uncompressedSize: Int64(bytes.count)) { _, _ in bytes }
-        #expect(TableFile.text(of: try #require(archive.data)) == nil)
-        #expect(TableFile.text(of: Data([0x61, 0x00, 0x62])) == nil && TableFile.text(of: Data()) == nil)
-        #expect(TableFile.text(of: Data("unit,month\n".utf8)) == "unit,month\n")
+        #expect(TableFile.sheet(of: try #require(archive.data)) == nil)
+        #expect(TableFile.sheet(of: Data([0x61, 0x00, 0x62])) == nil && TableFile.sheet(of: Data()) == nil)
+        #expect(TableFile.sheet(of: Data("unit,month\n".utf8)) == ImportSheet(rows: [.init(line: 1, cells: [.text("unit"), .text("month")])]))
     }
 }

@@ -142,3 +142,8 @@ func storeRecord(_ db: any Database, _ kind: RecordKind, commune: UUID, village:
     try await r.create(on: db)
     return r
 }
+
+/// A sheet's cells as the person sees them, row by row: how tests compare a workbook read back with its rows.
+func cellTexts(_ sheet: ImportSheet) -> [[String]] {
+    sheet.rows.map { $0.cells.map(CellValue.plainText) }
+}

@@ -490,10 +490,11 @@ func overSocket(_ app: Application, _ method: HTTPMethod, _ path: String, header
 }
 
 /// The file a preview carries to its confirmation, as the page holds it.
-func carriedText(_ html: String) throws -> String {
-    let regex = try NSRegularExpression(pattern: #"name="text" value="([^"]*)""#)
+/// The token of the checked file a preview's confirmation carries.
+func carriedDraft(_ html: String) throws -> String {
+    let regex = try NSRegularExpression(pattern: #"name="draft" value="([^"]*)""#)
     let match = try #require(regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
-    return try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) }).replacingOccurrences(of: "&#10;", with: "\n")
+    return try #require(Range(match.range(at: 1), in: html).map { String(html[$0]) })
 }
 
 @Suite("Monthly figures from a CSV file")
@@ -529,10 +530,10 @@ struct FigureImportWebTests {
                 let html = res.body.string
                 #expect(html.contains("Xác nhận nhập các dòng trên"))
                 #expect(html.contains("phường Vàng Danh") && html.contains("phường Yên Tử"))
-                text = try carriedText(html)
+                text = try carriedDraft(html)
             }
             #expect(try await Figure.query(on: app.db).count() == 0)
-            try await browser.post(app, "/figures/import/confirm", ["text": text]) { res in
+            try await browser.post(app, "/figures/import/confirm", ["draft": text]) { res in
                 #expect(res.status == .seeOther)
             }
             try await browser.get(app, "/figures/import") { #expect($0.body.string.contains("Đã nhập 2 dòng số liệu.")) }

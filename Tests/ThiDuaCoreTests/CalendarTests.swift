@@ -4,6 +4,19 @@ import Testing
 
 @Suite("Calendar: local days and Vietnam time")
 struct CalendarTests {
+    @Test("A day as an administrative document writes it: a zero before days under 10 and months 1 and 2 only")
+    func administrativeDay() {
+        #expect(LocalDate(iso: "2024-09-18")!.administrative == "ngày 18 tháng 9 năm 2024")
+        #expect(LocalDate(iso: "2025-02-05")!.administrative == "ngày 05 tháng 02 năm 2025")
+        #expect(LocalDate(iso: "2025-01-10")!.administrative == "ngày 10 tháng 01 năm 2025")
+        #expect(LocalDate(iso: "2025-03-01")!.administrative == "ngày 01 tháng 3 năm 2025")
+        #expect(LocalDate(iso: "2025-12-31")!.administrative == "ngày 31 tháng 12 năm 2025")
+        var prose = ReportProse()
+        prose.place = "Uông Bí"
+        prose.issuedOn = LocalDate(iso: "2024-09-18")
+        #expect(prose.placeAndDate == "Uông Bí, ngày 18 tháng 9 năm 2024")
+    }
+
     @Test("ISO dates parse only when they are real days")
     func parsing() {
         #expect(LocalDate(iso: "2025-02-03") == LocalDate(year: 2025, month: 2, day: 3))

@@ -41,7 +41,7 @@ struct FigureImportTests {
         """
         let (rows, problems) = FigureImport.read(text, latest: latest)
         #expect(problems == [
-            .init(line: 2, key: "import.month", arguments: ["value": "2025-13"]),
+            .init(line: 2, key: "import.month", arguments: ["value": "2025-13", "column": "month"]),
             .init(line: 3, key: "import.unitMissing"),
             .init(line: 4, key: "import.monthFuture", arguments: ["value": "2025-09"]),
             .init(line: 5, key: "import.value", arguments: ["column": "reoffenders", "value": "-1"]),

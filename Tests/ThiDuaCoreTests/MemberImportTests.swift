@@ -15,7 +15,7 @@ struct MemberImportTests {
             "village;full_name;role;phone;joined_on;left_on",
             "Vàng Danh 3;  Hoàng  Thanh Dũng ;Tổ trưởng;0912.345.678;01/07/2025;",
             "khu Vàng Danh 3;Lê Văn Bình;to pho;+84 912 345 679;2025-07-01;",
-            "Vàng Danh 3;Phạm Thị Cúc;member;;2024-03-15;2026-11-29",
+            "Vàng Danh 3;Phạm Thị Cúc;member;;15/03/2024;2026-11-29",    // 15/03: the file writes the day first
         ])
         #expect(problems == [])
         #expect(rows.map(\.fullName) == ["Hoàng Thanh Dũng", "Lê Văn Bình", "Phạm Thị Cúc"])

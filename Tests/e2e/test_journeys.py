@@ -322,14 +322,14 @@ def test_figures_from_a_csv_file_with_a_bad_row(desktop, tmp_path):
     desktop.find_element(By.ID, "file").send_keys(str(bad))
     press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
     wait_until(desktop, lambda d: d.find_elements(By.ID, "import-problems"))
-    assert "Dòng 3: “2026-09x” không phải tháng (YYYY-MM)" in desktop.find_element(By.ID, "import-problems").text
-    assert not desktop.find_elements(By.CSS_SELECTOR, "input[name=text]")
+    assert "Dòng 3: “2026-09x” không phải tháng (MM/YYYY hoặc YYYY-MM)" in desktop.find_element(By.ID, "import-problems").text
+    assert not desktop.find_elements(By.CSS_SELECTOR, "input[name=draft]")
     check_page(desktop, "import-problems")
     good = tmp_path / "so-lieu-da-sua.csv"
     good.write_text(f"unit,month,traffic_accidents,illegal_racing\n{ward},2026-09,1,0\n", encoding="utf-8")
     desktop.find_element(By.ID, "file").send_keys(str(good))
     press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
-    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=text]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=draft]"))
     assert "phường Vàng Danh" in desktop.find_element(By.CSS_SELECTOR, "table.board").text
     press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
@@ -361,7 +361,7 @@ def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     book.save(good)
     desktop.find_element(By.ID, "file").send_keys(str(good))
     press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
-    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=text]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=draft]"))
     assert "Tệp hợp lệ: 1 người thêm mới, 0 người cập nhật." in desktop.find_element(By.TAG_NAME, "main").text
     press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
@@ -375,6 +375,36 @@ def test_members_from_a_csv_file_with_bad_rows(desktop, tmp_path):
     rows = [[c or "" for c in row] for row in sheet.iter_rows(values_only=True)]
     assert rows[0] == ["village", "full_name", "role", "phone", "joined_on", "left_on"]
     assert ["Vàng Danh 3", name, "member", "0912345678", "2025-08-01", ""] in rows
+
+
+FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "AppTests", "Fixtures"))
+
+
+def test_members_from_workbooks_saved_by_other_programs(desktop):
+    """Workbooks made by openpyxl and saved again by LibreOffice: one counting days from 1904 (Excel for Mac), one
+    whose first sheet is hidden. The days come out as typed, the hidden sheet is not read, and the preview says
+    which sheet was."""
+    sign_in(desktop, "ca.phuongvangdanh", PASSWORD)
+    desktop.get(BASE + "/members/import?unit=" + demo_id("unit", "2025", "06820"))
+    desktop.find_element(By.ID, "file").send_keys(os.path.join(FIXTURES, "members-1904.xlsx"))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "input[name=draft]"))
+    table = desktop.find_element(By.CSS_SELECTOR, "table.board").text
+    assert "15/07/2024" in table and "02/01/2025" in table and "30/06/2025" in table, table
+    assert "2020" not in table
+    check_page(desktop, "members-import-1904")
+    desktop.find_element(By.ID, "file").send_keys(os.path.join(FIXTURES, "members-hidden-first.xlsx"))
+    press(desktop.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]"))
+    wait_until(desktop, lambda d: d.find_elements(By.ID, "import-notes"))
+    assert "Đã đọc trang tính “Danh sách”; các trang tính khác có dữ liệu không được đọc: “Ghi chú”." in desktop.find_element(By.ID, "import-notes").text
+    main = desktop.find_element(By.TAG_NAME, "main").text
+    assert "Phạm Văn Quang" in main and "Người Đã Thôi" not in main
+    check_page(desktop, "members-import-hidden-sheet")
+    # The confirmation sends the kept file's token, not the file.
+    assert len(desktop.find_element(By.CSS_SELECTOR, "input[name=draft]").get_attribute("value")) == 36
+    press(desktop.find_element(By.XPATH, "//button[normalize-space()='Xác nhận nhập các dòng trên']"))
+    wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=status]"))
+    assert "Phạm Văn Quang" in desktop.find_element(By.TAG_NAME, "main").text
 
 
 def test_admin_sets_up_a_locality_in_the_browser(desktop, tmp_path):

@@ -479,8 +479,8 @@ enum BenchSetup {
 
 struct BenchCommands: AsyncCommandGroup {
     var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand(), "live": BenchLiveCommand(),
-                                                   "tips": BenchTipsCommand(), "reviews": BenchReviewsCommand()]
-    var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live, thidua bench tips, thidua bench reviews." }
+                                                   "tips": BenchTipsCommand(), "reviews": BenchReviewsCommand(), "imports": BenchImportsCommand()]
+    var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live, thidua bench tips, thidua bench reviews, thidua bench imports." }
 }
 
 /// A page the benchmark could not time, said in the operator's language.

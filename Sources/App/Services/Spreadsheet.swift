@@ -5,8 +5,9 @@ import FoundationXML
 import ThiDuaCore
 import ZIPFoundation
 
-/// The files people bring to an import: CSV text, or an Excel workbook (its first sheet), read to the same CSV text
-/// so that every import checks one thing. An export is written in either from the same rows.
+/// The files people bring to an import: CSV text, or an Excel workbook (its first visible sheet with data), read
+/// to the same typed cells so that every import checks one thing. An export is written in either from the same
+/// rows.
 enum TableFile {
     enum Format: String, Sendable, CaseIterable {
         case csv, xlsx
@@ -19,19 +20,20 @@ enum TableFile {
         }
     }
 
-    /// The file as CSV text: an XLSX workbook's first sheet, or UTF-8 text with no NUL; nil for anything else.
-    static func text(of bytes: some Collection<UInt8>) -> String? {
+    /// The file's rows: an XLSX workbook's sheet, or UTF-8 text with no NUL read as CSV; nil for anything else.
+    static func sheet(of bytes: some Collection<UInt8>) -> ImportSheet? {
         guard !bytes.isEmpty else { return nil }
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            guard let rows = try? XLSX.read(Data(bytes)) else { return nil }
-            return csv(rows)
-        }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return try? XLSX.read(Data(bytes)) }
         guard !bytes.contains(0), let text = String(bytes: bytes, encoding: .utf8) else { return nil }
-        return text
+        return ImportSheet.csv(text)
     }
 
-    /// Rows as CSV, with a byte-order mark so that Excel reads the Vietnamese letters as UTF-8.
-    static func csv(_ rows: [[String]]) -> String {
+    /// Rows of text as CSV, with a byte-order mark so that Excel reads the Vietnamese letters as UTF-8; text that
+    /// a spreadsheet would run as a formula is written after an apostrophe (`FormulaText`).
+    static func csv(_ rows: [[String]]) -> String { csvLines(rows.map { $0.map(FormulaText.guarded) }) }
+
+    /// Rows as CSV, each cell as given (a writer with numbers among its text guards the text itself).
+    static func csvLines(_ rows: [[String]]) -> String {
         "\u{FEFF}" + rows.map(MemberImport.line).joined(separator: "\r\n") + "\r\n"
     }
 
@@ -51,8 +53,9 @@ enum XLSX {
     /// No part of a workbook read may unpack to more than this (a small file that unpacks to gigabytes is refused).
     static let maxPart = 32 << 20
 
-    /// The first sheet's rows, each as long as its last non-empty cell; empty rows left out, as in CSV.
-    static func read(_ data: Data) throws -> [[String]] {
+    /// The workbook's first visible sheet that holds data (the first visible one when none does), its rows
+    /// numbered as the sheet numbers them; the other visible sheets with data are named, for the preview to say.
+    static func read(_ data: Data) throws -> ImportSheet {
         let archive = try Archive(data: data, accessMode: .read)
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
@@ -61,11 +64,28 @@ enum XLSX {
             _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
             return out
         }
-        let sheetPath = try firstSheet(workbook: part("xl/workbook.xml"), rels: part("xl/_rels/workbook.xml.rels")) ?? "xl/worksheets/sheet1.xml"
-        guard let sheet = try part(sheetPath) else { throw Unreadable() }
+        let book = try part("xl/workbook.xml").map(Workbook.parse)
+        let targets = try part("xl/_rels/workbook.xml.rels").map { Elements.parse($0, named: "Relationship") } ?? []
+        var sheets: [(name: String, path: String)] = []
+        for sheet in book?.sheets ?? [] where sheet.visible {
+            guard let target = targets.first(where: { $0["Id"] == sheet.relationship })?["Target"] else { continue }
+            sheets.append((sheet.name, target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target))
+        }
+        if sheets.isEmpty { sheets = [("", "xl/worksheets/sheet1.xml")] }
         let shared = try part("xl/sharedStrings.xml").map(SharedStrings.parse) ?? []
-        let dates = try part("xl/styles.xml").map(DateStyles.parse) ?? []
-        return try SheetCells.parse(sheet, shared: shared, dateStyles: dates)
+        let formats = try part("xl/styles.xml").map(CellFormats.parse) ?? []
+        let system = book?.system ?? .from1900
+        var read: [(name: String, sheet: ImportSheet)] = []
+        for (name, path) in sheets {
+            guard let xml = try part(path) else { continue }
+            read.append((name, try SheetCells.parse(xml, shared: shared, formats: formats, system: system)))
+        }
+        guard let first = read.first else { throw Unreadable() }
+        let withData = read.filter { !$0.sheet.rows.isEmpty }
+        var chosen = withData.first ?? first
+        chosen.sheet.sheetName = chosen.name.isEmpty ? nil : chosen.name
+        chosen.sheet.otherSheets = withData.map(\.name).filter { $0 != chosen.name }
+        return chosen.sheet
     }
 
     /// A cell of a written sheet: text (codes keep their zeros), a number, or a day (a date cell, shown dd/mm/yyyy).
@@ -131,7 +151,10 @@ enum XLSX {
                 switch cell {
                 case .empty: continue
                 case .text(let text):
-                    xml += "<c r=\"\(ref)\" t=\"inlineStr\" s=\"\(r == 0 ? 1 : 0)\"><is><t xml:space=\"preserve\">\(escaped(text))</t></is></c>"
+                    // Text a spreadsheet would take for a formula if it were typed again keeps its value, in a
+                    // format that says it is text (Excel's quote prefix).
+                    let style = r == 0 ? 1 : FormulaText.needsGuard(text) ? 4 : 0
+                    xml += "<c r=\"\(ref)\" t=\"inlineStr\" s=\"\(style)\"><is><t xml:space=\"preserve\">\(escaped(text))</t></is></c>"
                 case .number(let n) where n.isFinite:
                     xml += "<c r=\"\(ref)\" s=\"2\"><v>\(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))</v></c>"
                 case .number: continue
@@ -179,7 +202,7 @@ enum XLSX {
                 </Relationships>
                 """),
             // Cell formats: text (numFmtId 49, so typed codes keep their zeros), bold text for the header, a number,
-            // a day (shown dd/mm/yyyy, as Vietnam writes it).
+            // a day (shown dd/mm/yyyy, as Vietnam writes it), text that begins like a formula (quote prefix).
             ("xl/styles.xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -188,10 +211,11 @@ enum XLSX {
                 <fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>\
                 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>\
                 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-                <cellXfs count="4"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+                <cellXfs count="5"><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
                 <xf numFmtId="49" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" applyNumberFormat="1"/>\
                 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
-                <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>\
+                <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
+                <xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" quotePrefix="1"/></cellXfs>\
                 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
                 </styleSheet>
                 """),
@@ -229,14 +253,6 @@ enum XLSX {
         return letters == 0 ? nil : n - 1
     }
 
-    /// The path of the workbook's first sheet, from its relationships.
-    static func firstSheet(workbook: Data?, rels: Data?) throws -> String? {
-        guard let workbook, let rels else { return nil }
-        let sheets = Elements.parse(workbook, named: "sheet")
-        guard let id = sheets.first?["r:id"] else { return nil }
-        guard let target = Elements.parse(rels, named: "Relationship").first(where: { $0["Id"] == id })?["Target"] else { return nil }
-        return target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-    }
 }
 
 /// The attributes of every element of one name (the workbook's sheets, its relationships).
@@ -260,7 +276,40 @@ private final class Elements: NSObject, XMLParserDelegate {
     }
 }
 
-/// The shared strings: each `<si>`'s text, its runs joined.
+/// The workbook's sheets in order (name, whether visible, relationship) and its date system.
+private final class Workbook: NSObject, XMLParserDelegate {
+    struct Sheet {
+        var name: String
+        var visible: Bool
+        var relationship: String
+    }
+
+    var sheets: [Sheet] = []
+    var system = DateSystem.from1900
+
+    static func parse(_ data: Data) throws -> Workbook {
+        let delegate = Workbook()
+        let parser = XMLParser(data: data)
+        parser.delegate = delegate
+        guard parser.parse() else { throw XLSX.Unreadable() }
+        return delegate
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+                attributes attributeDict: [String: String] = [:]) {
+        switch elementName {
+        case "workbookPr": system = DateSystem(date1904: attributeDict["date1904"])
+        case "sheet":
+            // `hidden` and `veryHidden` sheets are not what the person sees when the file opens.
+            let state = attributeDict["state"] ?? "visible"
+            let id = attributeDict["r:id"] ?? attributeDict.first(where: { $0.key.hasSuffix(":id") })?.value ?? ""
+            sheets.append(Sheet(name: attributeDict["name"] ?? "", visible: state == "visible", relationship: id))
+        default: break
+        }
+    }
+}
+
+/// The shared strings: each `<si>`'s text, its runs joined, escapes decoded (`_x000D_`).
 private final class SharedStrings: NSObject, XMLParserDelegate {
     var strings: [String] = []
     var current = ""
@@ -292,7 +341,7 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
         switch elementName {
-        case "si": strings.append(current)
+        case "si": strings.append(XMLText.unescaped(current))
         case "t": inText = false
         case "rPh": inPhonetic = false
         default: break
@@ -300,28 +349,18 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
     }
 }
 
-/// Which cell formats (by index in `cellXfs`) show a number as a day.
-private final class DateStyles: NSObject, XMLParserDelegate {
+/// Each cell format's (by index in `cellXfs`) number format code: the workbook's own, or the built-in one it names.
+private final class CellFormats: NSObject, XMLParserDelegate {
     var custom: [Int: String] = [:]
     var formats: [Int] = []
     var inCellXfs = false
 
-    static func parse(_ data: Data) throws -> Set<Int> {
-        let delegate = DateStyles()
+    static func parse(_ data: Data) throws -> [String] {
+        let delegate = CellFormats()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse() else { throw XLSX.Unreadable() }
-        var dates: Set<Int> = []
-        for (index, id) in delegate.formats.enumerated() {
-            // The built-in day formats, and custom ones with days, months or years but no hours.
-            let isDate = (14...22).contains(id) || (27...36).contains(id) || (45...47).contains(id) || (50...58).contains(id)
-                || delegate.custom[id].map { code in
-                    let bare = code.replacingOccurrences(of: "\"[^\"]*\"", with: "", options: .regularExpression).lowercased()
-                    return bare.contains("d") || bare.contains("yy")
-                } == true
-            if isDate { dates.insert(index) }
-        }
-        return dates
+        return delegate.formats.map { delegate.custom[$0] ?? NumberFormat.builtin($0) ?? "General" }
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
@@ -340,80 +379,95 @@ private final class DateStyles: NSObject, XMLParserDelegate {
     }
 }
 
-/// A sheet's cells as text, row by row.
+/// A sheet's cells, row by row, each read as the person saw it (`SheetCell`), each row with its number in the
+/// sheet and whether it was hidden. Cells with no value (a header coloured across a hundred columns) are no cells.
 private final class SheetCells: NSObject, XMLParserDelegate {
+    /// A value further right than this is not a table any import reads (and would cost memory for nothing).
+    static let maxColumns = 1024
+
     let shared: [String]
-    let dateStyles: Set<Int>
-    var rows: [[String]] = []
-    var row: [String] = []
+    let formats: [String]
+    let system: DateSystem
+    var rows: [ImportSheet.Row] = []
+    var row: [SheetCell] = []
+    var rowNumber = 0
+    var rowHidden = false
     var cellColumn = 0
-    var cellType = ""
+    var cellType: String?
     var cellStyle = 0
-    var value = ""
+    var value: String?
+    var inlineText: String?
+    var hasFormula = false
     var inValue = false
+    var inInline = false
+    var inInlineText = false
+    var inPhonetic = false
     var failed = false
 
-    init(shared: [String], dateStyles: Set<Int>) {
+    init(shared: [String], formats: [String], system: DateSystem) {
         self.shared = shared
-        self.dateStyles = dateStyles
+        self.formats = formats
+        self.system = system
     }
 
-    static func parse(_ data: Data, shared: [String], dateStyles: Set<Int>) throws -> [[String]] {
-        let delegate = SheetCells(shared: shared, dateStyles: dateStyles)
+    static func parse(_ data: Data, shared: [String], formats: [String], system: DateSystem) throws -> ImportSheet {
+        let delegate = SheetCells(shared: shared, formats: formats, system: system)
         let parser = XMLParser(data: data)
         parser.delegate = delegate
         guard parser.parse(), !delegate.failed else { throw XLSX.Unreadable() }
-        return delegate.rows
+        return ImportSheet(rows: delegate.rows)
     }
 
     func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
                 attributes attributeDict: [String: String] = [:]) {
         switch elementName {
-        case "row": row = []
+        case "row":
+            row = []
+            rowNumber = attributeDict["r"].flatMap(Int.init) ?? rowNumber + 1
+            rowHidden = ["1", "true"].contains(attributeDict["hidden"] ?? "")
         case "c":
             cellColumn = attributeDict["r"].flatMap(XLSX.columnIndex) ?? row.count
-            cellType = attributeDict["t"] ?? "n"
+            cellType = attributeDict["t"]
             cellStyle = attributeDict["s"].flatMap(Int.init) ?? 0
-            value = ""
-        case "v", "t": inValue = true
+            value = nil
+            inlineText = nil
+            hasFormula = false
+        case "v": inValue = true; value = value ?? ""
+        case "f": hasFormula = true
+        case "is": inInline = true; inlineText = ""
+        case "t" where inInline: inInlineText = true
+        case "rPh": inPhonetic = true
         default: break
         }
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inValue { value += string }
+        // Only a run's text: the spaces between the elements of an indented file are not the cell's.
+        if inValue { value? += string } else if inInlineText && !inPhonetic { inlineText? += string }
     }
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
         switch elementName {
-        case "v", "t": inValue = false
+        case "v": inValue = false
+        case "is": inInline = false
+        case "t": inInlineText = false
+        case "rPh": inPhonetic = false
         case "c":
-            // A sheet wider than any import's is not one of ours.
-            guard cellColumn < 64 else { failed = true; parser.abortParsing(); return }
-            let text: String
-            switch cellType {
-            case "s": text = Int(value).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? ""
-            case "b": text = value == "1" ? "TRUE" : "FALSE"
-            case "n": text = number(value)
-            default: text = value // str, inlineStr, e
+            let text: String? = switch cellType {
+            case "s": value.flatMap(Int.init).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? value.map { _ in "" }
+            case "inlineStr": (inlineText ?? value).map(XMLText.unescaped)
+            case "str": value.map(XMLText.unescaped)
+            default: value
             }
-            while row.count < cellColumn { row.append("") }
-            if row.count == cellColumn { row.append(text) } else { row[cellColumn] = text }
+            let format = cellStyle >= 0 && cellStyle < formats.count ? formats[cellStyle] : "General"
+            let cell = SheetCell(type: cellType, value: text, formula: hasFormula, format: format, system: system)
+            if cell == .empty { return }
+            guard cellColumn < Self.maxColumns else { failed = true; parser.abortParsing(); return }
+            while row.count < cellColumn { row.append(.empty) }
+            if row.count == cellColumn { row.append(cell) } else { row[cellColumn] = cell }
         case "row":
-            while let last = row.last, last.trimmingCharacters(in: .whitespaces).isEmpty { row.removeLast() }
-            if !row.isEmpty { rows.append(row) }
+            rows.append(ImportSheet.Row(line: rowNumber, cells: row, hidden: rowHidden))
         default: break
         }
-    }
-
-    /// A number as typed: whole numbers without a decimal point, days (by the cell's format) as YYYY-MM-DD.
-    func number(_ raw: String) -> String {
-        guard let n = Double(raw) else { return raw }
-        if dateStyles.contains(cellStyle), n >= 1, n < 2_958_466 {
-            // Excel's day 0 is 30/12/1899 (its 1900 leap-year mistake included, for days after February 1900).
-            return LocalDate(iso: "1899-12-30")?.adding(days: Int(n)).iso ?? raw
-        }
-        if n == n.rounded(), abs(n) < 1e15 { return String(Int(n)) }
-        return raw
     }
 }

@@ -57,6 +57,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         String(format: "%04d-%02d-%02d", year, month, day)
     }
 
+    /// The day as an administrative document writes it (Decree 30/2020, Appendix I): "ngày 05 tháng 02 năm 2025",
+    /// "ngày 18 tháng 9 năm 2024" — a zero before days under 10 and the months January and February only.
+    public var administrative: String {
+        "ngày \(day < 10 ? "0" : "")\(day) tháng \(month < 3 ? "0" : "")\(month) năm \(year)"
+    }
+
     /// `03/02/2025`: the form shown to users.
     public var display: String {
         String(format: "%02d/%02d/%04d", day, month, year)

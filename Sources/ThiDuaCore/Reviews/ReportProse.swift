@@ -57,6 +57,6 @@ public struct ReportProse: Codable, Hashable, Sendable {
     public var placeAndDate: String {
         let place = self.place.isEmpty ? "……" : self.place
         guard let d = issuedOn else { return "\(place), ngày … tháng … năm ……" }
-        return "\(place), ngày \(String(format: "%02d", d.day)) tháng \(String(format: "%02d", d.month)) năm \(d.year)"
+        return "\(place), \(d.administrative)"
     }
 }

@@ -71,51 +71,41 @@ public enum MemberImport {
         return digits
     }
 
-    /// `2025-07-01` or `01/07/2025`, as spreadsheets in Vietnam write a day.
-    public static func day(_ raw: String) -> LocalDate? {
-        if let iso = LocalDate(iso: raw) { return iso }
-        let parts = raw.split(separator: "/").map(String.init)
-        guard parts.count == 3, let d = Int(parts[0]), let m = Int(parts[1]), let y = Int(parts[2]), parts[2].count == 4 else { return nil }
-        return LocalDate(year: y, month: m, day: d)
+    public static func read(_ text: String, today: LocalDate) -> (rows: [Row], problems: [ImportProblem]) {
+        read(ImportSheet.csv(text), today: today)
     }
 
-    public static func read(_ text: String, today: LocalDate) -> (rows: [Row], problems: [ImportProblem]) {
-        let (opened, opening) = ImportTable.open(text, columns: header, required: required, maxRows: maxRows)
+    public static func read(_ sheet: ImportSheet, today: LocalDate) -> (rows: [Row], problems: [ImportProblem]) {
+        let (opened, opening) = ImportTable.open(sheet, columns: header, required: required, maxRows: maxRows,
+                                                 dayColumns: ["joined_on", "left_on"])
         guard let table = opened else { return ([], opening) }
         var problems = opening
         var rows: [Row] = []
         var seen: [String: Int] = [:]
         var leaders: [String: Int] = [:]
         for (line, cells) in table.rows {
-            func cell(_ name: String) -> String { table.cell(cells, name) }
-            if cells.count > table.names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
-            var bad = false
-            func refuse(_ key: String, _ arguments: [String: String] = [:]) {
-                problems.append(ImportProblem(line: line, key: key, arguments: arguments))
-                bad = true
+            if table.overflows(cells) { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+            var check = RowCheck(table, line: line, cells: cells)
+            let village = check.required("village", missing: "import.villageMissing")
+            let name = check.required("full_name", missing: "import.nameMissing")
+            if name.count > maxName || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                check.refuse("import.nameInvalid")
             }
-            let village = cell("village")
-            if village.isEmpty { refuse("import.villageMissing") }
-            let name = cell("full_name").split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            if name.isEmpty { refuse("import.nameMissing") }
-            else if name.count > maxName || name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                refuse("import.nameInvalid")
-            }
-            let role = MemberRole(text: cell("role"))
-            if role == nil { refuse("import.role", ["value": cell("role")]) }
-            let rawPhone = cell("phone")
+            let rawRole = check.string("role")
+            let role = MemberRole(text: rawRole)
+            if role == nil && !check.wasRefused("role") { check.refuse("import.role", ["value": rawRole]) }
+            let rawPhone = check.string("phone")
             let phone = rawPhone.isEmpty ? nil : Self.phone(rawPhone)
-            if !rawPhone.isEmpty && phone == nil { refuse("import.phone", ["value": rawPhone]) }
-            let joined = day(cell("joined_on"))
-            if joined == nil { refuse("import.date", ["column": "joined_on", "value": cell("joined_on")]) }
-            let rawLeft = cell("left_on")
-            let left = rawLeft.isEmpty ? nil : day(rawLeft)
-            if !rawLeft.isEmpty && left == nil { refuse("import.date", ["column": "left_on", "value": rawLeft]) }
+            if !rawPhone.isEmpty && phone == nil { check.refuse("import.phone", ["value": rawPhone]) }
+            let joined = check.day("joined_on")
+            if joined == nil && !check.wasRefused("joined_on") { check.refuse("import.date", ["column": "joined_on", "value": ""]) }
+            let left = check.day("left_on")
             for (column, date) in [("joined_on", joined), ("left_on", left)] where date.map({ $0 > today }) == true {
-                refuse("import.dateFuture", ["column": column, "value": cell(column)])
+                check.refuse("import.dateFuture", ["column": column, "value": check.shown(column)])
             }
-            if let joined, let left, left < joined { refuse("import.leftBeforeJoined") }
-            guard !bad, let role, let joined else { continue }
+            if let joined, let left, left < joined { check.refuse("import.leftBeforeJoined") }
+            problems += check.problems
+            guard !check.bad, let role, let joined else { continue }
             let key = folded(village) + "|" + folded(name)
             if let first = seen[key] {
                 problems.append(ImportProblem(line: line, key: "import.duplicateMember", arguments: ["first": String(first)]))
@@ -139,7 +129,8 @@ public enum MemberImport {
         return (rows, problems)
     }
 
-    /// A line of the same layout, for the export and the template.
+    /// A line of the same layout, for the export and the template (the cells as given: exports guard
+    /// formula-like text first, `FormulaText`).
     public static func line(_ cells: [String]) -> String {
         cells.map { cell in
             cell.contains(where: { ",\"\n\r;".contains($0) }) ? "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : cell

@@ -58,44 +58,34 @@ public enum VillageImport {
         return code(commune: commune, number: n)
     }
 
-    public static func read(_ text: String) -> (rows: [Row], problems: [ImportProblem]) {
-        let (opened, opening) = ImportTable.open(text, columns: header, required: required, maxRows: maxRows)
+    public static func read(_ text: String) -> (rows: [Row], problems: [ImportProblem]) { read(ImportSheet.csv(text)) }
+
+    public static func read(_ sheet: ImportSheet) -> (rows: [Row], problems: [ImportProblem]) {
+        let (opened, opening) = ImportTable.open(sheet, columns: header, required: required, maxRows: maxRows, dayColumns: ["since"])
         guard let table = opened else { return ([], opening) }
         var problems = opening
         var rows: [Row] = []
         var seenNames: [String: Int] = [:]
         var codes: [String: Int] = [:]
         for (line, cells) in table.rows {
-            func cell(_ column: String) -> String { table.cell(cells, column) }
-            if cells.count > table.names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
-            var bad = false
-            func refuse(_ key: String, _ arguments: [String: String] = [:]) {
-                problems.append(ImportProblem(line: line, key: key, arguments: arguments))
-                bad = true
-            }
-            let name = cell("village").split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            if name.isEmpty { refuse("import.villageMissing") }
-            let kind = cell("kind").lowercased()
-            if kind.isEmpty { refuse("import.kindMissing") }
+            if table.overflows(cells) { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+            var check = RowCheck(table, line: line, cells: cells)
+            let name = check.required("village", missing: "import.villageMissing")
+            let kind = check.required("kind", missing: "import.kindMissing").lowercased()
             for (column, text) in [("village", name), ("kind", kind)]
                 where text.count > maxName || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                refuse("import.textInvalid", ["column": column])
+                check.refuse("import.textInvalid", ["column": column])
             }
-            let code = cell("code")
+            let code = check.string("code")
             if !code.isEmpty && !wellFormed(code) {
-                refuse("import.villageCode", ["value": code, "example": "06820-07"])
+                check.refuse("import.villageCode", ["value": code, "example": "06820-07"])
             }
-            var numbers: [String: Int] = [:]
-            for column in ["population", "households"] {
-                let raw = cell(column).replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")
-                if raw.isEmpty { continue }
-                guard let n = Int(raw), n >= 0, n <= maxPeople else { refuse("import.value", ["column": column, "value": cell(column)]); continue }
-                numbers[column] = n
-            }
-            if let p = numbers["population"], let h = numbers["households"], h > p { refuse("import.householdsAbovePeople") }
-            let since = cell("since").isEmpty ? nil : MemberImport.day(cell("since"))
-            if since == nil && !cell("since").isEmpty { refuse("import.date", ["column": "since", "value": cell("since")]) }
-            guard !bad else { continue }
+            let population = check.count("population", maximum: maxPeople)
+            let households = check.count("households", maximum: maxPeople)
+            if let p = population, let h = households, h > p { check.refuse("import.householdsAbovePeople") }
+            let since = check.day("since")
+            problems += check.problems
+            guard !check.bad else { continue }
             if let first = seenNames[MemberImport.folded(name)] {
                 problems.append(ImportProblem(line: line, key: "import.duplicateVillage", arguments: ["first": String(first)]))
                 continue
@@ -107,7 +97,7 @@ public enum VillageImport {
             seenNames[MemberImport.folded(name)] = line
             if !code.isEmpty { codes[code] = line }
             rows.append(Row(line: line, name: name, kind: kind, code: code.isEmpty ? nil : code,
-                            population: numbers["population"], households: numbers["households"], since: since))
+                            population: population, households: households, since: since))
         }
         problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
         return (rows, problems)
@@ -247,37 +237,29 @@ public enum PopulationImport {
 
     public static let header = ["unit", "population", "households"]
 
-    public static func read(_ text: String) -> (rows: [Row], problems: [ImportProblem]) {
-        let (opened, opening) = ImportTable.open(text, columns: header, required: ["unit", "population"], maxRows: 20_000)
+    public static func read(_ text: String) -> (rows: [Row], problems: [ImportProblem]) { read(ImportSheet.csv(text)) }
+
+    public static func read(_ sheet: ImportSheet) -> (rows: [Row], problems: [ImportProblem]) {
+        let (opened, opening) = ImportTable.open(sheet, columns: header, required: ["unit", "population"], maxRows: 20_000)
         guard let table = opened else { return ([], opening) }
         var problems = opening
         var rows: [Row] = []
         var seen: [String: Int] = [:]
         for (line, cells) in table.rows {
-            if cells.count > table.names.count { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
-            let unit = table.cell(cells, "unit")
-            guard !unit.isEmpty else { problems.append(ImportProblem(line: line, key: "import.unitMissing")); continue }
-            var numbers: [String: Int] = [:]
-            var bad = false
-            for column in ["population", "households"] {
-                let raw = table.cell(cells, column).replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")
-                if raw.isEmpty { continue }
-                guard let n = Int(raw), n >= 0, n <= VillageImport.maxPeople else {
-                    problems.append(ImportProblem(line: line, key: "import.value", arguments: ["column": column, "value": table.cell(cells, column)]))
-                    bad = true
-                    continue
-                }
-                numbers[column] = n
+            if table.overflows(cells) { problems.append(ImportProblem(line: line, key: "import.extraCells")); continue }
+            var check = RowCheck(table, line: line, cells: cells)
+            let unit = check.required("unit", missing: "import.unitMissing")
+            let population = check.count("population", maximum: VillageImport.maxPeople)
+            let households = check.count("households", maximum: VillageImport.maxPeople)
+            if population == nil && !check.wasRefused("population") {
+                check.refuse("import.value", ["column": "population", "value": ""])
             }
-            guard !bad else { continue }
-            guard let population = numbers["population"] else {
-                problems.append(ImportProblem(line: line, key: "import.value", arguments: ["column": "population", "value": ""]))
-                continue
-            }
-            if let h = numbers["households"], h > population { problems.append(ImportProblem(line: line, key: "import.householdsAbovePeople")); continue }
+            if let p = population, let h = households, h > p { check.refuse("import.householdsAbovePeople") }
+            problems += check.problems
+            guard !check.bad, let population else { continue }
             if let first = seen[unit] { problems.append(ImportProblem(line: line, key: "import.duplicateRow", arguments: ["first": String(first)])); continue }
             seen[unit] = line
-            rows.append(Row(line: line, unit: unit, population: population, households: numbers["households"]))
+            rows.append(Row(line: line, unit: unit, population: population, households: households))
         }
         problems.sort { ($0.line, $0.key) < ($1.line, $1.key) }
         return (rows, problems)

@@ -316,7 +316,7 @@ struct CertificatePage: Encodable {
             unit: n.kind == .commune ? "" : commune,
             achievement: t("award.certificateFor", ["theme": plan.theme]),
             decision: t("award.certificateDecision", ["number": n.decisionNumber ?? "", "date": date?.display ?? ""]),
-            placeAndDate: t("award.certificateDate", ["date": date.map { "ngày \(String(format: "%02d", $0.day)) tháng \(String(format: "%02d", $0.month)) năm \($0.year)" } ?? ""]),
+            placeAndDate: t("award.certificateDate", ["date": date.map(\.administrative) ?? ""]),
             signer: n.decisionSigner ?? "", pdfHref: SiteURL.certificate(n.id?.uuidString ?? "", format: "pdf").path)
     }
 

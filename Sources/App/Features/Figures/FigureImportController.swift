@@ -13,8 +13,8 @@ enum FigureImportService {
         var unusual: [Int: [FigureKind]]
     }
 
-    static func check(_ text: String, user: User, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
-        let (rows, read) = FigureImport.read(text, latest: Month(today))
+    static func check(_ sheet: ImportSheet, user: User, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
+        let (rows, read) = FigureImport.read(sheet, latest: Month(today))
         var problems = read
         var good: [(row: FigureImport.Row, commune: UnitInfo)] = []
         var unusual: [Int: [FigureKind]] = [:]
@@ -83,12 +83,14 @@ struct FigureImportPage: Encodable {
     var columns: [String]
     var rows: [Row]
     var problems: [String]
-    /// The file's text, carried to the confirmation when it has no problem.
-    var text: String?
+    /// What the preview says of the file besides its problems: the sheet read, hidden rows, rows not listed.
+    var notes: [String]
+    /// The token of the checked file kept on the server, for the confirmation, when it has no problem.
+    var draft: String?
     var previewed: Bool
     var error: String?
 
-    static func build(checked: FigureImportService.Checked?, text: String?, error: String?, page: PageChrome,
+    static func build(checked: FigureImportService.Checked?, sheet: ImportSheet?, draft: String?, error: String?, page: PageChrome,
                       text t: Translator) -> FigureImportPage {
         let kinds = FigureKind.allCases
         let rows = checked?.rows.map { item in
@@ -107,7 +109,9 @@ struct FigureImportPage: Encodable {
         return FigureImportPage(
             page: page, templateHref: SiteURL.figureTemplate.path, uploadAction: SiteURL.figureImport.path,
             confirmAction: SiteURL.figureImportConfirm.path, columns: kinds.map { t("figureLabel.\($0.rawValue)") },
-            rows: rows, problems: problems, text: checked.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true ? text : nil,
+            rows: Array(rows.prefix(ImportDrafts.previewRows)), problems: problems,
+            notes: checked == nil ? [] : ImportDrafts.notes(sheet, listed: min(rows.count, ImportDrafts.previewRows), of: rows.count, text: t),
+            draft: checked.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true ? draft : nil,
             previewed: checked != nil, error: error)
     }
 }
@@ -116,7 +120,7 @@ struct FigureImportController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.get("figures", "import", use: form)
         routes.get("figures", "import", "template.csv", use: template)
-        routes.post("figures", "import", use: preview)
+        routes.on(.POST, "figures", "import", body: .collect(maxSize: ImportDrafts.maxFile), use: preview)
         routes.post("figures", "import", "confirm", use: confirm)
     }
 
@@ -126,17 +130,17 @@ struct FigureImportController: RouteCollection {
         return user
     }
 
-    func render(_ req: Request, checked: FigureImportService.Checked?, text: String?, error: String?,
+    func render(_ req: Request, checked: FigureImportService.Checked?, sheet: ImportSheet? = nil, draft: String? = nil, error: String?,
                 status: HTTPResponseStatus = .ok) async throws -> Response {
         let t = req.translator
-        let page = FigureImportPage.build(checked: checked, text: text, error: error,
+        let page = FigureImportPage.build(checked: checked, sheet: sheet, draft: draft, error: error,
                                           page: PageChrome(request: req, title: t("import.title")), text: t)
         return try await req.view.render("figures/import", page).encodeResponse(status: status, for: req)
     }
 
     @Sendable func form(req: Request) async throws -> Response {
         _ = try Self.requireWriter(req)
-        return try await render(req, checked: nil, text: nil, error: nil)
+        return try await render(req, checked: nil, error: nil)
     }
 
     /// The header and, for commune police, a row per month of this year so far for their commune, to fill in.
@@ -161,25 +165,22 @@ struct FigureImportController: RouteCollection {
     }
 
     struct Confirmation: Vapor.Content {
-        var text: String?
-    }
-
-    /// The text of a file: UTF-8 without NUL, or a message.
-    /// An uploaded file as CSV text: CSV itself, or an Excel workbook's first sheet.
-    static func text(of data: ByteBuffer?) -> String? {
-        data.flatMap { TableFile.text(of: $0.readableBytesView) }
+        /// The kept file's token (`ImportDrafts`).
+        var draft: String?
     }
 
     @Sendable func preview(req: Request) async throws -> Response {
         let user = try Self.requireWriter(req)
         let upload: Upload
         do { upload = try req.content.decode(Upload.self) } catch { throw AppError.badRequest("error.badInput") }
-        guard let text = Self.text(of: upload.file?.data) else {
-            return try await render(req, checked: nil, text: nil, error: req.t("import.unreadable"), status: .unprocessableEntity)
+        guard let (file, sheet) = ImportDrafts.sheet(of: upload.file?.data) else {
+            return try await render(req, checked: nil, error: req.t("import.unreadable"), status: .unprocessableEntity)
         }
         let graph = try await req.unitGraph()
-        let checked = try await FigureImportService.check(text, user: user, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
-        return try await render(req, checked: checked, text: text, error: nil,
+        let checked = try await FigureImportService.check(sheet, user: user, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
+        let ready = checked.problems.isEmpty && !checked.rows.isEmpty
+        let draft = ready ? try await ImportDrafts.keep(file, kind: "figures", unit: nil, owner: user.requireID(), on: req.db) : nil
+        return try await render(req, checked: checked, sheet: sheet, draft: draft, error: nil,
                                 status: checked.problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -187,18 +188,22 @@ struct FigureImportController: RouteCollection {
         let user = try Self.requireWriter(req)
         let body: Confirmation
         do { body = try req.content.decode(Confirmation.self) } catch { throw AppError.badRequest("error.badInput") }
-        guard let text = body.text, !text.isEmpty, !text.contains("\u{0}") else { throw AppError.badRequest("error.badInput") }
+        guard let draft = try await ImportDrafts.find(body.draft, kind: "figures", owner: user.requireID(), on: req.db),
+              let sheet = ImportDrafts.sheet(of: draft) else {
+            return try await render(req, checked: nil, error: req.t("import.draftGone"), status: .gone)
+        }
         let graph = try await req.unitGraph()
         // Checked again: the file is taken as it stands now, not as it was previewed.
-        let checked = try await FigureImportService.check(text, user: user, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
+        let checked = try await FigureImportService.check(sheet, user: user, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
         guard checked.problems.isEmpty, !checked.rows.isEmpty else {
-            return try await render(req, checked: checked, text: text, error: nil, status: .unprocessableEntity)
+            return try await render(req, checked: checked, sheet: sheet, error: nil, status: .unprocessableEntity)
         }
         do {
             let count = try await FigureImportService.commit(checked, user: user, graph: graph, on: req.db)
+            try await ImportDrafts.discard(draft, on: req.db)
             Flash.set(req, req.t("import.done", ["count": String(count)]))
         } catch let e as AppError where e.status == .conflict {
-            return try await render(req, checked: nil, text: nil, error: req.t(e.key, e.arguments), status: .conflict)
+            return try await render(req, checked: nil, error: req.t(e.key, e.arguments), status: .conflict)
         }
         return req.redirect(to: SiteURL.figureImport.path, redirectType: .normal)
     }

@@ -32,9 +32,11 @@ struct CommuneImportPage: Encodable {
     var columns: [String]
     var rows: [Row]
     var problems: [String]
+    /// What the preview says of the file besides its problems: the sheet read, hidden rows, rows not listed.
+    var notes: [String]
     var summary: String?
-    /// The file's text, carried to the confirmation when it has no problem.
-    var text: String?
+    /// The token of the checked file kept on the server, for the confirmation, when it has no problem.
+    var draft: String?
     var previewed: Bool
     var error: String?
 
@@ -44,9 +46,10 @@ struct CommuneImportPage: Encodable {
         var rows: [Row]
         var problems: [ImportProblem]
         var summary: String
+        var sheet: ImportSheet?
     }
 
-    static func build(_ kind: CommuneFile, commune: UnitInfo, preview: Preview?, text: String?, error: String?,
+    static func build(_ kind: CommuneFile, commune: UnitInfo, preview: Preview?, draft: String?, error: String?,
                       page: PageChrome, text t: Translator) -> CommuneImportPage {
         let key = commune.id.uuidString
         let ready = preview.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true
@@ -58,9 +61,10 @@ struct CommuneImportPage: Encodable {
                 PageLink(label: t("import.export.\(f.rawValue)"), href: SiteURL.communeExport(kind.rawValue, unit: key, format: f.rawValue).path, current: false)
             },
             uploadAction: SiteURL.communeImport(kind.rawValue, unit: nil).path, confirmAction: SiteURL.communeImportConfirm(kind.rawValue).path,
-            columns: preview?.columns ?? [], rows: preview?.rows ?? [],
+            columns: preview?.columns ?? [], rows: Array((preview?.rows ?? []).prefix(ImportDrafts.previewRows)),
             problems: preview?.problems.map { t("import.line", ["line": String($0.line), "message": t($0.key, $0.arguments)]) } ?? [],
-            summary: ready ? preview?.summary : nil, text: ready ? text : nil, previewed: preview != nil, error: error)
+            notes: preview.map { ImportDrafts.notes($0.sheet, listed: min($0.rows.count, ImportDrafts.previewRows), of: $0.rows.count, text: t) } ?? [],
+            summary: ready ? preview?.summary : nil, draft: ready ? draft : nil, previewed: preview != nil, error: error)
     }
 
     /// Counts as the page writes numbers (1.000).
@@ -68,7 +72,7 @@ struct CommuneImportPage: Encodable {
         counts.mapValues { Int($0).map { t.count($0) } ?? $0 }
     }
 
-    static func members(_ checked: MemberImportService.Checked, text t: Translator) -> Preview {
+    static func members(_ checked: MemberImportService.Checked, sheet: ImportSheet?, text t: Translator) -> Preview {
         Preview(columns: ["members.village", "members.name", "members.role", "members.phone", "members.joined", "members.left", "members.change"].map { t($0) },
                 rows: checked.rows.map { item in
                     Row(line: item.row.line, cells: [item.village.fullName, item.row.fullName, t("member.\(item.row.role.rawValue)"),
@@ -76,10 +80,10 @@ struct CommuneImportPage: Encodable {
                                                      t(item.existing == nil ? "members.new" : "members.updated")])
                 },
                 problems: checked.problems,
-                summary: t("members.summary", counted(checked.counts, t)))
+                summary: t("members.summary", counted(checked.counts, t)), sheet: sheet)
     }
 
-    static func villages(_ checked: VillageImportService.Checked, graph: UnitGraph, text t: Translator) -> Preview {
+    static func villages(_ checked: VillageImportService.Checked, graph: UnitGraph, sheet: ImportSheet?, text t: Translator) -> Preview {
         Preview(columns: ["villages.code", "members.village", "villages.population", "villages.households", "members.change"].map { t($0) },
                 rows: checked.rows.map { item in
                     let change = if let move = item.move {
@@ -92,7 +96,7 @@ struct CommuneImportPage: Encodable {
                                                             item.row.households.map { t.count($0) } ?? "", change])
                 },
                 problems: checked.problems,
-                summary: t(checked.moved > 0 ? "villages.summaryMoves" : "villages.summary", counted(checked.counts, t)))
+                summary: t(checked.moved > 0 ? "villages.summaryMoves" : "villages.summary", counted(checked.counts, t)), sheet: sheet)
     }
 }
 
@@ -105,7 +109,7 @@ struct CommuneImportController: RouteCollection {
                 path.get("import", PathComponent(stringLiteral: "template.\(format.rawValue)")) { try await download($0, kind, format, template: true) }
                 path.get(PathComponent(stringLiteral: "export.\(format.rawValue)")) { try await download($0, kind, format, template: false) }
             }
-            path.post("import") { try await preview($0, kind) }
+            path.on(.POST, "import", body: .collect(maxSize: ImportDrafts.maxFile)) { try await preview($0, kind) }
             path.post("import", "confirm") { try await confirm($0, kind) }
         }
     }
@@ -117,7 +121,8 @@ struct CommuneImportController: RouteCollection {
 
     struct Confirmation: Vapor.Content {
         var unit: String?
-        var text: String?
+        /// The kept file's token (`ImportDrafts`).
+        var draft: String?
     }
 
     /// The account and the commune it imports for; only those who write a commune's data.
@@ -129,17 +134,17 @@ struct CommuneImportController: RouteCollection {
         return (user, try MemberImportService.commune(unit, user: user, graph: graph, today: today), graph, today)
     }
 
-    func render(_ req: Request, _ kind: CommuneFile, commune: UnitInfo, preview: CommuneImportPage.Preview?, text: String?, error: String?,
+    func render(_ req: Request, _ kind: CommuneFile, commune: UnitInfo, preview: CommuneImportPage.Preview?, draft: String?, error: String?,
                 status: HTTPResponseStatus = .ok) async throws -> Response {
         let t = req.translator
-        let page = CommuneImportPage.build(kind, commune: commune, preview: preview, text: text, error: error,
+        let page = CommuneImportPage.build(kind, commune: commune, preview: preview, draft: draft, error: error,
                                            page: PageChrome(request: req, title: t(kind.title)), text: t)
         return try await req.view.render("imports/commune", page).encodeResponse(status: status, for: req)
     }
 
     func form(_ req: Request, _ kind: CommuneFile) async throws -> Response {
         let (_, commune, _, _) = try await Self.place(req, unit: try? req.query.get(String.self, at: "unit"))
-        return try await render(req, kind, commune: commune, preview: nil, text: nil, error: nil)
+        return try await render(req, kind, commune: commune, preview: nil, draft: nil, error: nil)
     }
 
     func download(_ req: Request, _ kind: CommuneFile, _ format: TableFile.Format, template: Bool) async throws -> Response {
@@ -157,28 +162,31 @@ struct CommuneImportController: RouteCollection {
     }
 
     /// The file checked against the commune as it stands; what the page shows of it.
-    func check(_ kind: CommuneFile, _ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, req: Request)
+    func check(_ kind: CommuneFile, _ sheet: ImportSheet, commune: UnitInfo, graph: UnitGraph, today: LocalDate, req: Request)
         async throws -> (CommuneImportPage.Preview, commit: @Sendable (String) async throws -> [String: String]) {
         let db = req.db
         switch kind {
         case .members:
-            let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: db)
-            return (CommuneImportPage.members(checked, text: req.translator), { try await MemberImportService.commit(checked, actor: $0, on: db) })
+            let checked = try await MemberImportService.check(sheet, commune: commune, graph: graph, today: today, on: db)
+            return (CommuneImportPage.members(checked, sheet: sheet, text: req.translator), { try await MemberImportService.commit(checked, actor: $0, on: db) })
         case .villages:
-            let checked = try await VillageImportService.check(text, commune: commune, graph: graph, today: today, on: db)
-            return (CommuneImportPage.villages(checked, graph: graph, text: req.translator), { try await VillageImportService.commit(checked, actor: $0, on: db) })
+            let checked = try await VillageImportService.check(sheet, commune: commune, graph: graph, today: today, on: db)
+            return (CommuneImportPage.villages(checked, graph: graph, sheet: sheet, text: req.translator),
+                    { try await VillageImportService.commit(checked, actor: $0, on: db) })
         }
     }
 
     func preview(_ req: Request, _ kind: CommuneFile) async throws -> Response {
         let upload: Upload
         do { upload = try req.content.decode(Upload.self) } catch { throw AppError.badRequest("error.badInput") }
-        let (_, commune, graph, today) = try await Self.place(req, unit: upload.unit)
-        guard let text = FigureImportController.text(of: upload.file?.data) else {
-            return try await render(req, kind, commune: commune, preview: nil, text: nil, error: req.t("import.unreadable"), status: .unprocessableEntity)
+        let (user, commune, graph, today) = try await Self.place(req, unit: upload.unit)
+        guard let (file, sheet) = ImportDrafts.sheet(of: upload.file?.data) else {
+            return try await render(req, kind, commune: commune, preview: nil, draft: nil, error: req.t("import.unreadable"), status: .unprocessableEntity)
         }
-        let (preview, _) = try await check(kind, text, commune: commune, graph: graph, today: today, req: req)
-        return try await render(req, kind, commune: commune, preview: preview, text: text, error: nil,
+        let (preview, _) = try await check(kind, sheet, commune: commune, graph: graph, today: today, req: req)
+        let ready = preview.problems.isEmpty && !preview.rows.isEmpty
+        let draft = ready ? try await ImportDrafts.keep(file, kind: kind.rawValue, unit: commune.id.uuidString, owner: user.requireID(), on: req.db) : nil
+        return try await render(req, kind, commune: commune, preview: preview, draft: draft, error: nil,
                                 status: preview.problems.isEmpty ? .ok : .unprocessableEntity)
     }
 
@@ -186,13 +194,17 @@ struct CommuneImportController: RouteCollection {
         let body: Confirmation
         do { body = try req.content.decode(Confirmation.self) } catch { throw AppError.badRequest("error.badInput") }
         let (user, commune, graph, today) = try await Self.place(req, unit: body.unit)
-        guard let text = body.text, !text.isEmpty, !text.contains("\u{0}") else { throw AppError.badRequest("error.badInput") }
+        guard let draft = try await ImportDrafts.find(body.draft, kind: kind.rawValue, owner: user.requireID(), on: req.db),
+              draft.unit == commune.id.uuidString, let sheet = ImportDrafts.sheet(of: draft) else {
+            return try await render(req, kind, commune: commune, preview: nil, draft: nil, error: req.t("import.draftGone"), status: .gone)
+        }
         // Checked again: the file is taken as the commune stands now, not as it stood at the preview.
-        let (preview, commit) = try await check(kind, text, commune: commune, graph: graph, today: today, req: req)
+        let (preview, commit) = try await check(kind, sheet, commune: commune, graph: graph, today: today, req: req)
         guard preview.problems.isEmpty, !preview.rows.isEmpty else {
-            return try await render(req, kind, commune: commune, preview: preview, text: text, error: nil, status: .unprocessableEntity)
+            return try await render(req, kind, commune: commune, preview: preview, draft: nil, error: nil, status: .unprocessableEntity)
         }
         let counts = try await commit(user.username)
+        try await ImportDrafts.discard(draft, on: req.db)
         Flash.set(req, req.t("\(kind.rawValue).done", counts))
         return req.redirect(to: SiteURL.unit(commune.id.uuidString, date: nil).path, redirectType: .normal)
     }

@@ -19,8 +19,8 @@ struct MemberImportCommand: AsyncCommand {
         let app = context.application
         let lang = app.config.defaultLanguage
         func say(_ key: String, _ arguments: [String: String] = [:]) -> String { app.localizer.text(key, lang, arguments) }
-        let (text, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
-        let checked = try await MemberImportService.check(text, commune: commune, graph: graph, today: today, on: app.db)
+        let (sheet, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
+        let checked = try await MemberImportService.check(sheet, commune: commune, graph: graph, today: today, on: app.db)
         try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
         if signature.dryRun {
             context.say(say("members.summary", checked.counts))

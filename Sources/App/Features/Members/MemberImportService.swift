@@ -40,12 +40,16 @@ enum MemberImportService {
         return villages.first { MemberImport.folded($0.fullName) == folded } ?? villages.first { MemberImport.folded($0.name) == folded }
     }
 
-    static func check(_ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
-        let (rows, read) = MemberImport.read(text, today: today)
+    static func check(_ sheet: ImportSheet, commune: UnitInfo, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
+        let (rows, read) = MemberImport.read(sheet, today: today)
         var problems = read
         let villages = graph.villages(of: commune.id, on: today)
         let teams = try await Team.query(on: db).filter(\.$village.$id ~~ villages.map(\.id)).with(\.$members).all()
         let teamOf = Dictionary(teams.map { ($0.$village.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Each team's members by their folded name, folded once: a commune of 20,000 is matched row by row.
+        let byName = teamOf.mapValues { team in
+            Dictionary(team.members.map { (MemberImport.folded($0.fullName), $0) }, uniquingKeysWith: { first, _ in first })
+        }
         var good: [(row: MemberImport.Row, village: UnitInfo, existing: Member?)] = []
         // The people the file makes no longer the serving leader of their village's team.
         let stepsDown = Set(rows.compactMap { row -> String? in
@@ -64,7 +68,7 @@ enum MemberImportService {
                 continue
             }
             let members = teamOf[village.id]?.members ?? []
-            let existing = members.first { MemberImport.folded($0.fullName) == MemberImport.folded(row.fullName) }
+            let existing = byName[village.id]?[MemberImport.folded(row.fullName)]
             // The team's leader serving today, if another person than this row's, must step down in the same file.
             if row.role == .leader && row.serves(on: today),
                let leader = members.first(where: { m in

@@ -33,9 +33,9 @@ struct ReportTable: Sendable {
 
     /// CSV in UTF-8: numbers with a point, days as yyyy-mm-dd, so that any program reads them back as they were.
     var csv: String {
-        TableFile.csv([columns.map(\.title)] + rows.map { $0.map { cell in
+        TableFile.csvLines([columns.map(\.title)] + rows.map { $0.map { cell in
             switch cell {
-            case .text(let s): s
+            case .text(let s): FormulaText.guarded(s)
             case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n)
             case .date(let d): d.iso
             case .empty: ""

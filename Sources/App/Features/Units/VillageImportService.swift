@@ -28,8 +28,8 @@ enum VillageImportService {
     /// The file against the commune's villages and the codes in use (`VillageImport.place`), and each move against
     /// the months already approved: a move re-files the village's records from its day, which an approved month
     /// of either commune must not see change.
-    static func check(_ text: String, commune: UnitInfo, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
-        let (rows, read) = VillageImport.read(text)
+    static func check(_ sheet: ImportSheet, commune: UnitInfo, graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> Checked {
+        let (rows, read) = VillageImport.read(sheet)
         let (placed, problems) = VillageImport.place(rows, commune: commune, graph: graph, today: today)
         var checked = Checked(commune: commune, rows: placed, problems: read + problems)
         for item in placed {
@@ -141,8 +141,8 @@ struct VillageImportCommand: AsyncCommand {
         let app = context.application
         let lang = app.config.defaultLanguage
         func say(_ key: String, _ arguments: [String: String] = [:]) -> String { app.localizer.text(key, lang, arguments) }
-        let (text, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
-        let checked = try await VillageImportService.check(text, commune: commune, graph: graph, today: today, on: app.db)
+        let (sheet, commune, graph, today) = try await CommandFiles.communeFile(signature.file, unit: signature.unit, context: context)
+        let checked = try await VillageImportService.check(sheet, commune: commune, graph: graph, today: today, on: app.db)
         try CommandFiles.refuse(checked.problems, empty: checked.rows.isEmpty, file: signature.file, context: context)
         if signature.dryRun {
             context.say(say("villages.summary", checked.counts))
@@ -153,19 +153,29 @@ struct VillageImportCommand: AsyncCommand {
     }
 }
 
-/// What the commands that import a commune's file share: the file as UTF-8 text and the commune of today.
+/// What the commands that import a commune's file share: the file's rows (what the preview would note of them
+/// said first) and the commune of today.
 enum CommandFiles {
-    static func communeFile(_ file: String, unit: String?, context: CommandContext) async throws -> (String, UnitInfo, UnitGraph, LocalDate) {
+    /// The file's rows, its notes said; nil (a message said) when it is not a table.
+    static func sheet(_ file: String, context: CommandContext) -> ImportSheet? {
         let app = context.application
         let lang = app.config.defaultLanguage
         guard let data = FileManager.default.contents(atPath: file) else {
             context.complain(app.localizer.text("cli.fileUnreadable", lang, ["file": file]))
-            throw ExitCode.failure
+            return nil
         }
-        guard let text = TableFile.text(of: data) else {
+        guard let sheet = TableFile.sheet(of: data) else {
             context.complain(app.localizer.text("cli.tableUnreadable", lang, ["file": file]))
-            throw ExitCode.failure
+            return nil
         }
+        for note in sheet.notes { context.say("\(file): " + app.localizer.text(note.key, lang, note.arguments)) }
+        return sheet
+    }
+
+    static func communeFile(_ file: String, unit: String?, context: CommandContext) async throws -> (ImportSheet, UnitInfo, UnitGraph, LocalDate) {
+        let app = context.application
+        let lang = app.config.defaultLanguage
+        guard let sheet = sheet(file, context: context) else { throw ExitCode.failure }
         try await app.autoMigrate()
         let graph = try await UnitService.graph(on: app.db)
         let today = VietnamTime.localDate(of: Date())
@@ -173,7 +183,7 @@ enum CommandFiles {
             context.complain(app.localizer.text("cli.members.unit", lang, ["unit": unit ?? ""]))
             throw ExitCode.failure
         }
-        return (text, commune, graph, today)
+        return (sheet, commune, graph, today)
     }
 
     /// Every problem of a file with its line, and exit 1; nothing when there is none (and a row at least).
@@ -198,14 +208,11 @@ struct PopulationImportCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        guard let data = FileManager.default.contents(atPath: signature.file), let text = TableFile.text(of: data) else {
-            context.complain(app.localizer.text("cli.tableUnreadable", lang, ["file": signature.file]))
-            throw ExitCode.failure
-        }
+        guard let sheet = CommandFiles.sheet(signature.file, context: context) else { throw ExitCode.failure }
         try await app.autoMigrate()
         let graph = try await UnitService.graph(on: app.db)
         let today = VietnamTime.localDate(of: Date())
-        let (rows, read) = PopulationImport.read(text)
+        let (rows, read) = PopulationImport.read(sheet)
         var problems = read
         var found: [(PopulationImport.Row, UUID)] = []
         for row in rows {
