@@ -31,6 +31,7 @@ func migrationList() -> [any Migration] {
         CreateReviews(),
         CreateReportsAndAwards(),
         CreateImportDrafts(),
+        AddDecisionAuthority(),
     ]
 }
 

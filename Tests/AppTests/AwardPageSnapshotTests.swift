@@ -48,7 +48,10 @@ struct AwardPageSnapshotTests {
         n.createdAt = at
         if status == .returned { n.returnReason = "Thiếu báo cáo thành tích có xác nhận" }
         if status == .decided || status == .inReview { (n.votesFor, n.votesAgainst, n.votesAbstain, n.councilNote) = (5, 1, 1, "Nhất trí") }
-        if status == .decided { (n.decisionNumber, n.decisionDate, n.decisionSigner) = ("125/QĐ-UBND", "2025-09-01", "Chủ tịch UBND phường Nguyễn Văn D") }
+        if status == .decided {
+            (n.decisionNumber, n.decisionDate, n.decisionSigner) = ("125/QĐ-UBND", "2025-09-01", "Nguyễn Văn Dũng")
+            (n.decisionAuthority, n.decisionSignerTitle) = ("Chủ tịch Ủy ban nhân dân phường Vàng Danh", "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
+        }
         return n
     }
 
@@ -97,7 +100,7 @@ struct AwardPageSnapshotTests {
         try await assertPageSnapshot(DecisionsPage.build(plan: f.plan, groups: DecisionsPage.groups([decided], forms: [form], graph: f.graph, text: t),
                                                          page: f.chrome("Khen thưởng"), text: t),
                                      template: "awards/decisions", named: "decisions")
-        try await assertPageSnapshot(CertificatePage.build(plan: f.plan, nomination: decided, form: form, commune: "phường Vàng Danh",
+        try await assertPageSnapshot(CertificatePage.build(plan: f.plan, nomination: decided, form: form, commune: "phường Vàng Danh", place: "Uông Bí",
                                                            page: f.chrome("Giấy khen"), text: t),
                                      template: "awards/certificate", named: "certificate")
         try await assertPageSnapshot(AwardFormsPage.build(forms: [form], sent: nil, page: f.chrome("Hình thức"), text: t),

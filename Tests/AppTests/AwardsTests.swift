@@ -149,7 +149,8 @@ struct AwardsTests {
                 #expect(res.body.string.contains("hãy ghi số phiếu"))
             }
             try await secretariat.post(app, path + "/vote", ["votesFor": "3", "votesAgainst": "2", "votesAbstain": "1"]) { #expect($0.status == .seeOther) }
-            let decide = ["number": "125/QĐ-UBND", "date": "2025-09-01", "signer": "Chủ tịch UBND phường Nguyễn Văn D"]
+            let decide = ["number": "125/QĐ-UBND", "date": "2025-09-01", "authority": "Chủ tịch Ủy ban nhân dân phường Vàng Danh",
+                          "signerTitle": "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", "signer": "Nguyễn Văn Dũng"]
             try await secretariat.post(app, path + "/decide", decide) { res in
                 #expect(res.status == .conflict)
                 #expect(res.body.string.contains("Hội đồng chưa biểu quyết tán thành quá nửa số phiếu."))
@@ -159,12 +160,14 @@ struct AwardsTests {
             }
             try await secretariat.post(app, path + "/decide", ["number": "", "date": "2099-01-01", "signer": ""]) { res in
                 #expect(res.status == .unprocessableEntity)
-                #expect(res.body.string.contains("không được ở tương lai") && res.body.string.contains("Có 3 ô cần sửa"))
+                #expect(res.body.string.contains("không được ở tương lai") && res.body.string.contains("Có 5 ô cần sửa"))
             }
             try await secretariat.post(app, path + "/decide", decide) { #expect($0.status == .seeOther) }
             try await secretariat.post(app, path + "/decide", decide) { #expect($0.status == .conflict) }
             let done = try #require(try await Nomination.find(n.requireID(), on: app.db))
             #expect(done.state == .decided && done.decisionNumber == "125/QĐ-UBND" && done.decisionDate == "2025-09-01")
+            #expect(done.decisionAuthority == "Chủ tịch Ủy ban nhân dân phường Vàng Danh" && done.decisionSignerTitle == "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH"
+                    && done.decisionSigner == "Nguyễn Văn Dũng")
             #expect(done.votes.map { [$0.0, $0.1, $0.2] } == [5, 1, 1])
             #expect(try await NominationFile.query(on: app.db).count() == 1)
             let audit = try await AuditEntry.query(on: app.db).filter(\.$entity == "nomination").sort(\.$seq).all()
@@ -180,9 +183,12 @@ struct AwardsTests {
                 #expect(res.status == .ok)
                 let text = try pdfText(Data(buffer: res.body))
                 for phrase in ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "CHIẾN SĨ THI ĐUA CƠ SỞ", member.fullName, "phường Vàng Danh",
-                               "Theo Quyết định số 125/QĐ-UBND ngày 01/09/2025", "Chủ tịch UBND phường Nguyễn Văn D"] {
+                               "Theo Quyết định số 125/QĐ-UBND ngày 01/09/2025", "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG VÀNG DANH",
+                               "Uông Bí, ngày 01 tháng 9 năm 2025", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "Nguyễn Văn Dũng"] {
                     #expect(text.contains(phrase), "\(phrase)")
                 }
+                // The authority's own title, not the form's category text.
+                #expect(!text.uppercased().contains("CẤP XÃ; THỦ TRƯỞNG"))
             }
             try await officer.get(app, "/movements/\(Self.movement)/decisions.pdf") { res in
                 let text = try pdfText(Data(buffer: res.body))

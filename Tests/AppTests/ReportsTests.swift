@@ -30,10 +30,17 @@ struct ReportsTests {
                 #expect(res.body.string.contains("value=\"12/BC-BCĐ\""))
             }
             #expect(try await SavedReport.query(on: app.db).count() == 0)
+            // What the PDF's fonts cannot draw is refused where it was typed; ₫ and Vietnamese print.
+            try await secretariat.post(app, Self.page, ["proposals": "Thưởng 5.000.000 ₫ cho mỗi tổ 😀", "situation": "Đạt ☎"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Các ký tự sau không in được trong báo cáo PDF: “😀”"))
+                #expect(res.body.string.contains("Các ký tự sau không in được trong báo cáo PDF: “☎”"))
+            }
+            #expect(try await SavedReport.query(on: app.db).count() == 0)
             try await secretariat.post(app, Self.page, [
                 "number": "27/BC-BCĐ", "issuedOn": "2025-02-10", "place": "Uông Bí",
                 "situation": "Ban Chỉ đạo đã ban hành kế hoạch.\nCác phường, xã triển khai đồng bộ.",
-                "shortcomings": "Một số khu chưa báo cáo đúng hạn.", "proposals": "Khen thưởng kịp thời.",
+                "shortcomings": "Một số khu chưa báo cáo đúng hạn.", "proposals": "Khen thưởng kịp thời, mỗi tổ 5.000.000 ₫.",
                 "recipients": "- Thường trực Thành ủy;\n- Lưu: VT.", "signerTitle": "KT. TRƯỞNG BAN\nPHÓ TRƯỞNG BAN", "signerName": "Nguyễn Văn B",
             ]) { #expect($0.status == .seeOther) }
             try await secretariat.get(app, Self.page) { res in
@@ -42,6 +49,15 @@ struct ReportsTests {
                 #expect(html.contains("Uông Bí, ngày 10 tháng 02 năm 2025"))
                 #expect(html.contains("<p class=\"doc-p\">Các phường, xã triển khai đồng bộ.</p>"))
                 #expect(html.contains("<strong>PHÓ TRƯỞNG BAN</strong>"))
+            }
+            // The PDF: its fonts cut to the glyphs drawn, a title and a language, ₫ drawn (pdftotext reads it back).
+            try await secretariat.get(app, "/movements/uong-bi-2024-2025/report.pdf?phase=dot-1") { res in
+                let pdf = Data(buffer: res.body)
+                #expect(pdf.count < 120_000, "\(pdf.count) bytes")
+                let raw = String(decoding: pdf, as: UTF8.self)
+                #expect(raw.contains("/Lang (vi-VN)") && raw.contains("/Title <FEFF") && raw.contains("+LiberationSerif-BoldItalic"))
+                let text = try pdfText(pdf)
+                #expect(text.contains("mỗi tổ 5.000.000 ₫.") && text.contains("Uông Bí, ngày 10 tháng 02 năm 2025"))
             }
             // The whole movement's report keeps prose of its own.
             try await secretariat.get(app, "/movements/uong-bi-2024-2025/report") { res in

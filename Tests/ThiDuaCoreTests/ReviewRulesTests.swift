@@ -150,8 +150,8 @@ struct ReviewRulesTests {
         #expect(try AwardRules.next(.returned, .resubmit, votes: nil).get() == .proposed)
         #expect(try AwardRules.next(.returned, .edit, votes: nil).get() == .returned)
         #expect(try AwardRules.next(.inReview, .vote(votesFor: 3, against: 2, abstain: 1, note: ""), votes: nil).get() == .inReview)
-        #expect(try AwardRules.next(.inReview, .decide(number: "1", date: today, signer: "A"), votes: (4, 2, 1)).get() == .decided)
-        let decide = NominationStep.decide(number: "1", date: today, signer: "A")
+        #expect(try AwardRules.next(.inReview, .decide(number: "1", date: today, authority: "A", signerTitle: "B", signer: "C"), votes: (4, 2, 1)).get() == .decided)
+        let decide = NominationStep.decide(number: "1", date: today, authority: "A", signerTitle: "B", signer: "C")
         // 3 of 6 is half, not more.
         #expect(throws: AwardProblem.notCarried) { try AwardRules.next(.inReview, decide, votes: (3, 2, 1)).get() }
         #expect(throws: AwardProblem.noVote) { try AwardRules.next(.inReview, decide, votes: nil).get() }
@@ -169,9 +169,13 @@ struct ReviewRulesTests {
         #expect(AwardRules.check(.returnToCommune(reason: " abc "), today: today) == ["reason": "award.reasonShort"])
         #expect(AwardRules.check(.vote(votesFor: 0, against: 0, abstain: 0, note: ""), today: today) == ["votesFor": "award.noVotes"])
         #expect(AwardRules.check(.vote(votesFor: -1, against: 0, abstain: 0, note: ""), today: today) == ["votesFor": "field.range"])
-        #expect(AwardRules.check(.decide(number: " ", date: day("2025-09-11"), signer: ""), today: today)
-                == ["number": "field.required", "date": "field.future", "signer": "field.required"])
-        #expect(AwardRules.check(.decide(number: "125/QĐ-UBND", date: today, signer: "Nguyễn Văn D"), today: today).isEmpty)
+        #expect(AwardRules.check(.decide(number: " ", date: day("2025-09-11"), authority: "", signerTitle: " \n", signer: ""), today: today)
+                == ["number": "field.required", "date": "field.future", "authority": "field.required", "signerTitle": "field.required",
+                    "signer": "field.required"])
+        #expect(AwardRules.check(.decide(number: "1", date: today, authority: "A", signerTitle: "B", signer: "Nguyễn\nVăn D"), today: today)
+                == ["signer": "award.signerOneLine"])
+        #expect(AwardRules.check(.decide(number: "125/QĐ-UBND", date: today, authority: "Chủ tịch Ủy ban nhân dân phường Vàng Danh",
+                                         signerTitle: "KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH", signer: "Nguyễn Văn D"), today: today).isEmpty)
         #expect(AwardRules.achievement("ngắn").1 == ["achievement": "award.achievementShort"])
         #expect(AwardRules.achievement("  Tham gia 19 buổi tuần tra.\r\n  ").0 == "Tham gia 19 buổi tuần tra.")
         #expect(AwardNominee.collective.accepts(.team) && AwardNominee.collective.accepts(.commune) && !AwardNominee.collective.accepts(.member))

@@ -651,7 +651,9 @@ def test_nominate_vote_decide_and_print_a_certificate(desktop):
     check_page(desktop, "nomination-council")
     desktop.find_element(By.ID, "decide-number").send_keys("125/QĐ-UBND")
     desktop.execute_script("document.getElementById('decide-date').value = '2025-09-01'")
-    desktop.find_element(By.ID, "decide-signer").send_keys("Chủ tịch UBND phường Nguyễn Văn D")
+    desktop.find_element(By.ID, "decide-authority").send_keys("Chủ tịch Ủy ban nhân dân phường Vàng Danh")
+    desktop.find_element(By.ID, "decide-signerTitle").send_keys("KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH")
+    desktop.find_element(By.ID, "decide-signer").send_keys("Nguyễn Văn Dũng")
     press(desktop.find_element(By.CSS_SELECTOR, "form[action$='/decide'] button[type=submit]"))
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "a[href$='/certificate']"))
     assert "Đã khen thưởng" in desktop.find_element(By.TAG_NAME, "main").text
@@ -659,6 +661,7 @@ def test_nominate_vote_decide_and_print_a_certificate(desktop):
     wait_until(desktop, lambda d: d.find_elements(By.CSS_SELECTOR, "article.certificate"))
     text = desktop.find_element(By.CSS_SELECTOR, "article.certificate").text
     assert "CHIẾN SĨ THI ĐUA CƠ SỞ" in text and name in text and "125/QĐ-UBND" in text
+    assert "CHỦ TỊCH ỦY BAN NHÂN DÂN PHƯỜNG VÀNG DANH" in text and "PHÓ CHỦ TỊCH" in text and "Uông Bí, ngày 01 tháng 9 năm 2025" in text
     check_page(desktop, "certificate")
     assert len(printed_pdf(desktop)) > 5_000
     desktop.get(BASE + "/movements/uong-bi-2024-2025/decisions")

@@ -60,10 +60,13 @@ public struct Plan: Codable, Hashable, Sendable {
 public struct Organiser: Codable, Hashable, Sendable {
     public var name: String
     public var shortName: String?
+    /// The body it answers to (cơ quan chủ quản), named above it in a document's heading.
+    public var parent: String?
 
-    public init(name: String, shortName: String? = nil) {
+    public init(name: String, shortName: String? = nil, parent: String? = nil) {
         self.name = name
         self.shortName = shortName
+        self.parent = parent
     }
 }
 

@@ -236,10 +236,11 @@ private struct PlanReader {
     }
 
     mutating func organiser(_ node: Node?) -> Organiser? {
-        guard let f = fields(node, path: "organiser", required: ["name"], optional: ["short_name"]) else { return nil }
+        guard let f = fields(node, path: "organiser", required: ["name"], optional: ["short_name", "parent"]) else { return nil }
         let name = text(f["name"], path: "organiser.name")
         let short = f["short_name"].flatMap { text($0, path: "organiser.short_name") }
-        return Organiser(name: name ?? "", shortName: short)
+        let parent = f["parent"].flatMap { text($0, path: "organiser.parent") }
+        return Organiser(name: name ?? "", shortName: short, parent: parent)
     }
 
     /// A list of items that each have an `id`: reads every item, checks that ids are unique within the list, and

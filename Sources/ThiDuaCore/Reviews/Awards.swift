@@ -40,8 +40,10 @@ public enum NominationStep: Equatable, Sendable {
     case toCouncil
     /// The council's vote, with its minutes.
     case vote(votesFor: Int, against: Int, abstain: Int, note: String)
-    /// The award decided: the decision's number, day and signer.
-    case decide(number: String, date: LocalDate, signer: String)
+    /// The award decided: the decision's number and day; the authority who awards, in its own title ("Chủ tịch Ủy
+    /// ban nhân dân phường Vàng Danh"); the signer's title as the signature block writes it, a line a line
+    /// ("KT. CHỦ TỊCH" then "PHÓ CHỦ TỊCH"); and the signer's name.
+    case decide(number: String, date: LocalDate, authority: String, signerTitle: String, signer: String)
     case reject(reason: String)
 
     public var name: String {
@@ -99,12 +101,14 @@ public enum AwardRules {
             }
             if yes + no + abstain == 0 && errors.isEmpty { errors["votesFor"] = "award.noVotes" }
             if note.count > maxText { errors["note"] = "field.tooLong" }
-        case let .decide(number, date, signer):
-            let n = number.trimmingCharacters(in: .whitespaces)
-            if n.isEmpty { errors["number"] = "field.required" } else if n.count > 50 { errors["number"] = "field.tooLong" }
+        case let .decide(number, date, authority, signerTitle, signer):
             if date > today { errors["date"] = "field.future" }
-            let s = signer.trimmingCharacters(in: .whitespaces)
-            if s.isEmpty { errors["signer"] = "field.required" } else if s.count > 200 { errors["signer"] = "field.tooLong" }
+            for (field, value, most) in [("number", number, 50), ("authority", authority, 200), ("signerTitle", signerTitle, 200), ("signer", signer, 100)] {
+                let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+                if v.isEmpty { errors[field] = "field.required" } else if v.count > most { errors[field] = "field.tooLong" }
+            }
+            // A name is one line: the signature block never breaks it.
+            if signer.contains("\n") { errors["signer"] = "award.signerOneLine" }
         case .edit, .resubmit, .toCouncil: break
         }
         return errors

@@ -46,6 +46,10 @@ final class Nomination: Model, @unchecked Sendable {
     @OptionalField(key: "decision_number") var decisionNumber: String?
     @OptionalField(key: "decision_date") var decisionDate: String?
     @OptionalField(key: "decision_signer") var decisionSigner: String?
+    /// The authority who awards, in its own title; the signer's title, a line a line (nil on awards decided before
+    /// these were asked).
+    @OptionalField(key: "decision_authority") var decisionAuthority: String?
+    @OptionalField(key: "decision_signer_title") var decisionSignerTitle: String?
     @OptionalField(key: "rejection_reason") var rejectionReason: String?
     @Field(key: "proposed_by") var proposedBy: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?

@@ -200,6 +200,8 @@ struct NominationPage: Encodable {
             forms.append(form("decide", [
                 .make("number", t("award.decisionNumber"), .text, form: FormState(), required: true, hint: t("award.hint.decisionNumber")),
                 .make("date", t("award.decisionDate"), .date, form: FormState(), required: true),
+                .make("authority", t("award.decisionAuthority"), .text, form: FormState(), required: true, hint: t("award.hint.authority")),
+                .make("signerTitle", t("award.decisionSignerTitle"), .textarea, form: FormState(), required: true, hint: t("award.hint.signerTitle")),
                 .make("signer", t("award.decisionSigner"), .text, form: FormState(), required: true, hint: t("award.hint.signer")),
             ], submit: t("award.step.decide")))
         }
@@ -302,31 +304,42 @@ struct CertificatePage: Encodable {
     var achievement: String
     var decision: String
     var placeAndDate: String
+    /// The signer's title, a line a line, and name.
+    var signerTitle: [String]
     var signer: String
     var pdfHref: String
 
-    static func build(plan: Plan, nomination n: Nomination, form: AwardForm?, commune: String, page: PageChrome, text t: Translator) -> CertificatePage {
+    /// `place`: the place named before the date (the movement's area, "Uông Bí").
+    static func build(plan: Plan, nomination n: Nomination, form: AwardForm?, commune: String, place: String, page: PageChrome,
+                      text t: Translator) -> CertificatePage {
         let date = n.decisionDate.flatMap(LocalDate.init(iso:))
         var prose = ReportProse()
         prose.issuedOn = date
-        prose.place = plan.organiser.shortName ?? ""
+        prose.place = place
+        // An award decided before the authority's own title was asked shows the form's.
+        let authority = n.decisionAuthority ?? form?.authority ?? ""
         return CertificatePage(
-            page: page, nation: t("report.nation"), motto: t("report.motto"), authority: (form?.authority ?? "").uppercased(),
+            page: page, nation: t("report.nation"), motto: t("report.motto"), authority: authority.uppercased(),
             form: (form?.name ?? "").uppercased(), awardee: n.nomineeName,
             unit: n.kind == .commune ? "" : commune,
             achievement: t("award.certificateFor", ["theme": plan.theme]),
             decision: t("award.certificateDecision", ["number": n.decisionNumber ?? "", "date": date?.display ?? ""]),
-            placeAndDate: t("award.certificateDate", ["date": date.map(\.administrative) ?? ""]),
+            placeAndDate: prose.placeAndDate,
+            signerTitle: ReportDocument.paragraphs(n.decisionSignerTitle ?? "").map { $0.uppercased() },
             signer: n.decisionSigner ?? "", pdfHref: SiteURL.certificate(n.id?.uuidString ?? "", format: "pdf").path)
     }
 
-    /// The certificate as a PDF, A4 landscape.
+    /// The certificate as a PDF, A4 landscape: the national name and the motto with its rule centred under it, the
+    /// authority's own title, the form, the awardee, the decision; the place and date in italic, then the signer's
+    /// title and name on lines of their own.
     func pdf(fonts: [TrueTypeFont]) throws -> Data {
+        typealias Run = PDFDocument.Run
         let doc = PDFDocument(fonts: fonts, size: .a4Landscape, margin: (50, 70, 50, 70))
-        doc.paragraph(.init(text: nation, style: .bold, size: 13, align: .center), after: 0)
-        doc.paragraph(.init(text: motto, style: .bold, size: 13, align: .center), after: 2)
-        doc.rule(from: 0.38, to: 0.62)
-        doc.space(14)
+        doc.title = form.prefix(1) + form.dropFirst().lowercased() + ": " + awardee
+        let mottoRun = Run(text: motto, style: .bold, size: 14, align: .center)
+        let head = doc.stack([Run(text: nation, style: .bold, size: 13, align: .center), mottoRun], x: doc.margin.left, width: doc.width, top: doc.y)
+        doc.rule(center: doc.margin.left + doc.width / 2, length: doc.textWidth(mottoRun, width: doc.width), at: head.lastBaseline - 5)
+        doc.y -= head.height + 16
         doc.paragraph(.init(text: authority, style: .bold, size: 14, align: .center), after: 8)
         doc.paragraph(.init(text: form, style: .bold, size: 34, align: .center), after: 10)
         doc.paragraph(.init(text: "Tặng", size: 14, align: .center), after: 4)
@@ -334,8 +347,9 @@ struct CertificatePage: Encodable {
         if !unit.isEmpty { doc.paragraph(.init(text: unit, size: 15, align: .center), after: 8) }
         doc.paragraph(.init(text: achievement, size: 14, align: .center), after: 8)
         doc.paragraph(.init(text: decision, size: 12, align: .center), after: 14)
-        doc.columns([[], [.init(text: placeAndDate, size: 13, align: .center), .init(text: "\n\n\n", size: 13),
-                          .init(text: signer, style: .bold, size: 14, align: .center)]], widths: [0.5, 0.5])
+        doc.columns([[], [Run(text: placeAndDate, style: .italic, size: 13, align: .center)]
+                            + signerTitle.map { Run(text: $0, style: .bold, size: 13, align: .center) }
+                            + [Run(text: "\n\n\n", size: 13), Run(text: signer, style: .bold, size: 14, align: .center)]], widths: [0.45, 0.55])
         return try doc.data()
     }
 }

@@ -189,6 +189,8 @@ enum AwardService {
     /// secretaries acting at once take turns), with files when the step carries them.
     static func act(_ step: NominationStep, on id: UUID, achievement: String? = nil, files: [[UInt8]] = [], user: User, graph: UnitGraph,
                     today: LocalDate, store: FileStore, on db: any Database) async throws -> Nomination {
+        // A step that is not the account's is refused before what was typed is looked at (and again under the lock).
+        if let n = try await Nomination.find(id, on: db), !canAct(step, on: n, user: user, graph: graph, today: today) { throw AppError.forbidden }
         var errors = AwardRules.check(step, today: today)
         let checked = step == .edit ? achievement.map(AwardRules.achievement) : nil
         errors.merge(checked?.1 ?? [:]) { a, _ in a }
@@ -217,9 +219,11 @@ enum AwardService {
                     n.votesAgainst = no
                     n.votesAbstain = abstain
                     n.councilNote = note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : note.trimmingCharacters(in: .whitespacesAndNewlines)
-                case let .decide(number, date, signer):
+                case let .decide(number, date, authority, signerTitle, signer):
                     n.decisionNumber = number.trimmingCharacters(in: .whitespaces)
                     n.decisionDate = date.iso
+                    n.decisionAuthority = authority.trimmingCharacters(in: .whitespacesAndNewlines)
+                    n.decisionSignerTitle = ReportDocument.paragraphs(signerTitle).joined(separator: "\n")
                     n.decisionSigner = signer.trimmingCharacters(in: .whitespaces)
                 case .reject(let reason): n.rejectionReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
                 }

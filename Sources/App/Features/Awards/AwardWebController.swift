@@ -155,7 +155,7 @@ struct AwardWebController: RouteCollection {
         let history = try await AuditEntry.query(on: req.db).filter(\.$entity == "nomination").filter(\.$entityID == id.uuidString).sort(\.$seq).all()
         // The steps that follow from where it stands and that this account may take.
         let samples: [NominationStep] = [.edit, .resubmit, .toCouncil, .vote(votesFor: 1, against: 0, abstain: 0, note: ""),
-                                         .decide(number: "x", date: today, signer: "x"), .returnToCommune(reason: "xxxxx"), .reject(reason: "xxxxx")]
+                                         .decide(number: "x", date: today, authority: "x", signerTitle: "x", signer: "x"), .returnToCommune(reason: "xxxxx"), .reject(reason: "xxxxx")]
         let steps = Set(samples.filter { step in
             guard AwardService.canAct(step, on: n, user: user, graph: graph, today: today) else { return false }
             if case .decide = step { return n.state == .inReview && n.votes != nil }
@@ -184,6 +184,8 @@ struct AwardWebController: RouteCollection {
         var number: String?
         var date: String?
         var signer: String?
+        var authority: String?
+        var signerTitle: String?
         var files: [File]?
     }
 
@@ -211,11 +213,13 @@ struct AwardWebController: RouteCollection {
         case "decide":
             let date = f.date.flatMap(LocalDate.init(iso:))
             if date == nil { errors["date"] = (f.date ?? "").isEmpty ? "field.required" : "field.date" }
-            step = .decide(number: f.number ?? "", date: date ?? today, signer: f.signer ?? "")
+            step = .decide(number: f.number ?? "", date: date ?? today, authority: f.authority ?? "", signerTitle: f.signerTitle ?? "",
+                           signer: f.signer ?? "")
         default: throw AppError.notFound()
         }
         let values = ["achievement": f.achievement ?? "", "reason": f.reason ?? "", "votesFor": f.votesFor ?? "", "votesAgainst": f.votesAgainst ?? "",
-                      "votesAbstain": f.votesAbstain ?? "", "note": f.note ?? "", "number": f.number ?? "", "date": f.date ?? "", "signer": f.signer ?? ""]
+                      "votesAbstain": f.votesAbstain ?? "", "note": f.note ?? "", "number": f.number ?? "", "date": f.date ?? "", "signer": f.signer ?? "",
+                      "authority": f.authority ?? "", "signerTitle": f.signerTitle ?? ""]
         do {
             guard errors.isEmpty else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
             let done = try await AwardService.act(step, on: try n.requireID(), achievement: f.achievement,
@@ -280,6 +284,11 @@ struct AwardWebController: RouteCollection {
         return response
     }
 
+    /// The place a certificate names before its date: the movement's area ("Uông Bí"), by its first unit's name.
+    static func place(plan: Plan, graph: UnitGraph) -> String {
+        plan.area.first.flatMap { graph.unitsByCode[$0]?.last?.name } ?? plan.organiser.shortName ?? ""
+    }
+
     static func certificatePage(_ req: Request) async throws -> CertificatePage {
         let user = try reader(req)
         let n = try await AwardService.nomination(req.parameters.get("nomination"), on: req.db)
@@ -289,7 +298,8 @@ struct AwardWebController: RouteCollection {
         guard let movement = try await Movement.find(n.movementID, on: req.db) else { throw AppError.notFound("error.movementNotFound") }
         // The certificate is a Vietnamese document whatever the page's language.
         return CertificatePage.build(plan: try movement.plan(), nomination: n, form: try await AwardForm.find(n.awardFormID, on: req.db),
-                                     commune: graph.units[n.communeID]?.fullName ?? "", page: PageChrome(request: req, title: n.nomineeName),
+                                     commune: graph.units[n.communeID]?.fullName ?? "", place: Self.place(plan: try movement.plan(), graph: graph),
+                                     page: PageChrome(request: req, title: n.nomineeName),
                                      text: ReportWebController.document(req))
     }
 

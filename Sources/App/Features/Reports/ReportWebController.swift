@@ -56,6 +56,20 @@ struct ReportWebController: RouteCollection {
         guard let prose else {
             return try await render(req, data: data, form: FormState(values: values, errorKeys: errors, translator: req.translator))
         }
+        // What the PDF's fonts cannot draw is refused where it was typed, never printed as an empty box.
+        let fonts = try DocumentFonts.load(resources: req.application.config.resourcesDirectory)
+        var unprintable: [String: String] = [:]
+        for (field, value) in values {
+            let bad = Set(value.precomposedStringWithCanonicalMapping.filter { ch in
+                !ch.unicodeScalars.allSatisfy { scalar in scalar.value < 0x20 || fonts.allSatisfy { $0.draws(scalar) } }
+            })
+            if !bad.isEmpty {
+                unprintable[field] = req.t("report.unprintable", ["characters": bad.sorted().map { "“\($0)”" }.joined(separator: " ")])
+            }
+        }
+        guard unprintable.isEmpty else {
+            return try await render(req, data: data, form: FormState(values: values, errors: unprintable, translator: req.translator))
+        }
         try await ReportService.save(prose, movement: movement, scope: data.scope, user: user, on: req.db)
         Flash.set(req, req.t("report.saved"))
         let scope = data.scope == ReportService.wholeMovement ? nil : data.scope
