@@ -44,6 +44,14 @@ enum MemberImportService {
         let (rows, read) = MemberImport.read(sheet, today: today)
         var problems = read
         let villages = graph.villages(of: commune.id, on: today)
+        // A file names a few villages many times: each name is looked up once.
+        var named: [String: UnitInfo?] = [:]
+        func village(_ key: String) -> UnitInfo? {
+            if let known = named[key] { return known }
+            let found = Self.village(key, in: villages)
+            named[key] = found
+            return found
+        }
         let teams = try await Team.query(on: db).filter(\.$village.$id ~~ villages.map(\.id)).with(\.$members).all()
         let teamOf = Dictionary(teams.map { ($0.$village.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Each team's members by their folded name, folded once: a commune of 20,000 is matched row by row.
@@ -53,11 +61,11 @@ enum MemberImportService {
         var good: [(row: MemberImport.Row, village: UnitInfo, existing: Member?)] = []
         // The people the file makes no longer the serving leader of their village's team.
         let stepsDown = Set(rows.compactMap { row -> String? in
-            guard row.role != .leader || !row.serves(on: today), let v = village(row.village, in: villages) else { return nil }
+            guard row.role != .leader || !row.serves(on: today), let v = village(row.village) else { return nil }
             return v.id.uuidString + "|" + MemberImport.folded(row.fullName)
         })
         for row in rows {
-            guard let village = village(row.village, in: villages) else {
+            guard let village = village(row.village) else {
                 problems.append(.init(line: row.line, key: "import.village", arguments: ["value": row.village, "commune": commune.fullName]))
                 continue
             }
@@ -89,6 +97,7 @@ enum MemberImportService {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         try await db.transaction { tx in
             var teams: [UUID: UUID] = [:]
+            var added: [Member] = []
             for (row, village, existing) in checked.rows {
                 if let existing {
                     existing.role = row.role
@@ -113,7 +122,12 @@ enum MemberImportService {
                 let member = Member(teamID: teamID, fullName: row.fullName, role: row.role, phone: row.phone,
                                     recognisedOn: row.joinedOn.iso, sample: false)
                 member.leftOn = row.leftOn?.iso
-                try await member.create(on: tx)
+                added.append(member)
+            }
+            // New members go in a hundred a statement (a commune may bring 20,000; one statement each is slow, one for
+            // all exceeds what a statement may bind).
+            for start in stride(from: 0, to: added.count, by: 100) {
+                try await Array(added[start..<min(start + 100, added.count)]).create(on: tx)
             }
             // Names and phones are personal data: the log keeps the counts and the commune, not the people.
             try await AuditLog.record(on: tx, actor: actor, action: "members.import", entity: "unit", entityID: checked.commune.id.uuidString,
