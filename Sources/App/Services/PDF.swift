@@ -343,6 +343,13 @@ final class PDFDocument {
         lines(run, width: width).map { font(run.style).width($0, size: run.size) }.max() ?? 0
     }
 
+    /// The run set small enough to stand on one line of `width` (a signer's name is never broken), down to 8 points.
+    func oneLine(_ run: Run, width: Double) -> Run {
+        var out = run
+        while out.size > 8, font(out.style).width(out.text, size: out.size) > width { out.size -= 0.5 }
+        return out
+    }
+
     /// The width of the longest word of a text: a column narrower than it would break the word.
     func widestWord(_ text: String, style: Style, size: Double) -> Double {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { font(style).width(String($0), size: size) }.max() ?? 0

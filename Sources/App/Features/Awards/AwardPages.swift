@@ -349,7 +349,8 @@ struct CertificatePage: Encodable {
         doc.paragraph(.init(text: decision, size: 12, align: .center), after: 14)
         doc.columns([[], [Run(text: placeAndDate, style: .italic, size: 13, align: .center)]
                             + signerTitle.map { Run(text: $0, style: .bold, size: 13, align: .center) }
-                            + [Run(text: "\n\n\n", size: 13), Run(text: signer, style: .bold, size: 14, align: .center)]], widths: [0.45, 0.55])
+                            + [Run(text: "\n\n\n", size: 13), doc.oneLine(Run(text: signer, style: .bold, size: 14, align: .center), width: 0.55 * doc.width)]],
+                    widths: [0.45, 0.55])
         return try doc.data()
     }
 }

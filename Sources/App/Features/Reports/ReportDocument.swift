@@ -161,7 +161,7 @@ struct ReportDocument: Encodable, Sendable {
         doc.space(10)
         doc.columns([[Run(text: recipientsLabel, style: .boldItalic, size: 12)] + recipients.map { Run(text: $0, size: 11) },
                      signerTitle.map { Run(text: $0, style: .bold, size: 13, align: .center) }
-                        + [Run(text: "\n\n\n\n", size: 13), Run(text: signerName, style: .bold, size: 13, align: .center)]],
+                        + [Run(text: "\n\n\n\n", size: 13), doc.oneLine(Run(text: signerName, style: .bold, size: 13, align: .center), width: 0.55 * doc.width)]],
                     widths: [0.45, 0.55])
         return try doc.data()
     }
