@@ -377,9 +377,7 @@ struct BenchResultsCommand: AsyncCommand {
         for first in stride(from: 0, to: written.count, by: 500) {
             try await sql.raw("DELETE FROM records WHERE id IN (\(binds: Array(written[first..<min(first + 500, written.count)])))").run()
         }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let peakMiB = Double(usage.ru_maxrss) / 1024
+        let peakMiB = BenchTimes.peakMemory
         let (g, r, f) = (median(graphTimes), median(resultTimes), median(floorTimes))
         let (k, c) = (median(keptTimes), median(coldTimes))
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
@@ -481,6 +479,33 @@ struct BenchCommands: AsyncCommandGroup {
     var commands: [String: any AnyAsyncCommand] = ["results": BenchResultsCommand(), "pages": BenchPagesCommand(), "live": BenchLiveCommand(),
                                                    "tips": BenchTipsCommand(), "reviews": BenchReviewsCommand(), "imports": BenchImportsCommand()]
     var help: String { "Benchmarks: thidua bench results, thidua bench pages, thidua bench live, thidua bench tips, thidua bench reviews, thidua bench imports." }
+}
+
+/// The times of a benchmark's named steps over its runs, the warm-up left out; medians in seconds.
+struct BenchTimes {
+    private let clock = ContinuousClock()
+    private var times: [String: [Duration]] = [:]
+    /// Whether the run being timed counts (not the warm-up).
+    var counting = false
+
+    mutating func time<T>(_ key: String, _ work: () async throws -> T) async rethrows -> T {
+        let start = clock.now
+        let value = try await work()
+        if counting { times[key, default: []].append(clock.now - start) }
+        return value
+    }
+
+    func median(_ key: String) -> Double {
+        let s = (times[key] ?? []).sorted()
+        return s.isEmpty ? 0 : s[s.count / 2].seconds
+    }
+
+    /// This process's peak resident memory, in MiB.
+    static var peakMemory: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
 }
 
 /// A page the benchmark could not time, said in the operator's language.

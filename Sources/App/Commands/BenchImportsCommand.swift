@@ -51,27 +51,22 @@ struct BenchImportsCommand: AsyncCommand {
         }
         let files: [(String, Data)] = [("csv", Data(TableFile.csv(rows).utf8)), ("xlsx", try TableFile.data(rows, as: .xlsx, sheet: "Thành viên"))]
         let owner = UUID()
-        let clock = ContinuousClock()
-        var times: [String: [Duration]] = [:]
+        var times = BenchTimes()
         for run in 0...runs {
+            times.counting = run > 0
             for (format, file) in files {
-                func timed<T>(_ step: String, _ work: () async throws -> T) async throws -> T {
-                    let start = clock.now
-                    let value = try await work()
-                    if run > 0 { times[format + " " + step, default: []].append(clock.now - start) }
-                    return value
-                }
-                _ = try timedSplit(format, file, run: run, clock: clock, times: &times)
-                _ = try await timed("read") { TableFile.sheet(of: file) }
-                let token = try await timed("preview") { () async throws -> String in
+                _ = try await times.time(format + " split") { try Self.split(format, file) }
+                _ = await times.time(format + " read") { TableFile.sheet(of: file) }
+                let token = try await times.time(format + " preview") { () async throws -> String in
                     guard let sheet = TableFile.sheet(of: file) else { throw BenchFailure(key: "import.unreadable", arguments: [:]) }
                     let checked = try await MemberImportService.check(sheet, commune: commune, graph: graph, today: today, on: app.db)
                     guard checked.problems.isEmpty else { throw BenchFailure(key: "import.invalid", arguments: [:]) }
-                    return try await ImportDrafts.keep(file, kind: "members", unit: commune.id.uuidString, owner: owner, on: app.db)
+                    return try await ImportDrafts.keep(file, kind: CommuneFile.members.rawValue, unit: commune.id.uuidString, owner: owner, on: app.db)
                 }
-                try await timed("confirm") {
-                    guard let draft = try await ImportDrafts.find(token, kind: "members", owner: owner, on: app.db),
-                          let sheet = ImportDrafts.sheet(of: draft) else { throw BenchFailure(key: "import.draftGone", arguments: [:]) }
+                try await times.time(format + " confirm") {
+                    guard let (draft, sheet) = try await ImportDrafts.open(token, kind: CommuneFile.members.rawValue, owner: owner, on: app.db) else {
+                        throw BenchFailure(key: "import.draftGone", arguments: [:])
+                    }
                     let checked = try await MemberImportService.check(sheet, commune: commune, graph: graph, today: today, on: app.db)
                     _ = try await MemberImportService.commit(checked, actor: "bench", on: app.db)
                     try await ImportDrafts.discard(draft, on: app.db)
@@ -79,35 +74,21 @@ struct BenchImportsCommand: AsyncCommand {
                 try await Member.query(on: app.db).filter(\.$fullName =~ "Thành viên thử ").delete()
             }
         }
-        func median(_ key: String) -> Double {
-            let s = (times[key] ?? []).sorted()
-            return s.isEmpty ? 0 : s[s.count / 2].seconds
-        }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
         context.say("\(commune.fullName), \(villages.count) villages, \(count) members, \(database), \(runs) runs (medians)")
         for (format, file) in files {
-            let base = median(format + " split")
             context.say(String(format: "| %@ | %@ | %d | %.0f KiB | %.3f | %.3f | %.3f | %.3f | %.0f MiB |", format, database, count,
-                               Double(file.count) / 1024, base, median(format + " read"), median(format + " preview"), median(format + " confirm"),
-                               Double(usage.ru_maxrss) / 1024))
+                               Double(file.count) / 1024, times.median(format + " split"), times.median(format + " read"),
+                               times.median(format + " preview"), times.median(format + " confirm"), BenchTimes.peakMemory))
         }
     }
 
-    /// The baseline: the file only split into cells, nothing read as a value.
-    func timedSplit(_ format: String, _ file: Data, run: Int, clock: ContinuousClock, times: inout [String: [Duration]]) throws -> Int {
-        let start = clock.now
-        var cells = 0
-        if format == "csv" {
-            cells = CSVText.rows(String(decoding: file, as: UTF8.self)).reduce(0) { $0 + $1.count }
-        } else {
-            let archive = try Archive(data: file, accessMode: .read)
-            var sheet = Data()
-            if let entry = archive["xl/worksheets/sheet1.xml"] { _ = try archive.extract(entry) { sheet.append($0) } }
-            cells = sheet.count
-        }
-        if run > 0 { times[format + " split", default: []].append(clock.now - start) }
-        return cells
+    /// The baseline: the file only split into cells (CSV) or its sheet unzipped (XLSX), nothing read as a value.
+    static func split(_ format: String, _ file: Data) throws -> Int {
+        if format == "csv" { return CSVText.rows(String(decoding: file, as: UTF8.self)).reduce(0) { $0 + $1.count } }
+        let archive = try Archive(data: file, accessMode: .read)
+        var sheet = Data()
+        if let entry = archive["xl/worksheets/sheet1.xml"] { _ = try archive.extract(entry) { sheet.append($0) } }
+        return sheet.count
     }
 }

@@ -26,7 +26,6 @@ struct BenchReviewsCommand: AsyncCommand {
         try await app.autoMigrate()
         let (movement, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: signature.phase, context: context)
         let runs = max(1, min(signature.runs ?? 3, 20))
-        let clock = ContinuousClock()
         let graph = try await app.unitGraph()
         let user = User(username: "bench", displayName: "bench", passwordHash: "", role: .secretariat, unitID: nil)
         let movementID = try movement.requireID()
@@ -37,38 +36,33 @@ struct BenchReviewsCommand: AsyncCommand {
         }
         let today = max(VietnamTime.localDate(of: Date()), phase.end.adding(days: 1))
         let t = Translator(localizer: app.localizer, language: .vi)
-        var times: [String: [Duration]] = [:]
+        var times = BenchTimes()
         var sizes: [String: Int] = [:]
         var communes = 0
         for run in 0...runs {
-            func timed<T>(_ key: String, _ work: () async throws -> T) async throws -> T {
-                let start = clock.now
-                let value = try await work()
-                if run > 0 { times[key, default: []].append(clock.now - start) }
-                return value
-            }
-            let whole = try await timed("whole") {
+            times.counting = run > 0
+            let whole = try await times.time("whole") {
                 try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end, structureDate: phase.end,
                                                  graph: graph, on: app.db)
             }
             communes = whole.units.count
-            _ = try await timed("close") {
+            _ = try await times.time("close") {
                 try await PhaseClosing.close(movement: movement, plan: plan, phase: phase, user: user, graph: graph, today: today, on: app.db)
             }
             let cache = ResultsCache(graphs: UnitGraphCache())
-            _ = try await timed("frozen cold") {
+            _ = try await times.time("frozen cold") {
                 try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today, structureDate: nil,
                                                  graph: graph, on: app.db, cache: cache)
             }
-            _ = try await timed("frozen kept") {
+            _ = try await times.time("frozen kept") {
                 try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: today, structureDate: nil,
                                                  graph: graph, on: app.db, cache: cache)
             }
-            let data = try await timed("report data") {
+            let data = try await times.time("report data") {
                 try await ReportService.data(movement: movement, plan: plan, scope: phase.id, graph: graph, today: today, on: app.db, cache: cache)
             }
             for format in ["xlsx", "csv", "json", "pdf"] {
-                let file = try await timed(format) {
+                let file = try await times.time(format) {
                     try ReportExport.make(data, format: format, table: nil, text: t, resources: app.config.resourcesDirectory)
                 }
                 sizes[format] = file.data.count
@@ -76,12 +70,7 @@ struct BenchReviewsCommand: AsyncCommand {
             try await PhaseClosing.reopen(movement: movement, plan: plan, phase: phase, reason: "benchmark run \(run): opened again", user: user,
                                           on: app.db)
         }
-        func median(_ key: String) -> Double {
-            let s = (times[key] ?? []).sorted()
-            return s.isEmpty ? 0 : s[s.count / 2].seconds
-        }
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let median = times.median
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
         context.say("plan \(plan.id), phase \(phase.id), \(database), \(communes) communes, \(runs) runs (medians)")
         let base = median("whole")
@@ -93,6 +82,6 @@ struct BenchReviewsCommand: AsyncCommand {
                            plan.id, database, communes, base, median("close"), median("frozen cold"), median("frozen kept"), median("report data"),
                            median("xlsx"), median("csv"), median("json"), median("pdf"),
                            Double(sizes["xlsx"] ?? 0) / 1024, Double(sizes["csv"] ?? 0) / 1024, Double(sizes["json"] ?? 0) / 1024,
-                           Double(sizes["pdf"] ?? 0) / 1024, Double(usage.ru_maxrss) / 1024))
+                           Double(sizes["pdf"] ?? 0) / 1024, BenchTimes.peakMemory))
     }
 }

@@ -63,16 +63,19 @@ extension ImportDrafts {
         return TableFile.sheet(of: bytes).map { (bytes, $0) }
     }
 
-    /// A kept file's rows, read again as they are now.
-    static func sheet(of draft: ImportDraft) -> ImportSheet? { TableFile.sheet(of: draft.file) }
+    /// The file a token names (`find`) and its rows, read again as they are now; nil when either is not there.
+    static func open(_ token: String?, kind: String, owner: UUID, on db: any Database) async throws -> (draft: ImportDraft, sheet: ImportSheet)? {
+        guard let draft = try await find(token, kind: kind, owner: owner, on: db), let sheet = TableFile.sheet(of: draft.file) else { return nil }
+        return (draft, sheet)
+    }
 
     /// How many rows a preview lists: a commune of 20,000 members is checked whole, but a phone is not sent
     /// 20,000 rows to confirm it.
     static let previewRows = 200
 
-    /// What a preview says besides its rows: the file's notes, and how many rows it does not list.
-    static func notes(_ sheet: ImportSheet?, listed: Int, of total: Int, text t: Translator) -> [String] {
+    /// What a preview of `rows` checked rows says besides them: the file's notes, and how many it does not list.
+    static func notes(_ sheet: ImportSheet?, rows total: Int, text t: Translator) -> [String] {
         (sheet?.notes ?? []).map { t($0.key, $0.arguments) }
-            + (total > listed ? [t("import.note.more", ["shown": t.count(listed), "count": t.count(total)])] : [])
+            + (total > previewRows ? [t("import.note.more", ["shown": t.count(previewRows), "count": t.count(total)])] : [])
     }
 }

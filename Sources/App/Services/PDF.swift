@@ -280,7 +280,6 @@ final class PDFDocument {
     var y: Double = 0
 
     var width: Double { size.width - margin.left - margin.right }
-    var pageCount: Int { pages.count + 1 }
 
     /// `fonts`: regular, bold, italic, bold italic (a style without its face falls back to the first).
     init(fonts: [TrueTypeFont], size: Size = .a4, margin: (top: Double, left: Double, bottom: Double, right: Double) = (56.7, 85, 56.7, 56.7)) {

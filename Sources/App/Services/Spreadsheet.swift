@@ -126,11 +126,6 @@ enum XLSX {
         return out
     }
 
-    /// A day as Excel counts it: days since 30/12/1899.
-    static func serial(_ day: LocalDate) -> Int {
-        (LocalDate(iso: "1899-12-30").map { $0.daysInclusive(to: day) } ?? 1) - 1
-    }
-
     static func sheetXML(_ sheet: Sheet) -> String {
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
             + "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
@@ -159,7 +154,7 @@ enum XLSX {
                     xml += "<c r=\"\(ref)\" s=\"2\"><v>\(n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : String(n))</v></c>"
                 case .number: continue
                 case .date(let day):
-                    xml += "<c r=\"\(ref)\" s=\"3\"><v>\(serial(day))</v></c>"
+                    xml += "<c r=\"\(ref)\" s=\"3\"><v>\(DateSystem.from1900.serial(of: day))</v></c>"
                 }
             }
             xml += "</row>"
@@ -454,7 +449,7 @@ private final class SheetCells: NSObject, XMLParserDelegate {
         case "rPh": inPhonetic = false
         case "c":
             let text: String? = switch cellType {
-            case "s": value.flatMap(Int.init).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? value.map { _ in "" }
+            case "s": value.flatMap(Int.init).flatMap { shared.indices.contains($0) ? shared[$0] : nil }
             case "inlineStr": (inlineText ?? value).map(XMLText.unescaped)
             case "str": value.map(XMLText.unescaped)
             default: value

@@ -31,23 +31,14 @@ public enum FigureImport {
     }
 
     public static func read(_ sheet: ImportSheet, latest: Month) -> (rows: [Row], problems: [Problem]) {
-        guard let head = sheet.rows.first else { return ([], [Problem(line: 1, key: "import.empty")]) }
-        let names = head.cells.map { CellValue.plainText($0).trimmingCharacters(in: .whitespaces).lowercased() }
-        var problems: [Problem] = []
-        var kinds: [String: FigureKind] = [:]
-        for name in names where name != "unit" && name != "month" && !name.isEmpty {
-            if let kind = FigureKind(rawValue: name) { kinds[name] = kind }
-            else { problems.append(Problem(line: head.line, key: "import.unknownColumn", arguments: ["column": name,
-                                                                                                 "allowed": header.joined(separator: ", ")])) }
+        let (opened, opening) = ImportTable.open(sheet, columns: header, required: ["unit", "month"], maxRows: maxRows)
+        guard let table = opened else { return ([], opening) }
+        // At least one kind of figure, besides the unit and the month.
+        let kinds = table.names.compactMap(FigureKind.init(rawValue:))
+        guard !kinds.isEmpty else {
+            return ([], opening + [Problem(line: table.headerLine, key: "import.header", arguments: ["header": header.joined(separator: ",")])])
         }
-        let named = names.filter { !$0.isEmpty }
-        guard names.contains("unit"), names.contains("month"), !kinds.isEmpty else {
-            return ([], problems + [Problem(line: head.line, key: "import.header", arguments: ["header": header.joined(separator: ",")])])
-        }
-        if Set(named).count != named.count { problems.append(Problem(line: head.line, key: "import.duplicateColumn")) }
-        let (opened, opening) = ImportTable.open(sheet, columns: names.filter { !$0.isEmpty }, required: ["unit", "month"], maxRows: maxRows)
-        guard let table = opened else { return ([], problems + opening.filter { $0.key != "import.columnTwice" }) }
-        problems += opening.filter { $0.key != "import.columnTwice" }
+        var problems = opening
         var rows: [Row] = []
         var seen: [String: Int] = [:]
         for (line, cells) in table.rows {
@@ -59,10 +50,9 @@ public enum FigureImport {
             if let month, month > latest { check.refuse("import.monthFuture", ["value": check.shown("month")]) }
             var values: [FigureKind: Int] = [:]
             var unreadable = false
-            for name in names where kinds[name] != nil {
-                guard let kind = kinds[name] else { continue }
-                if let n = check.count(name, maximum: FigureDraft.maximum) { values[kind] = n }
-                unreadable = unreadable || check.wasRefused(name)
+            for kind in kinds {
+                if let n = check.count(kind.rawValue, maximum: FigureDraft.maximum) { values[kind] = n }
+                unreadable = unreadable || check.wasRefused(kind.rawValue)
             }
             if values.isEmpty && !unreadable { check.refuse("import.noValues") }
             problems += check.problems

@@ -110,13 +110,16 @@ struct FigureImportPage: Encodable {
             page: page, templateHref: SiteURL.figureTemplate.path, uploadAction: SiteURL.figureImport.path,
             confirmAction: SiteURL.figureImportConfirm.path, columns: kinds.map { t("figureLabel.\($0.rawValue)") },
             rows: Array(rows.prefix(ImportDrafts.previewRows)), problems: problems,
-            notes: checked == nil ? [] : ImportDrafts.notes(sheet, listed: min(rows.count, ImportDrafts.previewRows), of: rows.count, text: t),
+            notes: checked == nil ? [] : ImportDrafts.notes(sheet, rows: rows.count, text: t),
             draft: checked.map { $0.problems.isEmpty && !$0.rows.isEmpty } == true ? draft : nil,
             previewed: checked != nil, error: error)
     }
 }
 
 struct FigureImportController: RouteCollection {
+    /// What a figures file is called among the kept drafts (a commune's files go by `CommuneFile`).
+    static let draftKind = "figures"
+
     func boot(routes: any RoutesBuilder) throws {
         routes.get("figures", "import", use: form)
         routes.get("figures", "import", "template.csv", use: template)
@@ -179,7 +182,7 @@ struct FigureImportController: RouteCollection {
         let graph = try await req.unitGraph()
         let checked = try await FigureImportService.check(sheet, user: user, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
         let ready = checked.problems.isEmpty && !checked.rows.isEmpty
-        let draft = ready ? try await ImportDrafts.keep(file, kind: "figures", unit: nil, owner: user.requireID(), on: req.db) : nil
+        let draft = ready ? try await ImportDrafts.keep(file, kind: Self.draftKind, unit: nil, owner: user.requireID(), on: req.db) : nil
         return try await render(req, checked: checked, sheet: sheet, draft: draft, error: nil,
                                 status: checked.problems.isEmpty ? .ok : .unprocessableEntity)
     }
@@ -188,8 +191,7 @@ struct FigureImportController: RouteCollection {
         let user = try Self.requireWriter(req)
         let body: Confirmation
         do { body = try req.content.decode(Confirmation.self) } catch { throw AppError.badRequest("error.badInput") }
-        guard let draft = try await ImportDrafts.find(body.draft, kind: "figures", owner: user.requireID(), on: req.db),
-              let sheet = ImportDrafts.sheet(of: draft) else {
+        guard let (draft, sheet) = try await ImportDrafts.open(body.draft, kind: Self.draftKind, owner: user.requireID(), on: req.db) else {
             return try await render(req, checked: nil, error: req.t("import.draftGone"), status: .gone)
         }
         let graph = try await req.unitGraph()

@@ -63,7 +63,7 @@ struct CommuneImportPage: Encodable {
             uploadAction: SiteURL.communeImport(kind.rawValue, unit: nil).path, confirmAction: SiteURL.communeImportConfirm(kind.rawValue).path,
             columns: preview?.columns ?? [], rows: Array((preview?.rows ?? []).prefix(ImportDrafts.previewRows)),
             problems: preview?.problems.map { t("import.line", ["line": String($0.line), "message": t($0.key, $0.arguments)]) } ?? [],
-            notes: preview.map { ImportDrafts.notes($0.sheet, listed: min($0.rows.count, ImportDrafts.previewRows), of: $0.rows.count, text: t) } ?? [],
+            notes: preview.map { ImportDrafts.notes($0.sheet, rows: $0.rows.count, text: t) } ?? [],
             summary: ready ? preview?.summary : nil, draft: ready ? draft : nil, previewed: preview != nil, error: error)
     }
 
@@ -194,8 +194,8 @@ struct CommuneImportController: RouteCollection {
         let body: Confirmation
         do { body = try req.content.decode(Confirmation.self) } catch { throw AppError.badRequest("error.badInput") }
         let (user, commune, graph, today) = try await Self.place(req, unit: body.unit)
-        guard let draft = try await ImportDrafts.find(body.draft, kind: kind.rawValue, owner: user.requireID(), on: req.db),
-              draft.unit == commune.id.uuidString, let sheet = ImportDrafts.sheet(of: draft) else {
+        guard let (draft, sheet) = try await ImportDrafts.open(body.draft, kind: kind.rawValue, owner: user.requireID(), on: req.db),
+              draft.unit == commune.id.uuidString else {
             return try await render(req, kind, commune: commune, preview: nil, draft: nil, error: req.t("import.draftGone"), status: .gone)
         }
         // Checked again: the file is taken as the commune stands now, not as it stood at the preview.
