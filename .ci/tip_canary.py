@@ -41,7 +41,10 @@ for root in PATHS:
         for canary in (ADDRESS, "CanaryBrowser", CONTACT, code.replace("-", "")):
             if canary.encode() in data:
                 found.append(f"{canary} in {path}")
+        # What the citizen wrote is in the database, and in no log at any level (no query is logged with its values).
+        if path.endswith(".log") and "ba người, hai xe máy".encode() in data:
+            found.append(f"the citizen's message in {path}")
 if found:
     print("\n".join(found))
     sys.exit(1)
-print(f"canary tip {code[:5]}…: its address, browser string, contact and code are in none of {len(PATHS)} places searched")
+print(f"canary tip {code[:5]}…: its address, browser string, contact and code are in none of {len(PATHS)} places searched, its text in no log")

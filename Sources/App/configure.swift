@@ -60,11 +60,14 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     // At trace Vapor's HTTP server logs each request's head, address and browser string included, from the
     // application's logger: never below debug, so that no log holds a tipster's, whatever level is asked for.
     if app.logger.logLevel < .debug { app.logger.logLevel = .debug }
+    RedactedLog.install(on: app)
     app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
     app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
     app.resultsBodies = ResultsBodies()
+    DataFolder.secure(config.dataDirectory)
     app.tips = TipContext(secrets: try TipSecrets.load(config: config), limiter: TipLimiter(limits: config.tipLimits),
-                          files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles), writer: GroupCommitter(db: app.db, store: TipService.store),
+                          files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles),
+                          rebuilder: Rebuilder(dataDirectory: config.dataDirectory), writer: GroupCommitter(db: app.db, store: TipService.store),
                           mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer))
     app.lifecycle.use(TipMailerLifecycle())
 
@@ -97,7 +100,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
     switch database {
     case .sqlite(let path):
         guard let path else {
-            app.databases.use(.sqlite(.memory, sqlLogLevel: .debug), as: .sqlite)
+            app.databases.use(.sqlite(.memory, sqlLogLevel: .trace), as: .sqlite)
             return nil
         }
         let directory = (path as NSString).deletingLastPathComponent
@@ -106,7 +109,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
         } catch {
             throw StartupError("Cannot create the data folder \(directory) (THIDUA_DATA_DIR): \(error.localizedDescription)")
         }
-        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: databasePoolWait, sqlLogLevel: .debug), as: .sqlite)
+        app.databases.use(.sqlite(.file(path), connectionPoolTimeout: databasePoolWait, sqlLogLevel: .trace), as: .sqlite)
         return nil
     case .postgres(let url, let schema):
         var configuration: SQLPostgresConfiguration
@@ -116,7 +119,7 @@ private func useDatabase(_ app: Application, _ database: AppConfig.Database, dat
             throw StartupError("DATABASE_URL is not a PostgreSQL URL this server can use (postgres://user:password@host:5432/database)")
         }
         if let schema { configuration.searchPath = [schema] }
-        app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: databasePoolWait, sqlLogLevel: .debug), as: .psql)
+        app.databases.use(.postgres(configuration: configuration, connectionPoolTimeout: databasePoolWait, sqlLogLevel: .trace), as: .psql)
         return configuration
     }
 }

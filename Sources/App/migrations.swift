@@ -32,6 +32,7 @@ func migrationList() -> [any Migration] {
         CreateReportsAndAwards(),
         CreateImportDrafts(),
         AddDecisionAuthority(),
+        CreateTipKeyChecks(),
     ]
 }
 

@@ -161,6 +161,7 @@ struct RouteRulesTests {
         "GET /account/tip-mail": ("/account/tip-mail", .seeOther, .seeOther),
         "POST /tips/bulk": ("/tips/bulk", .forbidden, .forbidden),
         "POST /tips/:tip/:action": ("/tips/\(UUID())/assign", .forbidden, .forbidden),
+        "POST /tips/:tip/contact": ("/tips/\(UUID())/contact", .forbidden, .forbidden),
         "POST /account/tip-mail": ("/account/tip-mail", .forbidden, .forbidden),
         // Reviews (`ReviewsTests` tries them signed in, role by role).
         "GET /units/:unit/movements/:movement/phases/:phase/assessment": ("\(sheet)", .seeOther, .seeOther),
@@ -199,14 +200,16 @@ struct RouteRulesTests {
     ]
     static let sheet = "/units/06808/movements/uong-bi-2024-2025/phases/dot-1/assessment"
 
-    /// The inbox's API: commune police and the committee; not team leaders or viewers; nothing for nobody.
+    /// The inbox's API: commune police and the secretariat (for its queue); not the admin, team leaders or
+    /// viewers; nothing for nobody.
     static let tipInbox: [String: (path: String, handlers: HTTPStatus, others: HTTPStatus, anonymous: HTTPStatus)] = [
         "GET /api/v1/tips": ("/api/v1/tips", .ok, .forbidden, .unauthorized),
         "GET /api/v1/tips/:tip": ("/api/v1/tips/\(UUID())", .notFound, .forbidden, .unauthorized),
         "POST /api/v1/tips/:tip/actions": ("/api/v1/tips/\(UUID())/actions", .notFound, .forbidden, .unauthorized),
+        "POST /api/v1/tips/:tip/contact": ("/api/v1/tips/\(UUID())/contact", .notFound, .forbidden, .unauthorized),
     ]
 
-    @Test("The tips' inbox: those who work tips, not team leaders or viewers")
+    @Test("The tips' inbox: those who work tips, not the admin, team leaders or viewers")
     func tipInboxRoutes() async throws {
         try await withApp { app in
             try await loadDemo(app)
@@ -216,7 +219,7 @@ struct RouteRulesTests {
                 for who in Who.allCases {
                     var headers: HTTPHeaders = [:]
                     if let token = tokens[who] { headers.bearerAuthorization = BearerAuthorization(token: token) }
-                    let expected = who == .anonymous ? rule.anonymous : (who == .teamLeader || who == .viewer ? rule.others : rule.handlers)
+                    let expected = who == .anonymous ? rule.anonymous : (who == .teamLeader || who == .viewer || who == .admin ? rule.others : rule.handlers)
                     try await app.testing().test(method, rule.path, headers: headers) { res in
                         #expect(res.status == expected, "\(key) as \(who)")
                     }

@@ -48,6 +48,8 @@ private func cleanUp(_ app: Application, schema: String, scratch: URL) async {
     }
     try? await app.asyncShutdown()
     try? FileManager.default.removeItem(at: scratch)
+    // The tips' key is kept beside the data folder, never in it.
+    try? FileManager.default.removeItem(atPath: scratch.path + ".tip.key")
 }
 
 /// A browser's cookie jar, enough for the sign-in flow.

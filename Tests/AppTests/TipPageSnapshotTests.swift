@@ -103,7 +103,7 @@ struct TipPageSnapshotTests {
         entry.actor = "citizen"
         entry.action = "tip.receive"
         entry.entity = "tip"
-        let input = TipDetailPage.Input(tip: b, graph: f.graph, contact: "0912 345 678", assignee: "Công an phường Vàng Danh",
+        let input = TipDetailPage.Input(tip: b, graph: f.graph, contact: .shown("0912 345 678"), assignee: "Công an phường Vàng Danh",
                                         messages: [message(1, "officer", "Bạn có nhớ biển số xe không?")], files: [], history: [entry],
                                         assignees: Array(names), communes: communes, now: now)
         var form = FormState(values: ["message": ""], errorKeys: ["message": "field.required"], translator: t)
@@ -115,7 +115,19 @@ struct TipPageSnapshotTests {
         queued.communeID = nil
         queued.villageID = nil
         queued.assignedTo = nil
-        let queue = TipDetailPage.Input(tip: queued, graph: f.graph, contact: nil, assignee: nil, messages: [], files: [], history: [entry],
+        // Left by the citizen, sealed: the officer it is assigned to opens them by an action of its own.
+        var sealed = input
+        sealed.contact = .sealed(canReveal: true)
+        let sealedPage = TipDetailPage.build(sealed, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": b.reference])), text: t)
+        #expect(sealedPage.forms.first?.action.hasSuffix("/contact") == true && sealedPage.forms.first?.fields.isEmpty == true)
+        #expect(sealedPage.facts.contains { $0.value.contains("mỗi lần mở được ghi nhật ký") })
+        try await assertPageSnapshot(sealedPage, template: "tips/detail", named: "tip-detail-sealed")
+        var others = input
+        others.contact = .sealed(canReveal: false)
+        let othersPage = TipDetailPage.build(others, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": b.reference])), text: t)
+        #expect(!othersPage.forms.contains { $0.action.hasSuffix("/contact") })
+        #expect(othersPage.facts.contains { $0.value == t("tips.contact.assigneeOnly") })
+        let queue = TipDetailPage.Input(tip: queued, graph: f.graph, contact: .none, assignee: nil, messages: [], files: [], history: [entry],
                                         assignees: [], communes: [], now: now)
         let page = TipDetailPage.build(queue, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": queued.reference])), text: t)
         #expect(page.forms.map { $0.action.components(separatedBy: "/").last ?? "" } == ["transfer", "message"])

@@ -102,10 +102,12 @@ struct TipsTests {
             let photo = Data(TipFixture.photo)
             #expect(photo.range(of: Data("CANARY-MODEL-7".utf8)) != nil)
             #expect(Attachment.exifOrientation(ArraySlice(photo.dropFirst(20))) == 6)
-            // Of its Exif only the orientation stays (taken sideways: 6), in a segment of its own.
+            // Redrawn from its pixels: turned upright (taken sideways, 32 × 24, it is now 24 × 32), with no Exif at all.
             #expect(stored.range(of: Data("CANARY-MODEL-7".utf8)) == nil && stored.range(of: Data("CanaryCam".utf8)) == nil)
-            #expect(Attachment.exifOrientation(ArraySlice(stored.dropFirst(20))) == 6)
-            #expect(file.kind == "jpeg" && file.size == stored.count && stored.count < photo.count)
+            #expect(!stored.indices.dropLast().contains { stored[$0] == 0xFF && stored[$0 + 1] == 0xE1 })
+            #expect(ImagePDF.jpegSize([UInt8](photo)).map { [$0.width, $0.height] } == [32, 24])
+            #expect(ImagePDF.jpegSize([UInt8](stored)).map { [$0.width, $0.height] } == [24, 32])
+            #expect(file.kind == "jpeg" && file.size == stored.count)
             // Its record: an information source of the people, in the ward, dated the day, timed at its start.
             let record = try #require(try await Record.find(tip.recordID, on: app.db))
             #expect(record.kind == "information_source" && record.origin == "people" && record.category == "drugs" && record.communeID == ward)
@@ -130,10 +132,41 @@ struct TipsTests {
             try await leader.get(app, "/tips") { res in #expect(res.status == .forbidden) }
             let id = try tip.requireID().uuidString
             try await leader.get(app, "/tips/\(id)") { res in #expect(res.status == .forbidden) }
+            // The contact stays sealed on the page: only the officer the tip is assigned to opens it, audited.
             try await officer.get(app, "/tips/\(id)") { res in
-                #expect(res.body.string.contains("0912 345 678"))
+                #expect(!res.body.string.contains("0912 345 678"))
+                #expect(res.body.string.contains("chỉ cán bộ được phân công xử lý tin này xem được"))
                 #expect(res.body.string.contains("/tips/\(id)/files/"))
             }
+            try await officer.post(app, "/tips/\(id)/contact", [:]) { res in
+                #expect(res.status == .forbidden)
+                #expect(!res.body.string.contains("0912 345 678"))
+            }
+            let me = try #require(try await User.query(on: app.db).filter(\.$username == "ca.phuongvangdanh").first()).requireID()
+            try await officer.post(app, "/tips/\(id)/assign", ["assignee": me.uuidString]) { res in #expect(res.status == .seeOther) }
+            try await officer.get(app, "/tips/\(id)") { res in
+                #expect(!res.body.string.contains("0912 345 678"))
+                #expect(res.body.string.contains("action=\"/tips/\(id)/contact\""))
+            }
+            try await officer.post(app, "/tips/\(id)/contact", [:]) { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("0912 345 678"))
+            }
+            // Neither the admin of the deployment nor the secretariat (the tip is not in its queue) reads it.
+            let admin = Browser()
+            try await admin.signIn(app, "admin", "demo-password-for-tests")
+            try await admin.get(app, "/tips") { res in #expect(res.status == .forbidden) }
+            try await admin.get(app, "/tips/\(id)") { res in #expect(res.status == .forbidden) }
+            let secretariat = Browser()
+            try await secretariat.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await secretariat.get(app, "/tips/\(id)") { res in #expect(res.status == .notFound) }
+            try await secretariat.get(app, "/tips") { res in #expect(!res.body.string.contains("Có người bán ma túy")) }
+            // The team leader is not told that someone of the ward sent a tip: its record is not listed.
+            try await leader.get(app, "/records") { res in
+                #expect(res.status == .ok)
+                #expect(!res.body.string.contains("Tin báo #"))
+            }
+            try await officer.get(app, "/records") { res in #expect(res.body.string.contains("Tin báo #")) }
             try await officer.post(app, "/tips/\(id)/message", ["message": "Bạn có nhớ biển số xe không?"]) { res in
                 #expect(res.status == .seeOther)
             }
@@ -163,7 +196,7 @@ struct TipsTests {
             #expect(messages.map(\.sentOn) == [TipFixture.today().iso, TipFixture.today().iso])
             // History: who did what, the citizen's by day only, never the contact.
             let history = try await AuditEntry.query(on: app.db).filter(\.$entity == "tip").sort(\.$seq).all()
-            #expect(history.map(\.action) == ["tip.receive", "tip.message", "tip.status", "tip.citizenMessage"])
+            #expect(history.map(\.action) == ["tip.receive", "tip.assign", "tip.contactReveal", "tip.message", "tip.status", "tip.citizenMessage"])
             #expect(history.allSatisfy { !($0.after ?? "").contains("0912") && !($0.before ?? "").contains("0912") })
             #expect(history.filter { $0.actor == "citizen" }.allSatisfy { $0.at == VietnamTime.startOfDay(TipFixture.today()) })
             // A tip's record is worked in the inbox only.
@@ -180,7 +213,9 @@ struct TipsTests {
             try await loadDemo(app)
             let capture = LogCapture()
             app.logger = Logger(label: "canary") { _ in capture.handler() }
-            app.logger.logLevel = .trace
+            // The most a server logs: configure() takes trace as debug (below it Vapor would log each request's head).
+            app.logger.logLevel = .debug
+            RedactedLog.install(on: app)
             let code = try await TipFixture.send(app, contact: "canary-contact@example.org",
                                                  headers: ["User-Agent": "CanaryBrowser/9.9", "X-Forwarded-For": "203.0.113.77"])
             _ = try await TipFixture.status(app, code, message: "Thêm: xe máy màu đỏ")
@@ -212,6 +247,10 @@ struct TipsTests {
                 #expect(!everything.contains(canary), "\(canary) is in the database")
                 #expect(!capture.text.contains(canary), "\(canary) is in the log")
             }
+            // What the citizen wrote is in the database, never in the log: no statement is logged with its values.
+            #expect(everything.contains("xe máy màu đỏ"))
+            #expect(!capture.text.contains("xe máy màu đỏ") && !capture.text.contains("tụ tập"),
+                    "\(capture.text.split(separator: "\n").filter { $0.contains("xe máy") || $0.contains("tụ tập") }.prefix(3))")
         }
     }
 
@@ -223,7 +262,7 @@ struct TipsTests {
             limits.tipsPerClientPerHour = 2
             limits.checksPerClientPer10Minutes = 3
             let old = app.tips
-            app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: limits), files: old.files, writer: old.writer, mailer: old.mailer)
+            app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: limits), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer)
             let a: HTTPHeaders = ["X-Forwarded-For": "198.51.100.1"]
             _ = try await TipFixture.send(app, headers: a)
             _ = try await TipFixture.send(app, headers: a)
@@ -256,7 +295,7 @@ struct TipsTests {
         }
     }
 
-    @Test("Files and traps: disguised, oversized, too many, honeypot; each refused with its message, nothing stored")
+    @Test("Files and traps: disguised, oversized, too many, each refused with its message; the honeypot answered as taken; nothing stored")
     func refusedInput() async throws {
         try await withApp { app in
             try await loadDemo(app)
@@ -267,7 +306,6 @@ struct TipsTests {
                 (base, [("files[]", Array("<html><script>alert(1)</script></html>".utf8))], "files", "chỉ nhận ảnh JPEG"),
                 (base, [("files[]", [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: Attachment.maximumBytes))], "files", "lớn hơn 15 MB"),
                 (base, Array(repeating: ("files[]", TipFixture.photo), count: 4), "files", "tối đa 3 tệp"),
-                (base + [("website", "http://spam.example")], [], "website", "phải để trống"),
                 ([("unit", "99999"), ("category", "other"), ("description", "Một việc cần báo cho công an"), ("occurredOn", "2099-01-01")], [],
                  "occurredOn", "không được ở tương lai"),
             ]
@@ -286,6 +324,15 @@ struct TipsTests {
                 let p = try problem(res)
                 #expect(p.errors?["unit"] == "không có đơn vị cấp xã này")
             }
+            // The hidden field filled: a receipt like any other, for a tip that was never kept.
+            let (trapHeaders, trapBody) = multipart(base + [("website", "http://spam.example")], files: [("files[]", TipFixture.photo)])
+            var trapCode = ""
+            try await app.testing().test(.POST, "/api/v1/tips", headers: trapHeaders, body: trapBody) { res in
+                #expect(res.status == .created)
+                trapCode = (try? res.content.decode(TipsAPI.Receipt.self))?.receiptCode ?? ""
+            }
+            #expect(ReceiptCode.digits(of: trapCode)?.count == 25)
+            #expect(try await TipFixture.status(app, trapCode).0 == .notFound)
             #expect(try await Tip.query(on: app.db).count() == 0)
             #expect(try await Record.query(on: app.db).count() == 0)
             let folder = (app.config.dataDirectory as NSString).appendingPathComponent("tip-files")
@@ -478,7 +525,7 @@ struct TipsTests {
             try await loadDemo(app)
             let old = app.tips
             let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example", localizer: app.localizer)
-            app.tips = TipContext(secrets: old.secrets, limiter: old.limiter, files: old.files, writer: old.writer, mailer: mailer)
+            app.tips = TipContext(secrets: old.secrets, limiter: old.limiter, files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: mailer)
             let officer = Browser()
             try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
             try await officer.post(app, "/account/tip-mail", ["email": "bad address"]) { res in #expect(res.status == .unprocessableEntity) }
@@ -523,6 +570,68 @@ final class LogCapture: @unchecked Sendable {
         }
         func log(event: LogEvent) {
             capture.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
+}
+
+@Suite("The tips' key and the data folder: outside it, the server's user's alone, and a changed key said at start")
+struct TipKeyTests {
+    static func config(_ folder: String, keyFile: String? = nil) -> AppConfig {
+        var c = AppConfig(database: .sqlite(path: nil), dataDirectory: folder, resourcesDirectory: resourcesDirectory)
+        c.tipKeyFile = keyFile
+        return c
+    }
+
+    static func mode(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test("The key is made beside the data folder, 600; inside it or readable by others the server does not start; an old one moves out")
+    func keyFile() throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("thidua-key-\(UUID().uuidString)").path
+        let data = (parent as NSString).appendingPathComponent("data")
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        let made = try TipSecrets.load(config: Self.config(data))
+        let beside = (parent as NSString).appendingPathComponent("data.tip.key")
+        #expect(Self.config(data).tipKeyPath == beside && Self.mode(beside) == 0o600)
+        #expect(!FileManager.default.fileExists(atPath: (data as NSString).appendingPathComponent("tip.key")))
+        // Read again: the same key (the same check value).
+        #expect(try TipSecrets.load(config: Self.config(data)).checkValue == made.checkValue)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: beside)
+        #expect(throws: StartupError.self) { try TipSecrets.load(config: Self.config(data)) }
+        #expect(throws: StartupError.self) {
+            try TipSecrets.load(config: Self.config(data, keyFile: (data as NSString).appendingPathComponent("keys/tip.key")))
+        }
+        // An install of before kept it in the data folder: it leaves it on the next start, the same key.
+        try FileManager.default.removeItem(atPath: beside)
+        let old = (data as NSString).appendingPathComponent("tip.key")
+        let key = Data(repeating: 7, count: 32).base64EncodedString()
+        #expect(FileManager.default.createFile(atPath: old, contents: Data(key.utf8), attributes: [.posixPermissions: 0o600]))
+        let moved = try TipSecrets.load(config: Self.config(data))
+        #expect(moved.checkValue == TipSecrets(key: Data(repeating: 7, count: 32)).checkValue)
+        #expect(!FileManager.default.fileExists(atPath: old) && FileManager.default.fileExists(atPath: beside))
+    }
+
+    @Test("The data folder and its files are the server's user's alone; a different key is refused at start-up")
+    func folderAndCheck() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let folder = app.config.dataDirectory
+            _ = try await TipFixture.send(app)
+            #expect(Self.mode(folder) == 0o700)
+            let database = (folder as NSString).appendingPathComponent("thidua.sqlite")
+            if !TestDatabase.isPostgres { #expect(Self.mode(database) == 0o600) }
+            // A file left readable by an earlier install is mended at the next start.
+            let loose = (folder as NSString).appendingPathComponent("loose.txt")
+            #expect(FileManager.default.createFile(atPath: loose, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644]))
+            DataFolder.secure(folder)
+            #expect(Self.mode(loose) == 0o600)
+
+            try await TipSecrets.verify(app.tips.secrets, on: app.db)
+            try await TipSecrets.verify(app.tips.secrets, on: app.db)
+            let other = TipSecrets(key: Data(repeating: 9, count: 32))
+            await #expect(throws: StartupError.self) { try await TipSecrets.verify(other, on: app.db) }
         }
     }
 }

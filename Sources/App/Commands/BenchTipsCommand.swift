@@ -56,7 +56,7 @@ struct BenchTipsCommand: AsyncCommand {
         var off = TipLimits()
         off.enabled = false
         let old = app.tips
-        app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, writer: old.writer, mailer: old.mailer)
+        app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer)
         let before = try await Tip.query(on: app.db).count()
         try await app.server.start(address: .hostname("127.0.0.1", port: port))
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)

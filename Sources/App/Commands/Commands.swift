@@ -34,6 +34,8 @@ struct DemoServeCommand: AsyncCommand {
                 "added": String(report.added), "changed": "0", "unchanged": "0", "links": String(report.linksAdded),
                 "successions": String(report.successionsAdded), "seconds": String((clock.now - began).components.seconds)]))
         }
+        // A changed key stops the server here, before it answers a single citizen with "no such tip".
+        try await TipSecrets.verify(app.tips.secrets, on: app.db)
         var arguments = ["serve"]
         if let h = signature.hostname { arguments += ["--hostname", h] }
         if let p = signature.port { arguments += ["--port", String(p)] }

@@ -22,9 +22,20 @@ public struct AppConfig: Sendable {
     /// How many results may be computed at once; one core is left for everything else.
     public var resultsConcurrency: Int
 
-    /// The key (32 bytes) that seals tipsters' contact details and peppers receipt codes; nil: the data folder's
-    /// `tip.key`, made on first start. Several servers on one database need the same key.
+    /// The key (32 bytes) that seals tipsters' contact details and peppers receipt codes; nil: the key file's,
+    /// made on first start. Several servers on one database need the same key.
     public var tipKey: Data?
+    /// Where the key is kept when `tipKey` is nil (`THIDUA_TIP_KEY_FILE`): never inside the data folder, so that
+    /// a copy of the folder (a backup, a stolen disk) does not carry the key to the contacts with it.
+    public var tipKeyFile: String?
+
+    /// The key file's path: the one set, or beside the data folder (`./data` → `./data.tip.key`).
+    public var tipKeyPath: String {
+        if let tipKeyFile { return tipKeyFile }
+        var folder = (dataDirectory as NSString).standardizingPath
+        while folder.count > 1 && folder.hasSuffix("/") { folder.removeLast() }
+        return folder + ".tip.key"
+    }
     public var tipLimits: TipLimits
     /// Where e-mail about new tips goes out; nil: no e-mail.
     public var smtp: SMTPSettings?
@@ -107,6 +118,7 @@ public struct AppConfig: Sendable {
                 problems.append("THIDUA_TIP_KEY must be 32 bytes in base64 (openssl rand -base64 32)")
             }
         }
+        let tipKeyFile = env["THIDUA_TIP_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         var limits = TipLimits()
         if let raw = env["THIDUA_TIP_LIMITS"], !raw.isEmpty {
             if let l = TipLimits(raw) { limits = l } else {
@@ -124,10 +136,12 @@ public struct AppConfig: Sendable {
         }
         let publicURL = env["THIDUA_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if !problems.isEmpty { throw StartupError(lines: problems) }
-        return AppConfig(database: database, dataDirectory: dataDirectory, resourcesDirectory: resources,
-                         defaultLanguage: language, demoPassword: demoPassword, tokenLifetime: lifetime,
-                         secureCookies: secure, resultsConcurrency: concurrency, tipKey: tipKey, tipLimits: limits,
-                         smtp: smtp, publicURL: publicURL)
+        var config = AppConfig(database: database, dataDirectory: dataDirectory, resourcesDirectory: resources,
+                               defaultLanguage: language, demoPassword: demoPassword, tokenLifetime: lifetime,
+                               secureCookies: secure, resultsConcurrency: concurrency, tipKey: tipKey, tipLimits: limits,
+                               smtp: smtp, publicURL: publicURL)
+        config.tipKeyFile = tipKeyFile
+        return config
     }
 
     /// Looks for Resources/ in the working directory, then above the executable (a `swift run` build lives in .build/).

@@ -14,8 +14,11 @@ struct SecurityHeaders: AsyncMiddleware {
             response = await ErrorRenderer().render(error, for: request)
         }
         var headers = response.headers
-        headers.replaceOrAdd(name: "Content-Security-Policy",
-                             value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        // A download's own policy (a sandbox with nothing allowed) is stricter than the pages'; it stays.
+        if !headers.contains(name: "Content-Security-Policy") {
+            headers.replaceOrAdd(name: "Content-Security-Policy",
+                                 value: "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+        }
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")

@@ -58,12 +58,15 @@ struct FileStore: Sendable {
         return out
     }
 
+    /// Whatever a downloaded file holds runs nowhere, even if a browser shows it instead of saving it.
+    static let downloadPolicy = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
     /// A stored file as an attachment, never shown inline, its type as read from its content.
     static func download(_ data: Data, kind: AttachmentKind, name: String) -> Response {
         let response = Response(status: .ok, body: .init(data: data))
         response.headers.replaceOrAdd(name: .contentType, value: kind.mediaType)
         response.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"\(name).\(kind.fileExtension)\"")
-        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
+        response.headers.replaceOrAdd(name: "Content-Security-Policy", value: FileStore.downloadPolicy)
         return response
     }
 }

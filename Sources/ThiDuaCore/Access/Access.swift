@@ -133,17 +133,27 @@ public enum Permissions {
     /// The committee: the admin and the secretariat (reviews, approvals, publication, the audit log).
     public static func isCommittee(_ role: Role) -> Bool { role == .admin || role == .secretariat }
 
-    /// Roles that work citizens' tips: the commune's police, and the committee (also the queue of tips whose
-    /// citizen did not know the commune).
-    public static func handlesTips(_ role: Role) -> Bool { role == .admin || role == .secretariat || role == .communeOfficer }
+    /// Roles that work citizens' tips: the commune's police, and the secretariat for the queue of tips whose
+    /// citizen did not know the commune. Never the admin: whoever runs the deployment reads no tip (as in
+    /// GlobaLeaks, administrators have no access to reports), only their counts among the indicators.
+    public static func handlesTips(_ role: Role) -> Bool { role == .secretariat || role == .communeOfficer }
 
-    /// Whether an account sees and works a tip held by a commune (nil: the secretariat's queue), from the day it
-    /// was received there.
+    /// Whether an account sees and works a tip: a commune's tips, from the day each was received there, for that
+    /// commune's police; the queue's (commune nil) for the secretariat, which reads a tip only until it places it.
     public static func canHandleTip(role: Role, reach: Reach, commune: UUID?, village: UUID?, receivedOn: LocalDate) -> Bool {
-        guard handlesTips(role) else { return false }
-        guard let commune else { return isCommittee(role) }
-        return reach.includes(commune: commune, village: village, on: receivedOn)
+        guard let commune else { return role == .secretariat }
+        return role == .communeOfficer && reach.includes(commune: commune, village: village, on: receivedOn)
     }
+
+    /// Whether an account may reveal a tip's contact details: the officer the tip is assigned to, who works it,
+    /// alone; the others who work it see that the citizen left some.
+    public static func canRevealTipContact(role: Role, account: UUID?, assignee: UUID?, handles: Bool) -> Bool {
+        handles && role == .communeOfficer && account != nil && account == assignee
+    }
+
+    /// Whether records that came from citizens' tips are listed to an account: never to team leaders, who must
+    /// not learn that someone of their village told the police (the indicators still count them).
+    public static func seesTipRecords(_ role: Role) -> Bool { role != .teamLeader }
 
     /// A record of a kind, at a commune (and village), on a day: created, corrected or deleted.
     public static func canWrite(role: Role, reach: Reach, kind: RecordKind, commune: UUID, village: UUID?,

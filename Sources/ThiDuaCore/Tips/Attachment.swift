@@ -26,6 +26,12 @@ public enum AttachmentProblem: String, Error, Sendable {
     case unknownType
     /// Looks like a kind taken but cannot be read through (a damaged or disguised file).
     case damaged
+    /// A photo with more pixels than `Rebuild.pixelLimit`.
+    case tooManyPixels
+    /// A PDF of more pages than `Rebuild.pdfPages`.
+    case tooManyPages
+    /// A kind this server cannot rebuild now (its tool is missing): refused rather than kept as sent.
+    case unavailable
 }
 
 public enum Attachment {
@@ -50,10 +56,14 @@ public enum Attachment {
     }
 
     /// The file checked and cleaned: its kind, and its bytes without metadata that could identify the sender.
+    /// An officer's file (evidence, a nomination's papers) checked and cleaned segment by segment: a PDF stays a
+    /// document with its text. A citizen's file is rebuilt instead (`Rebuild`).
     public static func clean(_ bytes: [UInt8]) -> Result<(AttachmentKind, [UInt8]), AttachmentProblem> {
-        guard !bytes.isEmpty else { return .failure(.empty) }
-        guard bytes.count <= maximumBytes else { return .failure(.tooLarge) }
-        guard let kind = sniff(bytes) else { return .failure(.unknownType) }
+        let kind: AttachmentKind
+        switch check(bytes) {
+        case .success(let k): kind = k
+        case .failure(let problem): return .failure(problem)
+        }
         let cleaned: [UInt8]?
         switch kind {
         case .jpeg: cleaned = stripJPEG(bytes)
@@ -65,6 +75,14 @@ public enum Attachment {
         }
         guard let cleaned else { return .failure(.damaged) }
         return .success((kind, cleaned))
+    }
+
+    /// A file's kind from its content, or why it is not taken: empty, too large, of no kind taken.
+    public static func check(_ bytes: [UInt8]) -> Result<AttachmentKind, AttachmentProblem> {
+        guard !bytes.isEmpty else { return .failure(.empty) }
+        guard bytes.count <= maximumBytes else { return .failure(.tooLarge) }
+        guard let kind = sniff(bytes) else { return .failure(.unknownType) }
+        return .success(kind)
     }
 
     /// The orientation a JPEG's Exif gives (1–8), read from its first directory; nil when it has none.

@@ -72,9 +72,12 @@ struct AuthController: RouteCollection {
     @Sendable func language(req: Request) async throws -> Response {
         let form = try req.content.decode(LanguageForm.self)
         guard let lang = form.lang.flatMap(Language.init(rawValue:)) else { throw AppError.badRequest("error.language") }
-        let response = req.redirect(to: Self.safeNext(form.back))
+        let back = Self.safeNext(form.back)
+        let response = req.redirect(to: back)
+        // From the public tip pages, for this visit only: a cookie kept a year would tell whoever holds the phone
+        // that it opened the tip line.
         response.cookies[Request.languageCookie] = HTTPCookies.Value(
-            string: lang.rawValue, maxAge: 365 * 86400, path: "/", isSecure: req.application.config.secureCookies,
+            string: lang.rawValue, maxAge: PublicTipController.isTipPage(back) ? nil : 365 * 86400, path: "/", isSecure: req.application.config.secureCookies,
             isHTTPOnly: true, sameSite: .lax)
         return response
     }

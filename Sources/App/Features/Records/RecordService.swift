@@ -212,7 +212,7 @@ enum RecordService {
         if kind == .reformVisit, let caseID = record.reformCaseID, let place {
             // The case must be one this account may read, of the visit's commune or of one it was formed from.
             let found = try await Record.query(on: db).filter(\.$id == caseID).filter(\.$kind == RecordKind.reformCase.rawValue).first()
-            let readable = found.map { Self.canRead($0, reach: reach) } ?? false
+            let readable = found.map { Self.canRead($0, role: user.role, reach: reach) } ?? false
             let sameCommune = found.map { c in
                 c.communeID == place.commune.id || graph.formedFrom(place.commune.id).contains { $0.unit.id == c.communeID }
             } ?? false
@@ -248,10 +248,10 @@ enum RecordService {
     }
 
     /// A commune's latest records this account may read: its own, and those of the units it was formed from.
-    static func latest(of unit: UnitInfo, reach: Reach, graph: UnitGraph, limit: Int, on db: any Database) async throws -> [Record] {
+    static func latest(of unit: UnitInfo, role: Role, reach: Reach, graph: UnitGraph, limit: Int, on db: any Database) async throws -> [Record] {
         let communes = [unit.id] + graph.formedFrom(unit.id).map(\.unit.id)
         let query = Record.query(on: db).filter(\.$communeID ~~ communes)
-        ReachFilter.records(query, reach)
+        Self.readable(query, role: role, reach: reach)
         return try await query.sort(\.$occurredOn, .descending).sort(\.$createdAt, .descending).limit(limit).all()
     }
 
@@ -265,9 +265,16 @@ enum RecordService {
     }
 
     /// Whether an account may read a stored record.
-    static func canRead(_ record: Record, reach: Reach) -> Bool {
+    static func canRead(_ record: Record, role: Role, reach: Reach) -> Bool {
         guard let date = LocalDate(iso: record.occurredOn) else { return false }
+        if record.createdBy == Tip.citizen && !Permissions.seesTipRecords(role) { return false }
         return reach.includes(commune: record.communeID, village: record.villageID, on: date)
+    }
+
+    /// The records an account reads, as `canRead` says, in SQL.
+    static func readable(_ query: QueryBuilder<Record>, role: Role, reach: Reach) {
+        ReachFilter.records(query, reach)
+        if !Permissions.seesTipRecords(role) { query.filter(\.$createdBy != Tip.citizen) }
     }
 
     static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {

@@ -36,9 +36,9 @@ struct RecordsAPI: RouteCollection {
     }
 
     /// A record this account may read; one it may not is answered as missing, so that its existence is not told.
-    static func readable(_ req: Request, reach: Reach) async throws -> Record {
+    static func readable(_ req: Request, user: User, reach: Reach) async throws -> Record {
         let record = try await Self.record(req)
-        guard RecordService.canRead(record, reach: reach) else { throw AppError.notFound("error.recordNotFound") }
+        guard RecordService.canRead(record, role: user.role, reach: reach) else { throw AppError.notFound("error.recordNotFound") }
         return record
     }
 
@@ -66,7 +66,7 @@ struct RecordsAPI: RouteCollection {
             }
         }
         let reach = user.reach(graph)
-        ReachFilter.records(query, reach)
+        RecordService.readable(query, role: user.role, reach: reach)
         let limit = try UnitsAPI.intParameter(req, name: "limit", in: 1...1000) ?? 100
         let offset = try UnitsAPI.intParameter(req, name: "offset", in: 0...Int(Int32.max)) ?? 0
         let total = try await query.count()
@@ -89,14 +89,14 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
         let reach = user.reach(graph)
-        let record = try await Self.readable(req, reach: reach)
+        let record = try await Self.readable(req, user: user, reach: reach)
         return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, reach: reach))
     }
 
     @Sendable func update(req: Request) async throws -> RecordJSON {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
-        let record = try await Self.readable(req, reach: user.reach(graph))
+        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
         let input = try decode(req)
         let saved = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false)
         return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, reach: user.reach(graph)))
@@ -105,7 +105,7 @@ struct RecordsAPI: RouteCollection {
     @Sendable func delete(req: Request) async throws -> HTTPStatus {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
-        let record = try await Self.readable(req, reach: user.reach(graph))
+        let record = try await Self.readable(req, user: user, reach: user.reach(graph))
         try await RecordService.delete(record, user: user, graph: graph, on: req.db)
         return .noContent
     }

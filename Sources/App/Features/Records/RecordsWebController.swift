@@ -149,7 +149,7 @@ struct RecordsWebController: RouteCollection {
     /// A record this account may change; one it may not read is missing, one it may read but not change forbidden.
     static func writable(_ req: Request, user: User, graph: UnitGraph) async throws -> Record {
         let reach = user.reach(graph)
-        let record = try await RecordsAPI.readable(req, reach: reach)
+        let record = try await RecordsAPI.readable(req, user: user, reach: reach)
         guard RecordService.canWrite(record, user: user, reach: reach) else { throw AppError.forbidden }
         return record
     }
@@ -246,7 +246,7 @@ struct RecordsWebController: RouteCollection {
         if let unit = filter.unit { query.filter(\.$communeID ~~ ([unit] + graph.formedFrom(unit).map(\.unit.id))) }
         if let from = filter.from { query.filter(\.$occurredOn >= from.iso) }
         if let to = filter.to { query.filter(\.$occurredOn <= to.iso) }
-        ReachFilter.records(query, reach)
+        RecordService.readable(query, role: user.role, reach: reach)
         let total = try await query.count()
         let offset = (filter.page - 1) * RecordListPage.pageSize
         let records = try await query.sort(\.$occurredOn, .descending).sort(\.$createdAt, .descending).sort(\.$id)

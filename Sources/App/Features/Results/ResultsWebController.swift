@@ -115,7 +115,7 @@ struct ResultsWebController: RouteCollection {
         let t = req.translator
         let teams = try await UnitService.teamRows(of: unit, on: min(day, structureDate), user: user, graph: graph, text: t, db: req.db)
         let reach = user.reach(graph)
-        let recent = try await RecordService.latest(of: unit, reach: reach, graph: graph, limit: 10, on: req.db)
+        let recent = try await RecordService.latest(of: unit, role: user.role, reach: reach, graph: graph, limit: 10, on: req.db)
         let records = recent.map { RecordListPage.row($0, graph: graph, canWrite: RecordService.canWrite($0, user: user, reach: reach), text: t) }
         let canWrite = RecordKind.allCases.contains {
             Permissions.canWrite(role: user.role, reach: reach, kind: $0, commune: unit.id, village: nil, on: today)

@@ -69,6 +69,11 @@ struct PublicTipController: RouteCollection {
 
     static func today() -> LocalDate { VietnamTime.localDate(of: Date()) }
 
+    /// A path of the citizen's pages (`/tip`, `/tip?…`, `/tip/status`), not the officers' `/tips`.
+    static func isTipPage(_ path: String) -> Bool {
+        path == "/tip" || path.hasPrefix("/tip?") || path.hasPrefix("/tip/")
+    }
+
     // MARK: Sending
 
     func render(_ req: Request, form: FormState, status: HTTPResponseStatus = .ok) async throws -> Response {

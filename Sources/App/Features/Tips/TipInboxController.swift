@@ -10,6 +10,7 @@ struct TipInboxController: RouteCollection {
         routes.get("tips", use: inbox)
         routes.post("tips", "bulk", use: bulk)
         routes.get("tips", ":tip", use: detail)
+        routes.post("tips", ":tip", "contact", use: revealContact)
         routes.post("tips", ":tip", ":action", use: act)
         routes.get("tips", ":tip", "files", ":file", use: file)
         routes.get("account", "tip-mail", use: subscription)
@@ -82,7 +83,7 @@ struct TipInboxController: RouteCollection {
         return try await req.view.render("tips/inbox", page)
     }
 
-    func renderDetail(_ req: Request, tip: Tip, user: User, graph: UnitGraph, form: FormState,
+    func renderDetail(_ req: Request, tip: Tip, user: User, graph: UnitGraph, form: FormState, contact shown: String? = nil,
                       status: HTTPResponseStatus = .ok) async throws -> Response {
         let now = Date()
         let today = VietnamTime.localDate(of: now)
@@ -101,7 +102,11 @@ struct TipInboxController: RouteCollection {
         var communes = graph.units(at: .commune, on: today, under: province).sorted(by: UnitGraph.naturalOrder)
         // Too many to list: the form asks for a commune's code instead.
         if communes.count > 300 { communes = [] }
-        let input = TipDetailPage.Input(tip: tip, graph: graph, contact: tip.contactSealed.map { context.secrets.open($0) ?? req.t("tips.contactUnreadable") },
+        _ = context
+        let contact: TipDetailPage.Contact = if let shown { .shown(shown) } else if tip.contactSealed == nil { .none } else {
+            .sealed(canReveal: Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo, handles: true))
+        }
+        let input = TipDetailPage.Input(tip: tip, graph: graph, contact: contact,
                                         assignee: assignee, messages: messages, files: files, history: history, assignees: assignees,
                                         communes: communes, now: now)
         let page = TipDetailPage.build(input, form: form, page: PageChrome(request: req, title: req.t("tips.detailHeading", ["ref": tip.reference])),
@@ -121,13 +126,13 @@ struct TipInboxController: RouteCollection {
         var v = given
         if let to = v["to"]?.trimmingCharacters(in: .whitespaces), !to.isEmpty, UUID(uuidString: to) == nil {
             guard let unit = UnitService.find(to, on: VietnamTime.localDate(of: Date()), in: graph) else {
-                throw AppError(.unprocessableEntity, "tips.invalid", fields: ["to": "field.unknownCommune"])
+                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["to": "field.unknownCommune"])
             }
             v["to"] = unit.id.uuidString
         }
         func id(_ field: String) throws -> UUID {
             guard let raw = v[field], let id = UUID(uuidString: raw) else {
-                throw AppError(.unprocessableEntity, "tips.invalid", fields: [field: "field.required"])
+                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: [field: "field.required"])
             }
             return id
         }
@@ -137,7 +142,7 @@ struct TipInboxController: RouteCollection {
         case "message": return .message(v["message"] ?? "")
         case "status":
             guard let s = v["status"].flatMap(TipStatus.init(rawValue:)) else {
-                throw AppError(.unprocessableEntity, "tips.invalid", fields: ["status": "field.notAllowed"])
+                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["status": "field.notAllowed"])
             }
             return .setStatus(s)
         default: throw AppError.notFound()
@@ -163,6 +168,21 @@ struct TipInboxController: RouteCollection {
         let stillMine = TipService.canHandle(tip, user: user, graph: graph)
         return req.redirect(to: stillMine ? SiteURL.tipDetail(tip.id?.uuidString ?? "").path : SiteURL.tips(TipService.Filter()).path,
                             redirectType: .normal)
+    }
+
+    /// The citizen's contact details, to the officer the tip is assigned to, on this answer only, audited.
+    @Sendable func revealContact(req: Request) async throws -> Response {
+        let user = try Self.officer(req)
+        let graph = try await req.unitGraph()
+        let tip = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
+        do {
+            let contact = try await TipService.revealContact(tip, user: user, graph: graph, context: req.application.tips, on: req.db)
+            return try await renderDetail(req, tip: tip, user: user, graph: graph, form: FormState(), contact: contact)
+        } catch let e as AppError where e.status == .forbidden || e.status == .conflict {
+            var form = FormState()
+            form.message = req.t(e.key)
+            return try await renderDetail(req, tip: tip, user: user, graph: graph, form: form, status: e.status)
+        }
     }
 
     /// Several tips at once: given to one account, resolved, or closed as unfounded; each by the same rules as one.

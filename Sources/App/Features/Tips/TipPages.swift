@@ -260,10 +260,20 @@ struct TipDetailPage: Encodable {
     var form: FormState
     var backHref: String
 
+    /// What the page says of the citizen's contact details.
+    enum Contact: Equatable {
+        /// None left: anonymous.
+        case none
+        /// Left and sealed; this account may reveal them (the tip is assigned to it), or may not.
+        case sealed(canReveal: Bool)
+        /// Revealed to this account, on this page only.
+        case shown(String)
+    }
+
     struct Input {
         var tip: Tip
         var graph: UnitGraph
-        var contact: String?
+        var contact: Contact
         var assignee: String?
         var messages: [TipMessage]
         var files: [TipFile]
@@ -285,7 +295,13 @@ struct TipDetailPage: Encodable {
             Fact(label: t("tips.place"), value: place),
             Fact(label: t("tips.field.occurredOn"), value: (LocalDate(iso: tip.occurredOn)?.display ?? tip.occurredOn) + (tip.occurredTime.map { " " + $0 } ?? "")),
             Fact(label: t("tips.received"), value: LocalDate(iso: tip.receivedOn)?.display ?? tip.receivedOn),
-            Fact(label: t("tips.contact"), value: i.contact ?? t("tips.anonymous")),
+            Fact(label: t("tips.contact"), value: {
+                switch i.contact {
+                case .none: t("tips.anonymous")
+                case .sealed(let canReveal): t(canReveal ? "tips.contact.sealed" : "tips.contact.assigneeOnly")
+                case .shown(let contact): contact
+                }
+            }()),
         ]
         if let from = tip.transferredFrom { facts.append(Fact(label: t("tips.transferredFrom"), value: i.graph.units[from]?.fullName ?? "")) }
         let files = i.files.enumerated().map { n, f in
@@ -297,6 +313,9 @@ struct TipDetailPage: Encodable {
             Event(when: e.actor == "citizen" ? VietnamTime.localDate(of: e.at).display : VietnamTime.display(e.at), who: e.actor == "citizen" ? t("tips.from.citizen") : e.actor, what: t("tips.action.\(e.action)"))
         }
         var forms: [ActionForm] = []
+        if i.contact == .sealed(canReveal: true) {
+            forms.append(ActionForm(action: SiteURL.tipAction(id, "contact").path, fields: [], submit: t("tips.contact.reveal")))
+        }
         if tip.communeID != nil && tip.tipStatus.isOpen {
             forms.append(ActionForm(action: SiteURL.tipAction(id, "assign").path, fields: [
                 .make("assignee", t("tips.assignTo"), .select, form: form, required: true,

@@ -1,5 +1,7 @@
 import _CryptoExtras
 import Crypto
+import Fluent
+import SQLKit
 import Foundation
 import NIOConcurrencyHelpers
 import ThiDuaCore
@@ -44,13 +46,44 @@ struct TipSecrets: Sendable {
         return String(data: plain, encoding: .utf8)
     }
 
-    /// The key of the settings, or the data folder's `tip.key` (made, readable by the server's user only, when
-    /// there is none).
+    /// A value made from the key that tells nothing of it: stored in the database, it says at start-up whether
+    /// this is the key the tips were sealed with.
+    var checkValue: String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("thidua tip key check".utf8), using: pepper)
+        return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The key of the settings, or of the key file (made, readable by the server's user only, when there is
+    /// none). The file is never inside the data folder, nor readable by others: the server does not start so.
     static func load(config: AppConfig) throws -> TipSecrets {
         if let key = config.tipKey { return TipSecrets(key: key) }
-        let path = (config.dataDirectory as NSString).appendingPathComponent("tip.key")
-        if let data = FileManager.default.contents(atPath: path) {
-            guard let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+        let path = (config.tipKeyPath as NSString).standardizingPath
+        let folder = (config.dataDirectory as NSString).standardizingPath
+        let files = FileManager.default
+        if path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") {
+            throw StartupError("The tips' key file \(path) is inside the data folder \(folder): a copy of the folder would open every contact with it. Set THIDUA_TIP_KEY_FILE to a path outside it.")
+        }
+        // Earlier versions kept the key in the data folder: it moves out on the first start.
+        let old = (folder as NSString).appendingPathComponent("tip.key")
+        if files.fileExists(atPath: old) {
+            if files.fileExists(atPath: path) {
+                guard files.contents(atPath: old) == files.contents(atPath: path) else {
+                    throw StartupError("\(old) and \(path) hold different tips' keys; keep the one the tips were sealed with and remove the other")
+                }
+                try? files.removeItem(atPath: old)
+            } else {
+                do { try files.moveItem(atPath: old, toPath: path) } catch {
+                    throw StartupError("Cannot move the tips' key from \(old) to \(path); move it by hand or set THIDUA_TIP_KEY_FILE")
+                }
+            }
+        }
+        if files.fileExists(atPath: path) {
+            let mode = ((try? files.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+            guard mode & 0o077 == 0 else {
+                throw StartupError("The tips' key file \(path) can be read by other users (mode \(String(mode & 0o777, radix: 8))); run chmod 600 \(path)")
+            }
+            guard let data = files.contents(atPath: path),
+                  let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
                   key.count == 32 else {
                 throw StartupError("\(path) must hold 32 bytes in base64 (or set THIDUA_TIP_KEY)")
             }
@@ -58,13 +91,30 @@ struct TipSecrets: Sendable {
         }
         let key = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         do {
-            try FileManager.default.createDirectory(atPath: config.dataDirectory, withIntermediateDirectories: true)
-            guard FileManager.default.createFile(atPath: path, contents: Data(key.base64EncodedString().utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else { throw CocoaError(.fileWriteUnknown) }
+            try files.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard files.createFile(atPath: path, contents: Data(key.base64EncodedString().utf8),
+                                   attributes: [.posixPermissions: 0o600]) else { throw CocoaError(.fileWriteUnknown) }
         } catch {
-            throw StartupError("Cannot write \(path) for the tips' key; set THIDUA_TIP_KEY or make the data folder writable")
+            throw StartupError("Cannot write \(path) for the tips' key; set THIDUA_TIP_KEY_FILE to a writable path outside the data folder, or THIDUA_TIP_KEY")
         }
         return TipSecrets(key: key)
+    }
+
+    /// Compares the key with the one the database's tips were sealed with, or records it when none is known yet.
+    /// A different key stops the server: started anyway, every receipt code would find nothing and every contact
+    /// be unreadable.
+    static func verify(_ secrets: TipSecrets, on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        struct Row: Decodable { var check_value: String }
+        // Before `thidua migrate` has made the table there is nothing to compare with yet.
+        guard let known = try? await sql.raw("SELECT check_value FROM tip_key_checks").all(decoding: Row.self) else { return }
+        if let stored = known.first?.check_value {
+            guard stored == secrets.checkValue else {
+                throw StartupError("The tips' key (THIDUA_TIP_KEY or its key file) is not the one this database's tips were sealed with: every receipt code and contact would be unreadable. Start with the earlier key.")
+            }
+            return
+        }
+        try await sql.raw("INSERT INTO tip_key_checks (id, check_value) VALUES (\(bind: UUID()), \(bind: secrets.checkValue))").run()
     }
 }
 

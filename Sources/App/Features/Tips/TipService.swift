@@ -42,9 +42,11 @@ enum TipService {
     static func receive(_ s: Submission, graph: UnitGraph, context: TipContext, today: LocalDate) async throws -> (code: String, tip: Tip) {
         let checked = s.draft.check(today: today)
         var errors = checked.errors
-        if let trap = s.honeypot, !trap.isEmpty { errors["website"] = "tips.field.honeypot" }
+        // A program that fills the hidden field is answered as if its tip were taken, and nothing is kept: told
+        // nothing, it does not learn to leave the field empty.
+        let trapped = !(s.honeypot ?? "").isEmpty
         let place = Self.place(commune: s.commune, village: s.village, graph: graph, today: today, errors: &errors)
-        let files = FileStore.checked(s.files, errors: &errors)
+        let files = await context.rebuilder.checked(s.files, errors: &errors)
         guard errors.isEmpty, let category = checked.category, let description = checked.description,
               let occurred = checked.occurredOn else {
             throw AppError(.unprocessableEntity, "tips.invalid", fields: errors)
@@ -63,6 +65,7 @@ enum TipService {
         tip.villageID = place.village?.id
         tip.citizenReplied = false
         if let contact = checked.contact { tip.contactSealed = try context.secrets.seal(contact) }
+        if trapped { return (code, tip) }
         let stored = try files.map { kind, bytes in StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes)) }
         if tip.communeID != nil { tip.recordID = UUID() }
         do {
@@ -111,7 +114,7 @@ enum TipService {
     /// 25 digits is a 422 for the field, before any lookup.
     static func find(code typed: String?, context: TipContext, on db: any Database) async throws -> Tip? {
         guard let digits = typed.flatMap(ReceiptCode.digits(of:)) else {
-            throw AppError(.unprocessableEntity, "tips.invalid", fields: ["receiptCode": "tips.code.format"])
+            throw AppError(.unprocessableEntity, "tips.code.invalid", fields: ["receiptCode": "tips.code.format"])
         }
         let hash = context.secrets.codeHash(digits)
         return try await Tip.query(on: db).filter(\.$codeHash == hash).first()
@@ -130,9 +133,9 @@ enum TipService {
                               on db: any Database) async throws {
         let (text, checkErrors) = TipDraft.checkMessage(message, required: raw.allSatisfy(\.isEmpty))
         var errors = checkErrors
-        let files = FileStore.checked(raw, errors: &errors)
+        let files = await context.rebuilder.checked(raw, errors: &errors)
         guard tip.tipStatus.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
-        guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.invalid", fields: errors) }
+        guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.reply.invalid", fields: errors) }
         let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes)) }
         do {
             try await db.transaction { tx in
@@ -187,17 +190,17 @@ enum TipService {
                   let day = LocalDate(iso: tip.receivedOn),
                   Permissions.canHandleTip(role: assignee.role, reach: assignee.reach(graph), commune: tip.communeID,
                                            village: tip.villageID, receivedOn: day) else {
-                throw AppError(.unprocessableEntity, "tips.invalid", fields: ["assignee": "tips.error.assignee"])
+                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["assignee": "tips.error.assignee"])
             }
             tip.assignedTo = id
         case .transfer(let to):
             guard let unit = graph.units[to], unit.level == .commune, unit.isValid(on: today) else {
-                throw AppError(.unprocessableEntity, "tips.invalid", fields: ["to": "field.unknownCommune"])
+                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["to": "field.unknownCommune"])
             }
             target = unit
         case .message(let text):
             let (checked, errors) = TipDraft.checkMessage(text, required: true)
-            guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.invalid", fields: errors) }
+            guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.action.invalid", fields: errors) }
             message = checked
         case .setStatus:
             break
@@ -246,6 +249,20 @@ enum TipService {
                                       before: before, after: Self.auditText(tip))
         }
         if let target { context.mailer.note(commune: target.id) }
+    }
+
+    /// The contact details of a tip, to the one account that may read them (`Permissions.canRevealTipContact`),
+    /// each time with an audit entry: who read them, and when. Nil when the citizen left none; a message when
+    /// they cannot be read with this server's key.
+    static func revealContact(_ tip: Tip, user: User, graph: UnitGraph, context: TipContext, on db: any Database) async throws -> String? {
+        guard Self.canHandle(tip, user: user, graph: graph) else { throw AppError.notFound("tips.notFound") }
+        guard let sealed = tip.contactSealed else { return nil }
+        guard Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo, handles: true) else {
+            throw AppError(.forbidden, "tips.contact.notYours")
+        }
+        try await AuditLog.record(on: db, actor: user.username, action: "tip.contactReveal", entity: "tip", entityID: tip.id?.uuidString)
+        guard let contact = context.secrets.open(sealed) else { throw AppError(.conflict, "tips.contactUnreadable") }
+        return contact
     }
 
     // MARK: Rows
@@ -333,13 +350,23 @@ enum TipService {
         var page = 1
     }
 
+    /// The tips an account works, as `Permissions.canHandleTip` says, in SQL: the secretariat its queue, a
+    /// commune's police the commune's tips from the day each was received there, anyone else none.
+    static func scope(_ query: QueryBuilder<Tip>, user: User, graph: UnitGraph) {
+        switch user.role {
+        case .secretariat: query.filter(\.$communeID == nil)
+        case .communeOfficer:
+            ReachFilter.placed(query, user.reach(graph), commune: "commune_id", village: "village_id", day: "received_on")
+            query.filter(\.$communeID != nil)
+        // No status at all: nothing (FluentSQL writes an empty list as false).
+        default: query.filter(\.$status ~~ [String]())
+        }
+    }
+
     /// The tips an account works, filtered; newest first.
     static func inbox(_ f: Filter, user: User, graph: UnitGraph, pageSize: Int, on db: any Database) async throws -> (tips: [Tip], total: Int) {
         let query = Tip.query(on: db)
-        ReachFilter.placed(query, user.reach(graph), commune: "commune_id", village: "village_id", day: "received_on")
-        // The secretariat's queue is the committee's alone: a commune officer's reach has no commune nil, but
-        // `.all` (the admin) would also let a viewer in were viewers ever to reach here.
-        if !Permissions.isCommittee(user.role) { query.filter(\.$communeID != nil) }
+        Self.scope(query, user: user, graph: graph)
         switch f.status {
         case "all": break
         case "open": query.filter(\.$status ~~ TipStatus.allCases.filter(\.isOpen).map(\.rawValue))
@@ -366,8 +393,7 @@ enum TipService {
         guard Permissions.handlesTips(user.role) else { return 0 }
         let query = Tip.query(on: db)
         if let commune { query.filter(\.$communeID == commune) }
-        ReachFilter.placed(query, user.reach(graph), commune: "commune_id", village: "village_id", day: "received_on")
-        if !Permissions.isCommittee(user.role) { query.filter(\.$communeID != nil) }
+        Self.scope(query, user: user, graph: graph)
         query.group(.or) {
             $0.filter(\.$status ~~ [TipStatus.new.rawValue, TipStatus.transferred.rawValue]).filter(\.$citizenReplied == true)
         }

@@ -59,6 +59,8 @@ struct TipContext: Sendable {
     let secrets: TipSecrets
     let limiter: TipLimiter
     let files: FileStore
+    /// Makes every file a citizen sends anew (`Rebuild`).
+    let rebuilder: Rebuilder
     let writer: GroupCommitter<TipService.Arrival>
     let mailer: TipMailer
 }

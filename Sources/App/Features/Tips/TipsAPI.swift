@@ -13,6 +13,7 @@ struct TipsAPI: RouteCollection {
         signedIn.get("tips", use: list)
         signedIn.get("tips", ":tip", use: show)
         signedIn.post("tips", ":tip", "actions", use: act)
+        signedIn.post("tips", ":tip", "contact", use: contact)
     }
 
     struct Receipt: Vapor.Content {
@@ -56,7 +57,10 @@ struct TipsAPI: RouteCollection {
         let input = try PublicTipController.decode(req)
         let context = req.application.tips
         guard let tip = try await TipService.find(code: input.receiptCode, context: context, on: req.db) else {
-            throw AppError.notFound("tips.code.notFound")
+            // Like the found answer, never kept by a cache: which codes were tried is nobody's business.
+            let response = await ErrorRenderer().render(AppError.notFound("tips.code.notFound"), for: req)
+            response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+            return response
         }
         if input.writes {
             try await TipService.citizenWrites(tip, message: input.message, files: input.uploads, context: context,
@@ -86,7 +90,8 @@ struct TipsAPI: RouteCollection {
         var village: String?
         var assignee: String?
         var transferredFrom: String?
-        var contact: String?
+        /// Whether the citizen left contact details; they are read through `POST …/contact`, audited.
+        var contactLeft: Bool
         var citizenReplied: Bool
         var needsAttention: Bool
         var messages: [CitizenMessage]?
@@ -102,7 +107,7 @@ struct TipsAPI: RouteCollection {
         TipJSON(id: tip.id?.uuidString ?? "", reference: tip.reference, status: tip.status, category: tip.category, description: tip.description,
                 occurredOn: tip.occurredOn, time: tip.occurredTime, receivedOn: tip.receivedOn, unit: tip.communeID?.uuidString,
                 village: tip.villageID?.uuidString, assignee: tip.assignedTo?.uuidString, transferredFrom: tip.transferredFrom?.uuidString,
-                contact: tip.contactSealed.flatMap { context.secrets.open($0) }, citizenReplied: tip.citizenReplied,
+                contactLeft: tip.contactSealed != nil, citizenReplied: tip.citizenReplied,
                 needsAttention: tip.needsAttention(now: now),
                 messages: messages.map { CitizenMessage.list($0, files: files ?? []) },
                 files: files?.map { f in SiteURL.tipFile(tip.id?.uuidString ?? "", file: f.id?.uuidString ?? "").path })
@@ -125,6 +130,18 @@ struct TipsAPI: RouteCollection {
                          files: try await TipService.files(of: tip, on: req.db))
     }
 
+    struct Contact: Vapor.Content {
+        var contact: String?
+    }
+
+    /// The contact details, to the officer the tip is assigned to; each reading audited.
+    @Sendable func contact(req: Request) async throws -> Contact {
+        let user = try TipInboxController.officer(req)
+        let graph = try await req.unitGraph()
+        let tip = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
+        return Contact(contact: try await TipService.revealContact(tip, user: user, graph: graph, context: req.application.tips, on: req.db))
+    }
+
     struct ActionInput: Vapor.Content {
         var action: String
         var assignee: String?
@@ -142,15 +159,13 @@ struct TipsAPI: RouteCollection {
         var values: [String: String] = [:]
         for (k, v) in [("assignee", input.assignee), ("status", input.status), ("to", input.to), ("message", input.message)] { values[k] = v }
         guard ["assign", "status", "transfer", "message"].contains(input.action) else {
-            throw AppError(.unprocessableEntity, "tips.invalid", fields: ["action": "field.notAllowed"])
+            throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["action": "field.notAllowed"])
         }
         let action = try TipInboxController.action(input.action, values: values, graph: graph)
         try await TipService.act(action, on: tip, user: user, graph: graph, context: req.application.tips, on: req.db)
         let visible = TipService.canHandle(tip, user: user, graph: graph)
-        var out = Self.json(tip, context: req.application.tips, now: Date(), messages: try await TipService.messages(of: tip, on: req.db),
-                            files: try await TipService.files(of: tip, on: req.db))
-        // Passed out of this account's reach: it learns the move, not the contact.
-        if !visible { out.contact = nil }
-        return out
+        // Passed out of this account's reach: it learns the move, not the conversation.
+        return Self.json(tip, context: req.application.tips, now: Date(), messages: visible ? try await TipService.messages(of: tip, on: req.db) : nil,
+                         files: visible ? try await TipService.files(of: tip, on: req.db) : nil)
     }
 }
