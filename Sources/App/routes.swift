@@ -20,9 +20,11 @@ func routes(_ app: Application) throws {
                             body: .init(string: #"{"status":"unavailable","database":"unreachable"}"#))
         }
     }
-    app.get("metrics") { req async -> Response in
-        Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
-                 body: .init(string: req.application.metrics.emitToString()))
+    // Counts of answers are for the operators' monitor only: to anyone else they would time each tip.
+    app.get("metrics") { req async throws -> Response in
+        guard MetricsAccess.allowed(req) else { throw AppError.notFound() }
+        return Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store"],
+                        body: .init(string: req.application.metrics.emitToString()))
     }
 
     // JSON API
@@ -49,7 +51,8 @@ func routes(_ app: Application) throws {
     try web.register(collection: MovementWebController())
     try web.register(collection: PublicRankingController())
     // The citizens' channel: no account; its forms carry files, so the token is looked for in a larger body.
-    try app.grouped(CSRFMiddleware(maxBody: PublicTipController.maxBody)).register(collection: PublicTipController())
+    // Its limits and the size it declares are looked at before any of the body is read (`TipIntake`).
+    try app.grouped(TipIntake(), CSRFMiddleware(maxBody: PublicTipController.maxBody)).register(collection: PublicTipController())
     let signedIn = web.grouped(RequireSignIn(), WaitingTips())
     try signedIn.register(collection: HomeController())
     try signedIn.register(collection: UnitWebController())

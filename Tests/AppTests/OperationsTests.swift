@@ -61,9 +61,17 @@ struct OperationsTests {
                 #expect(res.status == .ok)
                 #expect(res.body.string == #"{"status":"ok","database":"ok"}"#)
             }
-            try await app.testing().test(.GET, "/metrics") { res in
+            // Not to anyone: without a token, only a direct peer on this machine (not an in-memory client, not
+            // through a proxy); with one, whoever sends it. Statuses by class only: 201s would time each tip.
+            try await app.testing().test(.GET, "/metrics") { res in #expect(res.status == .notFound) }
+            app.config.metricsToken = "metrics-token-for-tests-0123"
+            try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer wrong-token-for-tests-01234"]) { res in
+                #expect(res.status == .notFound)
+            }
+            try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer metrics-token-for-tests-0123"]) { res in
                 #expect(res.status == .ok)
-                #expect(res.body.string.contains(#"thidua_http_requests_total{method="GET",status="200"} 1"#))
+                #expect(res.body.string.contains(#"thidua_http_requests_total{method="GET",status="2xx"} 1"#))
+                #expect(!res.body.string.contains(#"status="201""#) && !res.body.string.contains(#"status="200""#))
                 #expect(res.body.string.contains("thidua_http_request_duration_seconds_bucket"))
             }
         }

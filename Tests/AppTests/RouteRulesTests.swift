@@ -71,7 +71,7 @@ struct RouteRulesTests {
     ]
     static let unscoped: [String: (path: String, signedIn: HTTPStatus, anonymous: HTTPStatus)] = [
         "GET /healthz": ("/healthz", .ok, .ok),
-        "GET /metrics": ("/metrics", .ok, .ok),
+        "GET /metrics": ("/metrics", .notFound, .notFound),
         "GET /api/v1/openapi.yaml": ("/api/v1/openapi.yaml", .ok, .ok),
         "GET /api/v1/movements": ("/api/v1/movements", .ok, .ok),
         "GET /api/v1/movements/:movement": ("/api/v1/movements/uong-bi-2024-2025", .ok, .ok),
@@ -270,6 +270,12 @@ struct RouteRulesTests {
     func unscopedRoutes() async throws {
         try await withApp { app in
             try await loadDemo(app)
+            // Every role from one in-memory client: the tips' limits (counted before the token is read) are off.
+            var off = TipLimits()
+            off.enabled = false
+            let old = app.tips
+            app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, rebuilder: old.rebuilder,
+                                  writer: old.writer, mailer: old.mailer)
             let tokens = try await Self.tokens(app)
             for (key, rule) in Self.unscoped.sorted(by: { $0.key < $1.key }) {
                 let method = HTTPMethod(rawValue: String(key.split(separator: " ")[0]))

@@ -36,16 +36,17 @@ enum TipFixture {
 
     /// Sends a tip over the API as JSON; its receipt code.
     static func send(_ app: Application, unit: String? = ward, category: String = "social_order", description: String = "Có người lạ tụ tập ban đêm ở ngõ 3",
-                     contact: String? = nil, headers extra: HTTPHeaders = [:]) async throws -> String {
+                     contact: String? = nil, headers extra: HTTPHeaders = [:], method: Application.Method = .inMemory,
+                     expect: HTTPStatus = .created) async throws -> String {
         var body: [String: String] = ["category": category, "description": description, "occurredOn": today().iso]
         if let unit { body["unit"] = unit }
         if let contact { body["contact"] = contact }
         var code = ""
-        try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+        try await app.testing(method: method).test(.POST, "/api/v1/tips", beforeRequest: { req in
             req.headers.add(contentsOf: extra)
             try req.content.encode(body)
         }) { res in
-            #expect(res.status == .created)
+            #expect(res.status == expect)
             code = (try? res.content.decode(TipsAPI.Receipt.self))?.receiptCode ?? ""
         }
         return code
@@ -108,6 +109,12 @@ struct TipsTests {
             #expect(ImagePDF.jpegSize([UInt8](photo)).map { [$0.width, $0.height] } == [32, 24])
             #expect(ImagePDF.jpegSize([UInt8](stored)).map { [$0.width, $0.height] } == [24, 32])
             #expect(file.kind == "jpeg" && file.size == stored.count)
+            // Its file says the day, not the moment, it arrived; so does its folder.
+            let path = (app.tips.files.directory as NSString).appendingPathComponent(file.storedName)
+            let times = try FileManager.default.attributesOfItem(atPath: path)
+            #expect(times[.modificationDate] as? Date == VietnamTime.startOfDay(TipFixture.today()))
+            #expect(try FileManager.default.attributesOfItem(atPath: app.tips.files.directory)[.modificationDate] as? Date
+                    == VietnamTime.startOfDay(TipFixture.today()))
             // Its record: an information source of the people, in the ward, dated the day, timed at its start.
             let record = try #require(try await Record.find(tip.recordID, on: app.db))
             #expect(record.kind == "information_source" && record.origin == "people" && record.category == "drugs" && record.communeID == ward)
@@ -263,10 +270,14 @@ struct TipsTests {
             limits.checksPerClientPer10Minutes = 3
             let old = app.tips
             app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: limits), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer)
+            // Over a real socket from 127.0.0.1, the proxy the settings trust: the client is the rightmost address
+            // of X-Forwarded-For that is not a trusted proxy; whatever a client writes on its left does not count.
+            let live = Application.Method.running(port: Int.random(in: 21_000...29_000))
+            app.config.trustedProxies = try #require(TrustedProxies("127.0.0.1, ::1"))
             let a: HTTPHeaders = ["X-Forwarded-For": "198.51.100.1"]
-            _ = try await TipFixture.send(app, headers: a)
-            _ = try await TipFixture.send(app, headers: a)
-            try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+            _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "203.0.113.9, 198.51.100.1"], method: live)
+            _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "203.0.113.10, 198.51.100.1"], method: live)
+            try await app.testing(method: live).test(.POST, "/api/v1/tips", beforeRequest: { req in
                 req.headers.add(contentsOf: a)
                 req.headers.replaceOrAdd(name: .acceptLanguage, value: "vi")
                 try req.content.encode(["category": "drugs", "description": "Một tin báo thứ ba", "unit": TipFixture.ward, "occurredOn": TipFixture.today().iso])
@@ -276,11 +287,25 @@ struct TipsTests {
                 #expect(wait > 3000 && wait <= 3600)
                 #expect(res.body.string.contains("Hãy thử lại sau khoảng \((wait + 59) / 60) phút"))
             }
+            // The limit is looked at before the body is read: the web form, without even its token, is a 429 too.
+            try await app.testing(method: live).test(.POST, "/tip", headers: ["X-Forwarded-For": "198.51.100.1", "Content-Type": "application/x-www-form-urlencoded"],
+                                                     body: ByteBuffer(string: "category=drugs")) { res in
+                #expect(res.status == .tooManyRequests)
+            }
             // Another client is not held back; nothing of the refused tip was stored.
-            _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "198.51.100.2"])
+            _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "198.51.100.2"], method: live)
             #expect(try await Tip.query(on: app.db).count() == 3)
+            // Trusting no proxy (the default), the header means nothing: a fresh value per request is still the
+            // one peer, held to its limit like any client.
+            app.config.trustedProxies = TrustedProxies()
+            app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: limits), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer)
+            for n in 0..<3 {
+                _ = try await TipFixture.send(app, headers: ["X-Forwarded-For": "192.0.2.\(n)"], method: live, expect: n < 2 ? .created : .tooManyRequests)
+            }
+            #expect(try await Tip.query(on: app.db).count() == 5)
+            app.config.trustedProxies = try #require(TrustedProxies("127.0.0.1, ::1"))
             for i in 0..<4 {
-                try await app.testing().test(.POST, "/api/v1/tips/status", beforeRequest: { req in
+                try await app.testing(method: live).test(.POST, "/api/v1/tips/status", beforeRequest: { req in
                     req.headers.add(contentsOf: a)
                     try req.content.encode(["receiptCode": "00000-00000-00000-00000-0000\(i)"])
                 }) { res in #expect(res.status == (i < 3 ? .notFound : .tooManyRequests)) }

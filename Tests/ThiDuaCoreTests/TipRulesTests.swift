@@ -184,6 +184,24 @@ struct TipRulesTests {
         #expect(Attachment.clean([0, 0, 0, 24] + Array("ftypheic".utf8) + Array(repeating: 0, count: 16)).failure == .unknownType)
     }
 
+    @Test("Trusted proxies: the peer unless trusted; then the rightmost address not trusted; spoofed hops on the left ignored")
+    func trustedProxies() throws {
+        let none = TrustedProxies()
+        #expect(none.isEmpty && none.client(peer: "127.0.0.1", forwardedFor: ["198.51.100.7"]) == "127.0.0.1")
+        let local = try #require(TrustedProxies("127.0.0.1, ::1"))
+        #expect(local.client(peer: "127.0.0.1", forwardedFor: ["198.51.100.7"]) == "198.51.100.7")
+        #expect(local.client(peer: "::1", forwardedFor: ["1.2.3.4, 198.51.100.7"]) == "198.51.100.7")
+        #expect(local.client(peer: "203.0.113.5", forwardedFor: ["198.51.100.7"]) == "203.0.113.5")
+        // Two layers: a load balancer in 10.0.0.0/8 before nginx on the machine; two header lines read as one list.
+        let two = try #require(TrustedProxies("127.0.0.1,10.0.0.0/8"))
+        #expect(two.client(peer: "127.0.0.1", forwardedFor: ["6.6.6.6, 198.51.100.7", "10.1.2.3"]) == "198.51.100.7")
+        #expect(two.contains("10.255.0.1") && !two.contains("11.0.0.1") && !two.contains("10.0.0"))
+        // Every hop trusted, or no header: the peer.
+        #expect(two.client(peer: "127.0.0.1", forwardedFor: ["10.0.0.2"]) == "127.0.0.1")
+        #expect(two.client(peer: "127.0.0.1", forwardedFor: []) == "127.0.0.1")
+        #expect(TrustedProxies("localhost") == nil && TrustedProxies("10.0.0.0/33") == nil && TrustedProxies("300.1.1.1") == nil)
+    }
+
     @Test("Limits count per key in fixed windows and say when to come back")
     func limits() {
         var c = WindowCounter(limit: 2, window: 60)

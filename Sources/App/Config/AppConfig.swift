@@ -37,6 +37,11 @@ public struct AppConfig: Sendable {
         return folder + ".tip.key"
     }
     public var tipLimits: TipLimits
+    /// The proxies whose `X-Forwarded-For` names the client (`THIDUA_TRUSTED_PROXIES`); none: the peer is the client.
+    public var trustedProxies = TrustedProxies()
+    /// The bearer token `/metrics` asks for (`THIDUA_METRICS_TOKEN`); nil: it answers only a direct peer on this
+    /// machine (a monitor beside the server), never through a proxy.
+    public var metricsToken: String?
     /// Where e-mail about new tips goes out; nil: no e-mail.
     public var smtp: SMTPSettings?
     /// The address officers reach the server at, for links in e-mail.
@@ -119,6 +124,14 @@ public struct AppConfig: Sendable {
             }
         }
         let tipKeyFile = env["THIDUA_TIP_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        var proxies = TrustedProxies()
+        if let raw = env["THIDUA_TRUSTED_PROXIES"], !raw.isEmpty {
+            if let p = TrustedProxies(raw) { proxies = p } else {
+                problems.append("THIDUA_TRUSTED_PROXIES must be addresses or IPv4 ranges separated by commas (127.0.0.1, 10.0.0.0/8), not \(raw)")
+            }
+        }
+        let metricsToken = env["THIDUA_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if let t = metricsToken, t.count < 20 { problems.append("THIDUA_METRICS_TOKEN must be at least 20 characters (openssl rand -hex 20)") }
         var limits = TipLimits()
         if let raw = env["THIDUA_TIP_LIMITS"], !raw.isEmpty {
             if let l = TipLimits(raw) { limits = l } else {
@@ -141,6 +154,8 @@ public struct AppConfig: Sendable {
                                secureCookies: secure, resultsConcurrency: concurrency, tipKey: tipKey, tipLimits: limits,
                                smtp: smtp, publicURL: publicURL)
         config.tipKeyFile = tipKeyFile
+        config.trustedProxies = proxies
+        config.metricsToken = metricsToken
         return config
     }
 

@@ -17,7 +17,9 @@ struct FileStore: Sendable {
         directory = (dataDirectory as NSString).appendingPathComponent(folder)
     }
 
-    func write(_ bytes: [UInt8]) throws -> String {
+    /// Writes a file; with `day`, its times and its folder's modification time are set to that day's start (a
+    /// tip's file would otherwise give its arrival to the millisecond; the inode's change time still moves).
+    func write(_ bytes: [UInt8], day: Date? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
         let name = (0..<16).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max)) }.joined()
@@ -27,6 +29,10 @@ struct FileStore: Sendable {
         defer { try? handle.close() }
         try handle.write(contentsOf: bytes)
         try handle.synchronize()
+        if let day {
+            try? FileManager.default.setAttributes([.modificationDate: day], ofItemAtPath: path)
+            try? FileManager.default.setAttributes([.modificationDate: day], ofItemAtPath: directory)
+        }
         return name
     }
 

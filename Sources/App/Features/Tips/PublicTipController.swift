@@ -59,7 +59,8 @@ struct PublicTipController: RouteCollection {
         do { return try req.content.decode(Input.self) } catch { throw AppError.badRequest("error.badInput") }
     }
 
-    /// A limit passed: 429 with the time to wait, said on the page and in `Retry-After`.
+    /// A limit passed: 429 with the time to wait, said on the page and in `Retry-After` (`TipIntake` asks, before
+    /// the body is read).
     static func limit(_ req: Request, _ kind: TipLimiter.Kind) throws {
         if let wait = req.application.tips.limiter.take(kind, client: TipLimiter.address(of: req)) {
             let seconds = Int(wait)
@@ -117,7 +118,6 @@ struct PublicTipController: RouteCollection {
     }
 
     @Sendable func send(req: Request) async throws -> Response {
-        try Self.limit(req, .tip)
         let input = try Self.decode(req)
         let graph = try await req.unitGraph()
         var values = input.values
@@ -158,7 +158,6 @@ struct PublicTipController: RouteCollection {
     }
 
     @Sendable func status(req: Request) async throws -> Response {
-        try Self.limit(req, .check)
         let input = try Self.decode(req)
         let context = req.application.tips
         let t = req.translator

@@ -162,13 +162,9 @@ final class TipLimiter: Sendable {
         }
     }
 
-    /// The client's address as this server sees it: the peer, or the first address a proxy on this machine names.
+    /// The client's address: the peer's, or what the trusted proxies say (`TrustedProxies.client`).
     static func address(of request: Request) -> String {
-        let peer = request.remoteAddress?.ipAddress ?? ""
-        if peer == "127.0.0.1" || peer == "::1" || peer.isEmpty, let forwarded = request.headers.first(name: "X-Forwarded-For")?
-            .split(separator: ",").first?.trimmingCharacters(in: .whitespaces), !forwarded.isEmpty {
-            return forwarded
-        }
-        return peer
+        request.application.config.trustedProxies.client(peer: request.remoteAddress?.ipAddress ?? "",
+                                                          forwardedFor: request.headers[.xForwardedFor])
     }
 }

@@ -66,7 +66,7 @@ enum TipService {
         tip.citizenReplied = false
         if let contact = checked.contact { tip.contactSealed = try context.secrets.seal(contact) }
         if trapped { return (code, tip) }
-        let stored = try files.map { kind, bytes in StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes)) }
+        let stored = try files.map { kind, bytes in StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes, day: VietnamTime.startOfDay(today))) }
         if tip.communeID != nil { tip.recordID = UUID() }
         do {
             try await context.writer.commit(Arrival(tip: tip, files: stored, day: today))
@@ -136,7 +136,7 @@ enum TipService {
         let files = await context.rebuilder.checked(raw, errors: &errors)
         guard tip.tipStatus.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.reply.invalid", fields: errors) }
-        let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes)) }
+        let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes, day: VietnamTime.startOfDay(today))) }
         do {
             try await db.transaction { tx in
                 try await Self.hold(tip, on: tx)

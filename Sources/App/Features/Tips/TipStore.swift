@@ -61,6 +61,8 @@ struct TipContext: Sendable {
     let files: FileStore
     /// Makes every file a citizen sends anew (`Rebuild`).
     let rebuilder: Rebuilder
+    /// The citizens' requests with a body that are read at once (`TipIntake`).
+    var uploads = ComputeGate(limit: TipIntake.concurrent, queueLimit: TipIntake.waiting, wait: .seconds(30))
     let writer: GroupCommitter<TipService.Arrival>
     let mailer: TipMailer
 }

@@ -7,8 +7,9 @@ import Vapor
 /// routes for officers (bearer token), on the same rules as the pages.
 struct TipsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        routes.on(.POST, "tips", body: .collect(maxSize: PublicTipController.maxBody), use: create)
-        routes.on(.POST, "tips", "status", body: .collect(maxSize: PublicTipController.maxBody), use: status)
+        let intake = routes.grouped(TipIntake())
+        intake.on(.POST, "tips", body: .collect(maxSize: PublicTipController.maxBody), use: create)
+        intake.on(.POST, "tips", "status", body: .collect(maxSize: PublicTipController.maxBody), use: status)
         let signedIn = routes.grouped(BearerAuth())
         signedIn.get("tips", use: list)
         signedIn.get("tips", ":tip", use: show)
@@ -41,7 +42,6 @@ struct TipsAPI: RouteCollection {
     }
 
     @Sendable func create(req: Request) async throws -> Response {
-        try PublicTipController.limit(req, .tip)
         let input = try PublicTipController.decode(req)
         let graph = try await req.unitGraph()
         let today = PublicTipController.today()
@@ -53,7 +53,6 @@ struct TipsAPI: RouteCollection {
     }
 
     @Sendable func status(req: Request) async throws -> Response {
-        try PublicTipController.limit(req, .check)
         let input = try PublicTipController.decode(req)
         let context = req.application.tips
         guard let tip = try await TipService.find(code: input.receiptCode, context: context, on: req.db) else {
