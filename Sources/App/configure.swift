@@ -13,6 +13,11 @@ import Vapor
 /// Sets the application up from a typed config. Fails with a `StartupError` (one line per problem) on anything
 /// it cannot use: a missing resource, an unreachable database.
 public func configure(_ app: Application, config: AppConfig) async throws {
+    // First, before the database or the server take their copies of the logger: at trace Vapor's HTTP server logs
+    // each request's head (address and browser string included), so never below debug, whatever level is asked
+    // for; and no query is logged with its values (`RedactedLog`).
+    if app.logger.logLevel < .debug { app.logger.logLevel = .debug }
+    RedactedLog.install(on: app)
     app.config = config
     app.localizer = try Localizer(directory: (config.resourcesDirectory as NSString).appendingPathComponent("Localization"))
     app.metrics = PrometheusCollectorRegistry()
@@ -57,10 +62,6 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.routes.defaultMaxBodySize = "1mb"
     app.http.server.configuration.shutdownTimeout = .seconds(5)
-    // At trace Vapor's HTTP server logs each request's head, address and browser string included, from the
-    // application's logger: never below debug, so that no log holds a tipster's, whatever level is asked for.
-    if app.logger.logLevel < .debug { app.logger.logLevel = .debug }
-    RedactedLog.install(on: app)
     app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
     app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
     app.resultsBodies = ResultsBodies()

@@ -21,9 +21,12 @@ enum TestDatabase {
 
 /// Builds, configures and migrates an application on a database of its own (a fresh SQLite file, or a fresh
 /// PostgreSQL schema), runs the test, and removes it all again. Tests can run in parallel.
-func withApp(migrate: Bool = true, secureCookies: Bool = false, _ test: (Application) async throws -> Void) async throws {
+func withApp(migrate: Bool = true, secureCookies: Bool = false, logger: Logger? = nil,
+             _ test: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
+    // A logger of the test's, as the server's own would be set before configure() (LOG_LEVEL).
+    if let logger { app.logger = logger }
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("thidua-test-\(UUID().uuidString)")
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     let database: AppConfig.Database = TestDatabase.postgresURL.map { .postgres(url: $0, schema: schema) }
