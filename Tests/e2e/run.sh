@@ -13,7 +13,7 @@ PORT=${THIDUA_JOURNEY_PORT:-18090}
 export THIDUA_DEMO_PASSWORD=${THIDUA_DEMO_PASSWORD:-journeys-demo-password}
 THIDUA_RESOURCES="$PWD/Resources" THIDUA_DATA_DIR="$DATA" "$BIN" serve --demo --port "$PORT" > "$DATA/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA" "$DATA.tip.key"' EXIT
 for _ in $(seq 1 90); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 1; done
 rm -rf "$SHOTS"
 THIDUA_URL="http://127.0.0.1:$PORT" THIDUA_PASSWORD="$THIDUA_DEMO_PASSWORD" THIDUA_SHOTS="$SHOTS" \
