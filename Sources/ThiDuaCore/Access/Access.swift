@@ -145,10 +145,10 @@ public enum Permissions {
         return role == .communeOfficer && reach.includes(commune: commune, village: village, on: receivedOn)
     }
 
-    /// Whether an account may reveal a tip's contact details: the officer the tip is assigned to, who works it,
+    /// Whether an account that works a tip may reveal its contact details: the officer the tip is assigned to,
     /// alone; the others who work it see that the citizen left some.
-    public static func canRevealTipContact(role: Role, account: UUID?, assignee: UUID?, handles: Bool) -> Bool {
-        handles && role == .communeOfficer && account != nil && account == assignee
+    public static func canRevealTipContact(role: Role, account: UUID?, assignee: UUID?) -> Bool {
+        role == .communeOfficer && account != nil && account == assignee
     }
 
     /// Whether records that came from citizens' tips are listed to an account: never to team leaders, who must

@@ -47,13 +47,14 @@ struct TipInboxController: RouteCollection {
         return f
     }
 
-    /// Accounts that may be given tips of these communes: their police and the committee's accounts of the unit.
+    /// Accounts that may be given tips of these communes: their police.
     static func assignees(communes: [UUID], graph: UnitGraph, today: LocalDate, on db: any Database) async throws -> [(UUID, String)] {
-        let users = try await User.query(on: db).filter(\.$active == true)
-            .filter(\.$role ~~ [Role.communeOfficer, .secretariat]).sort(\.$displayName).all()
+        let users = try await User.query(on: db).filter(\.$active == true).filter(\.$role == Role.communeOfficer)
+            .sort(\.$displayName).all()
+        // The one rule assigning checks (`TipService.act`): an account offered here is never refused there.
         return users.filter { u in
             let reach = u.reach(graph)
-            return communes.contains { reach.includes(commune: $0, village: nil, on: today) } && (u.role == .communeOfficer || u.$unit.id != nil)
+            return communes.contains { Permissions.canHandleTip(role: u.role, reach: reach, commune: $0, village: nil, receivedOn: today) }
         }.compactMap { u in u.id.map { ($0, u.displayName) } }
     }
 
@@ -87,7 +88,6 @@ struct TipInboxController: RouteCollection {
                       status: HTTPResponseStatus = .ok) async throws -> Response {
         let now = Date()
         let today = VietnamTime.localDate(of: now)
-        let context = req.application.tips
         let messages = try await TipService.messages(of: tip, on: req.db)
         let files = try await TipService.files(of: tip, on: req.db)
         let history = try await AuditEntry.query(on: req.db).filter(\.$entity == "tip").filter(\.$entityID == tip.id?.uuidString)
@@ -102,9 +102,8 @@ struct TipInboxController: RouteCollection {
         var communes = graph.units(at: .commune, on: today, under: province).sorted(by: UnitGraph.naturalOrder)
         // Too many to list: the form asks for a commune's code instead.
         if communes.count > 300 { communes = [] }
-        _ = context
         let contact: TipDetailPage.Contact = if let shown { .shown(shown) } else if tip.contactSealed == nil { .none } else {
-            .sealed(canReveal: Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo, handles: true))
+            .sealed(canReveal: Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo))
         }
         let input = TipDetailPage.Input(tip: tip, graph: graph, contact: contact,
                                         assignee: assignee, messages: messages, files: files, history: history, assignees: assignees,

@@ -257,7 +257,7 @@ enum TipService {
     static func revealContact(_ tip: Tip, user: User, graph: UnitGraph, context: TipContext, on db: any Database) async throws -> String? {
         guard Self.canHandle(tip, user: user, graph: graph) else { throw AppError.notFound("tips.notFound") }
         guard let sealed = tip.contactSealed else { return nil }
-        guard Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo, handles: true) else {
+        guard Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo) else {
             throw AppError(.forbidden, "tips.contact.notYours")
         }
         try await AuditLog.record(on: db, actor: user.username, action: "tip.contactReveal", entity: "tip", entityID: tip.id?.uuidString)
