@@ -66,10 +66,13 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
     app.resultsBodies = ResultsBodies()
     DataFolder.secure(config.dataDirectory)
-    app.tips = TipContext(secrets: try TipSecrets.load(config: config), limiter: TipLimiter(limits: config.tipLimits),
+    let secrets = try TipSecrets.load(config: config)
+    app.tips = TipContext(secrets: secrets, limiter: TipLimiter(limits: config.tipLimits),
                           files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles),
                           rebuilder: Rebuilder(dataDirectory: config.dataDirectory), writer: GroupCommitter(db: app.db, store: TipService.store),
-                          mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer))
+                          mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer),
+                          spool: TipSpool(dataDirectory: config.dataDirectory, secrets: secrets, logger: app.logger),
+                          holds: config.tipReleaseMinutes > 0)
     app.lifecycle.use(TipMailerLifecycle())
 
     app.asyncCommands.use(DemoServeCommand(), as: "serve", isDefault: true)
@@ -86,6 +89,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.asyncCommands.use(MemberCommands(), as: "members")
     app.asyncCommands.use(UnitCommands(), as: "units")
     app.asyncCommands.use(SetupCommand(), as: "setup")
+    app.asyncCommands.use(TipCommands(), as: "tips")
 
     try routes(app)
 }

@@ -33,6 +33,7 @@ func migrationList() -> [any Migration] {
         CreateImportDrafts(),
         AddDecisionAuthority(),
         CreateTipKeyChecks(),
+        AddTipRetention(),
     ]
 }
 

@@ -98,12 +98,15 @@ struct OperationsTests {
     @Test("Configuration lists every problem at once")
     func configuration() throws {
         let env = ["DATABASE_URL": "mysql://x", "THIDUA_LANG": "fr", "THIDUA_TOKEN_HOURS": "forever",
-                   "THIDUA_SECURE_COOKIES": "maybe", "THIDUA_DEMO_PASSWORD": "short", "THIDUA_RESOURCES": resourcesDirectory]
+                   "THIDUA_SECURE_COOKIES": "maybe", "THIDUA_DEMO_PASSWORD": "short", "THIDUA_RESOURCES": resourcesDirectory,
+                   "THIDUA_TIP_RELEASE_MINUTES": "1441", "THIDUA_TIP_RETENTION": "60,30"]
         do {
             _ = try AppConfig.fromEnvironment(env)
             Issue.record("must fail")
         } catch {
-            #expect(error.lines.count == 5)
+            #expect(error.lines.count == 7)
+            #expect(error.lines.contains { $0.hasPrefix("THIDUA_TIP_RELEASE_MINUTES must be a whole number of minutes from 0") && $0.hasSuffix("not 1441") })
+            #expect(error.lines.contains { $0.hasPrefix("THIDUA_TIP_RETENTION must be two whole numbers of days") && $0.hasSuffix("not 60,30") })
             #expect(error.lines[0].hasPrefix("DATABASE_URL must be a PostgreSQL URL"))
             #expect(error.lines.contains("THIDUA_LANG must be vi or en, not fr"))
         }
@@ -111,6 +114,12 @@ struct OperationsTests {
                                                   "THIDUA_LANG": "en"])
         #expect(good.database == .sqlite(path: "/var/lib/thidua/thidua.sqlite"))
         #expect(good.defaultLanguage == .en)
+        // Tips wait for the hour's release and are kept 30 days (contact) and 2 years (content) after closing.
+        #expect(good.tipReleaseMinutes == 60 && good.tipRetention == TipRetention(contactDays: 30, contentDays: 730))
+        let daily = try AppConfig.fromEnvironment(["THIDUA_RESOURCES": resourcesDirectory, "THIDUA_TIP_RELEASE_MINUTES": "1440",
+                                                   "THIDUA_TIP_RETENTION": "7,365"])
+        #expect(daily.tipReleaseMinutes == 1440 && daily.tipRetention == TipRetention(contactDays: 7, contentDays: 365))
+        #expect(try AppConfig.fromEnvironment(["THIDUA_RESOURCES": resourcesDirectory, "THIDUA_TIP_RELEASE_MINUTES": "0"]).tipReleaseMinutes == 0)
         let pg = try AppConfig.fromEnvironment(["DATABASE_URL": "postgres://u:p@db:5432/thidua", "THIDUA_RESOURCES": resourcesDirectory])
         #expect(pg.database == .postgres(url: "postgres://u:p@db:5432/thidua", schema: nil))
     }

@@ -21,7 +21,7 @@ enum TestDatabase {
 
 /// Builds, configures and migrates an application on a database of its own (a fresh SQLite file, or a fresh
 /// PostgreSQL schema), runs the test, and removes it all again. Tests can run in parallel.
-func withApp(migrate: Bool = true, secureCookies: Bool = false, logger: Logger? = nil,
+func withApp(migrate: Bool = true, secureCookies: Bool = false, logger: Logger? = nil, releaseMinutes: Int = 0,
              _ test: (Application) async throws -> Void) async throws {
     let app = try await Application.make(.testing)
     app.logger.logLevel = .warning
@@ -31,8 +31,10 @@ func withApp(migrate: Bool = true, secureCookies: Bool = false, logger: Logger? 
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     let database: AppConfig.Database = TestDatabase.postgresURL.map { .postgres(url: $0, schema: schema) }
         ?? .sqlite(path: scratch.appendingPathComponent("thidua.sqlite").path)
-    let config = AppConfig(database: database, dataDirectory: scratch.path, resourcesDirectory: resourcesDirectory,
+    var config = AppConfig(database: database, dataDirectory: scratch.path, resourcesDirectory: resourcesDirectory,
                            demoPassword: "demo-password-for-tests", secureCookies: secureCookies)
+    // Tips written at once unless a test asks for the release's spool (`TipReleaseTests`).
+    config.tipReleaseMinutes = releaseMinutes
     do {
         try await configure(app, config: config)
         if migrate { try await app.autoMigrate() }

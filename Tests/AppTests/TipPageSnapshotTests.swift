@@ -77,6 +77,25 @@ struct TipPageSnapshotTests {
         try await assertPageSnapshot(TipStatusPage.build(form: FormState(), found: found, code: "48213-90577-12345-67890-12345", sent: true,
                                                          page: f.chrome(t("tips.statusTitle"), signedIn: false), text: t),
                                      template: "tips/status", named: "tip-status-found")
+        // Held for the release: the receipt says when the police will have it; the status, what still waits.
+        try await assertPageSnapshot(TipReceiptPage(page: f.chrome(t("tips.receiptTitle"), signedIn: false), code: "48213-90577-12345-67890-12345",
+                                                    statusHref: SiteURL.tipStatus.path, newHref: SiteURL.tip().path,
+                                                    delivery: t("tips.receiptDelivery", ["time": "07/12/2026 11:00"])),
+                                     template: "tips/receipt", named: "tip-receipt-held")
+        let held = TipStatusPage.build(form: FormState(), found: (tip(status: .new), [], []), code: "48213-90577-12345-67890-12345", sent: true,
+                                       waiting: .init(tip: true, messages: 1, at: "07/12/2026 11:00"),
+                                       page: f.chrome(t("tips.statusTitle"), signedIn: false), text: t)
+        #expect(held.waiting == ["Tin báo đã được nhận và sẽ đến công an lúc 07/12/2026 11:00.", "1 tin nhắn của bạn sẽ đến công an lúc 07/12/2026 11:00."])
+        #expect(held.sent == "Đã nhận tin nhắn của bạn; công an sẽ nhận được lúc 07/12/2026 11:00.")
+        try await assertPageSnapshot(held, template: "tips/status", named: "tip-status-held")
+        // Erased at the end of its retention: the outcome, and the day it was erased.
+        let erased = tip(status: .resolved)
+        erased.description = ""
+        erased.erasedOn = "2027-08-03"
+        let gone = TipStatusPage.build(form: FormState(), found: (erased, [], []), code: "48213-90577-12345-67890-12345", sent: false,
+                                       page: f.chrome(t("tips.statusTitle"), signedIn: false), text: t)
+        #expect(gone.erased?.contains("đã được xóa ngày 03/08/2027") == true && !gone.canReply)
+        try await assertPageSnapshot(gone, template: "tips/status", named: "tip-status-erased")
     }
 
     @Test("The inbox with a flagged and an answered tip; a tip's page with its actions and history")
@@ -122,6 +141,17 @@ struct TipPageSnapshotTests {
         #expect(sealedPage.forms.first?.action.hasSuffix("/contact") == true && sealedPage.forms.first?.fields.isEmpty == true)
         #expect(sealedPage.facts.contains { $0.value.contains("mỗi lần mở được ghi nhật ký") })
         try await assertPageSnapshot(sealedPage, template: "tips/detail", named: "tip-detail-sealed")
+        // Its content erased: no text, no actions; its place, status and history stay.
+        var erasedInput = input
+        let erasedTip = tip(status: .resolved)
+        erasedTip.description = ""
+        erasedTip.erasedOn = "2027-08-03"
+        erasedInput.tip = erasedTip
+        erasedInput.contact = .none
+        erasedInput.messages = []
+        let erasedPage = TipDetailPage.build(erasedInput, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": erasedTip.reference])), text: t)
+        #expect(erasedPage.forms.isEmpty && erasedPage.description.contains("03/08/2027"))
+        try await assertPageSnapshot(erasedPage, template: "tips/detail", named: "tip-detail-erased")
         var others = input
         others.contact = .sealed(canReveal: false)
         let othersPage = TipDetailPage.build(others, form: FormState(), page: f.chrome(t("tips.detailHeading", ["ref": b.reference])), text: t)

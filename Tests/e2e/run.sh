@@ -11,7 +11,7 @@ BIN=${THIDUA_BIN:-.build/debug/thidua}
 DATA=$(mktemp -d /tmp/thidua-journeys.XXXXXX)
 PORT=${THIDUA_JOURNEY_PORT:-18090}
 export THIDUA_DEMO_PASSWORD=${THIDUA_DEMO_PASSWORD:-journeys-demo-password}
-THIDUA_RESOURCES="$PWD/Resources" THIDUA_DATA_DIR="$DATA" "$BIN" serve --demo --port "$PORT" > "$DATA/serve.log" 2>&1 &
+THIDUA_RESOURCES="$PWD/Resources" THIDUA_DATA_DIR="$DATA" THIDUA_TIP_RELEASE_MINUTES=0 "$BIN" serve --demo --port "$PORT" > "$DATA/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA" "$DATA.tip.key"' EXIT
 for _ in $(seq 1 90); do curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 1; done

@@ -7,8 +7,8 @@ import SQLKit
 import ThiDuaCore
 import Vapor
 
-/// `thidua bench tips`: citizens' tips accepted per second over HTTP on loopback, each durably committed before
-/// its answer, beside two baselines measured in the same run: this server's `/healthz` on the same connections,
+/// `thidua bench tips`: citizens' tips accepted per second over HTTP on loopback, each durably stored before its
+/// answer (sealed in the spool, then written by a release, timed apart; or committed at once with no release), beside two baselines measured in the same run: this server's `/healthz` on the same connections,
 /// and the database's own rate of durable single-row inserts of the same size (the `sqlite3` shell in the same
 /// mode, or `pgbench`).
 struct BenchTipsCommand: AsyncCommand {
@@ -22,7 +22,7 @@ struct BenchTipsCommand: AsyncCommand {
     }
 
     var help: String {
-        "Serves ThiĐua on loopback with the tips' limits off; sends tips through POST /api/v1/tips on many connections for some seconds (every answer after its tip is on disk), then asks /healthz the same way, then measures the database's own durable single-row inserts of a tip's size (sqlite3 or pgbench, 16 clients). Prints rates, p50 and p99 and the ratios. The tips sent are removed at the end; their audit entries stay."
+        "Serves ThiĐua on loopback with the tips' limits off; sends tips through POST /api/v1/tips on many connections for some seconds (every answer after its tip is on disk: in the spool, sealed, when tips wait for a release, then all written by one release, timed), then asks /healthz the same way, then measures the database's own durable single-row inserts of a tip's size (sqlite3 or pgbench, 16 clients). Prints rates, p50 and p99 and the ratios. The tips sent are removed at the end; their audit entries stay."
     }
 
     struct Round {
@@ -56,7 +56,7 @@ struct BenchTipsCommand: AsyncCommand {
         var off = TipLimits()
         off.enabled = false
         let old = app.tips
-        app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer)
+        app.tips = TipContext(secrets: old.secrets, limiter: TipLimiter(limits: off), files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: old.mailer, spool: old.spool, holds: old.holds)
         let before = try await Tip.query(on: app.db).count()
         try await app.server.start(address: .hostname("127.0.0.1", port: port))
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
@@ -82,6 +82,14 @@ struct BenchTipsCommand: AsyncCommand {
         }
         try await client.shutdown()
         await app.server.shutdown()
+        // What was accepted waits for its release (as at the top of each hour): written now, timed.
+        var release: (count: Int, seconds: Double)?
+        if app.tips.holds {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let written = try await TipService.release(context: app.tips, on: app.db, logger: app.logger)
+            release = (written, (clock.now - start).seconds)
+        }
         let stored = try await Tip.query(on: app.db).count() - before
         // The size of one tip's rows (tip, record, audit entry), for the baseline's rows.
         let rowBytes = 1_000
@@ -93,6 +101,11 @@ struct BenchTipsCommand: AsyncCommand {
         context.say("| what | per second | p50 | p99 | tips ÷ it |")
         context.say("|---|---|---|---|---|")
         context.say(String(format: "| tips accepted (POST /api/v1/tips, durable) | %.0f | %.1f ms | %.1f ms | 1 |", tips.rate, tips.p50, tips.p99))
+        if let release {
+            context.say(String(format: "| the release: %d waiting tips written in one go | %.0f | – | %.2f s in all | %.2f |", release.count,
+                               Double(release.count) / max(release.seconds, 0.001), release.seconds,
+                               tips.rate / max(Double(release.count) / max(release.seconds, 0.001), 0.001)))
+        }
         context.say(String(format: "| same server's GET /healthz | %.0f | %.1f ms | %.1f ms | %.2f |", health.rate, health.p50, health.p99, tips.rate / max(health.rate, 0.001)))
         if let baseline {
             context.say(String(format: "| %@ (%d B rows, durable) | %.0f | %@ | %@ | %.2f |", baseline.name, rowBytes, baseline.rate,

@@ -42,6 +42,7 @@ struct DemoServeCommand: AsyncCommand {
         var inner = context
         inner.input = CommandInput(arguments: arguments)
         try await app.servers.asyncCommand.run(using: &inner)
+        TipHousekeeping.start(app)
         let host = signature.hostname ?? app.http.server.configuration.hostname
         let port = signature.port ?? app.http.server.configuration.port
         context.say("ThiĐua: http://\(host):\(port)/")

@@ -42,6 +42,11 @@ public struct AppConfig: Sendable {
     /// The bearer token `/metrics` asks for (`THIDUA_METRICS_TOKEN`); nil: it answers only a direct peer on this
     /// machine (a monitor beside the server), never through a proxy.
     public var metricsToken: String?
+    /// Minutes between the releases that write waiting tips to the database (`THIDUA_TIP_RELEASE_MINUTES`,
+    /// `TipRelease`); 0: each tip at once, its minute then readable from the database's order.
+    public var tipReleaseMinutes = TipRelease.defaultMinutes
+    /// How long a closed tip keeps its contact and its content (`THIDUA_TIP_RETENTION`, days: `30,730`).
+    public var tipRetention = TipRetention.standard
     /// Where e-mail about new tips goes out; nil: no e-mail.
     public var smtp: SMTPSettings?
     /// The address officers reach the server at, for links in e-mail.
@@ -138,6 +143,18 @@ public struct AppConfig: Sendable {
                 problems.append("THIDUA_TIP_LIMITS must be off, or three whole numbers above 0: tips per client per hour, status checks per client per 10 minutes, tips per minute for the whole system (default 10,30,600); not \(raw)")
             }
         }
+        var release = TipRelease.defaultMinutes
+        if let raw = env["THIDUA_TIP_RELEASE_MINUTES"], !raw.isEmpty {
+            if let n = Int(raw), (0...TipRelease.maximumMinutes).contains(n) { release = n } else {
+                problems.append("THIDUA_TIP_RELEASE_MINUTES must be a whole number of minutes from 0 (each tip written at once) to 1440 (once a day), not \(raw)")
+            }
+        }
+        var retention = TipRetention.standard
+        if let raw = env["THIDUA_TIP_RETENTION"], !raw.isEmpty {
+            if let r = TipRetention(raw) { retention = r } else {
+                problems.append("THIDUA_TIP_RETENTION must be two whole numbers of days, the contact's then the content's, from 1 to 36500 with the first no larger (default 30,730); not \(raw)")
+            }
+        }
         var smtp: SMTPSettings?
         if let raw = env["THIDUA_SMTP_URL"], !raw.isEmpty {
             if let url = URL(string: raw), url.scheme == "smtp", let host = url.host, !host.isEmpty {
@@ -156,6 +173,8 @@ public struct AppConfig: Sendable {
         config.tipKeyFile = tipKeyFile
         config.trustedProxies = proxies
         config.metricsToken = metricsToken
+        config.tipReleaseMinutes = release
+        config.tipRetention = retention
         return config
     }
 

@@ -108,7 +108,8 @@ struct PublicTipController: RouteCollection {
         }
         var values = form
         if values.values["occurredOn"] == nil { values.values["occurredOn"] = today.iso }
-        let page = TipFormPage.build(step: step, form: values, today: today, page: PageChrome(request: req, title: t("tips.heading")), text: t)
+        let page = TipFormPage.build(step: step, form: values, today: today, keeping: req.application.tipKeeping,
+                                     page: PageChrome(request: req, title: t("tips.heading")), text: t)
         let response = try await req.view.render("tips/form", page).encodeResponse(status: status, for: req)
         return response
     }
@@ -126,7 +127,8 @@ struct PublicTipController: RouteCollection {
             let (code, _) = try await TipService.receive(input.submission, graph: graph, context: req.application.tips, today: Self.today())
             let t = req.translator
             let page = TipReceiptPage(page: PageChrome(request: req, title: t("tips.receiptTitle")), code: code,
-                                      statusHref: SiteURL.tipStatus.path, newHref: SiteURL.tip().path)
+                                      statusHref: SiteURL.tipStatus.path, newHref: SiteURL.tip().path,
+                                      delivery: req.application.tipKeeping.delivery(now: Date()).map { t("tips.receiptDelivery", ["time": $0]) })
             let response = try await req.view.render("tips/receipt", page).encodeResponse(status: .created, for: req)
             response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
             return response
@@ -146,7 +148,11 @@ struct PublicTipController: RouteCollection {
     func renderStatus(_ req: Request, form: FormState, found: (Tip, [TipMessage], [TipFile])?, code: String?, sent: Bool = false,
                       status: HTTPResponseStatus = .ok) async throws -> Response {
         let t = req.translator
-        let page = TipStatusPage.build(form: form, found: found, code: code, sent: sent,
+        var waiting: TipStatusPage.Waiting?
+        if let spool = req.application.tips.spool, let id = found?.0.id, let at = req.application.tipKeeping.delivery(now: Date()) {
+            waiting = TipStatusPage.Waiting(tip: spool.isWaiting(tip: id), messages: spool.messages(for: id), at: at)
+        }
+        let page = TipStatusPage.build(form: form, found: found, code: code, sent: sent, waiting: waiting,
                                        page: PageChrome(request: req, title: t("tips.statusTitle")), text: t)
         let response = try await req.view.render("tips/status", page).encodeResponse(status: status, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")

@@ -31,6 +31,10 @@ final class Tip: Model, @unchecked Sendable {
     /// The citizen wrote since an officer last acted.
     @Field(key: "citizen_replied") var citizenReplied: Bool
     @OptionalField(key: "last_officer_at") var lastOfficerAt: Date?
+    /// The day it was last closed (nil while open), from which `TipRetention` counts.
+    @OptionalField(key: "closed_on") var closedOn: String?
+    /// The day its text, conversation, files and contact were erased (`TipRetention`).
+    @OptionalField(key: "erased_on") var erasedOn: String?
 
     init() {}
 
@@ -55,6 +59,8 @@ final class Tip: Model, @unchecked Sendable {
         t.contactSealed = contactSealed
         t.citizenReplied = citizenReplied
         t.lastOfficerAt = lastOfficerAt
+        t.closedOn = closedOn
+        t.erasedOn = erasedOn
         return t
     }
 

@@ -1,6 +1,32 @@
 import Foundation
 import ThiDuaCore
 
+/// What the citizen's pages say of how tips are kept: when they reach the police (`TipRelease`) and how long
+/// they stay once closed (`TipRetention`), as this server is set.
+struct TipKeeping: Sendable, Equatable {
+    var releaseMinutes = TipRelease.defaultMinutes
+    var retention = TipRetention.standard
+
+    /// When what is sent now reaches the police, shown in Vietnam time; nil when it is written at once.
+    func delivery(now: Date) -> String? {
+        releaseMinutes > 0 ? VietnamTime.display(TipRelease.next(after: now, every: releaseMinutes)) : nil
+    }
+
+    func lines(_ t: Translator) -> [String] {
+        var out: [String] = []
+        if releaseMinutes > 0 {
+            let every = switch releaseMinutes {
+            case 60: t("tips.release.every.hour")
+            case TipRelease.maximumMinutes: t("tips.release.every.day")
+            default: t("tips.release.every.minutes", ["minutes": String(releaseMinutes)])
+            }
+            out.append(t("tips.kept.release", ["every": every]))
+        }
+        out.append(t("tips.kept.retention", ["contact": String(retention.contactDays), "content": String(retention.contentDays)]))
+        return out
+    }
+}
+
 /// The citizen's pages: the tip form (place first when there are many communes), the receipt, the status.
 struct TipFormPage: Encodable {
     /// A GET form that narrows the place: a province, then a commune.
@@ -45,12 +71,13 @@ struct TipFormPage: Encodable {
         return f
     }
 
-    static func kept(_ t: Translator) -> [String] {
-        ["tips.kept.noAddress", "tips.kept.day", "tips.kept.contact", "tips.kept.files", "tips.kept.code"].map { t($0) }
+    static func kept(_ t: Translator, keeping: TipKeeping) -> [String] {
+        ["tips.kept.noAddress", "tips.kept.day", "tips.kept.contact", "tips.kept.files", "tips.kept.code"].map { t($0) } + keeping.lines(t)
     }
 
-    static func build(step: Step, form: FormState, today: LocalDate, page: PageChrome, text t: Translator) -> TipFormPage {
-        var out = TipFormPage(page: page, heading: t("tips.heading"), intro: t("tips.intro"), kept: kept(t), form: form, fields: [],
+    static func build(step: Step, form: FormState, today: LocalDate, keeping: TipKeeping = TipKeeping(), page: PageChrome,
+                      text t: Translator) -> TipFormPage {
+        var out = TipFormPage(page: page, heading: t("tips.heading"), intro: t("tips.intro"), kept: kept(t, keeping: keeping), form: form, fields: [],
                               submit: t("tips.send"), statusHref: SiteURL.tipStatus.path, honeypotLabel: t("tips.honeypot"))
         switch step {
         case .province(let provinces):
@@ -100,6 +127,8 @@ struct TipReceiptPage: Encodable {
     var code: String
     var statusHref: String
     var newHref: String
+    /// When the tip reaches the police (`TipKeeping.delivery`), said with why.
+    var delivery: String?
 }
 
 struct TipStatusPage: Encodable {
@@ -133,9 +162,19 @@ struct TipStatusPage: Encodable {
     var code: String?
     var canReply: Bool
     var sent: String?
+    /// What of the citizen's waits for the release, and the day its content was erased.
+    var waiting: [String] = []
+    var erased: String?
+
+    /// What waits in the spool for the next release, at `at` (Vietnam time, as shown).
+    struct Waiting: Equatable {
+        var tip: Bool
+        var messages: Int
+        var at: String
+    }
 
     static func build(form: FormState, found: (tip: Tip, messages: [TipMessage], files: [TipFile])?, code: String?, sent: Bool,
-                      page: PageChrome, text t: Translator) -> TipStatusPage {
+                      waiting: Waiting? = nil, page: PageChrome, text t: Translator) -> TipStatusPage {
         var out = TipStatusPage(page: page, form: form,
                                 codeField: .make("receiptCode", t("tips.field.code"), .text, form: form, required: true, hint: t("tips.hint.code")),
                                 action: SiteURL.tipStatus.path, messages: [], replyFields: [], canReply: false)
@@ -153,7 +192,12 @@ struct TipStatusPage: Encodable {
             .make("message", t("tips.field.reply"), .textarea, form: form.errors.isEmpty ? reply : form),
             TipFormPage.fileField(form: form.errors["files"] == nil ? reply : form, text: t),
         ]
-        if sent { out.sent = t("tips.replySent") }
+        if sent { out.sent = waiting.map { t("tips.replyQueued", ["time": $0.at]) } ?? t("tips.replySent") }
+        if let w = waiting {
+            if w.tip { out.waiting.append(t("tips.held", ["time": w.at])) }
+            if w.messages > 0 { out.waiting.append(t("tips.heldMessages", ["count": String(w.messages), "time": w.at])) }
+        }
+        out.erased = tip.erasedOn.flatMap(LocalDate.init(iso:)).map { t("tips.erased", ["day": $0.display]) }
         return out
     }
 }
@@ -310,7 +354,7 @@ struct TipDetailPage: Encodable {
         }
         let messages = TipStatusPage.Message.list(i.messages, files: i.files, officer: t("tips.from.officers"), citizen: t("tips.from.citizen"))
         let history = i.history.map { e in
-            Event(when: e.actor == "citizen" ? VietnamTime.localDate(of: e.at).display : VietnamTime.display(e.at), who: e.actor == "citizen" ? t("tips.from.citizen") : e.actor, what: t("tips.action.\(e.action)"))
+            Event(when: e.actor == "citizen" ? VietnamTime.localDate(of: e.at).display : VietnamTime.display(e.at), who: e.actor == "citizen" ? t("tips.from.citizen") : e.actor == "system" ? t("tips.from.system") : e.actor, what: t("tips.action.\(e.action)"))
         }
         var forms: [ActionForm] = []
         if i.contact == .sealed(canReveal: true) {
@@ -341,9 +385,11 @@ struct TipDetailPage: Encodable {
         forms.append(ActionForm(action: SiteURL.tipAction(id, "message").path, fields: [
             .make("message", t("tips.messageToCitizen"), .textarea, form: form, required: true, hint: t("tips.hint.message")),
         ], submit: t("tips.sendMessage")))
-        return TipDetailPage(page: page, heading: t("tips.detailHeading", ["ref": tip.reference]), facts: facts, description: tip.description,
+        // Erased at the end of its retention period: what is left is its place, its status and its history.
+        let erased = tip.erasedOn.flatMap(LocalDate.init(iso:)).map { t("tips.erased", ["day": $0.display]) }
+        return TipDetailPage(page: page, heading: t("tips.detailHeading", ["ref": tip.reference]), facts: facts, description: erased ?? tip.description,
                              attention: tip.needsAttention(now: i.now),
-                             files: files, messages: messages, history: history, forms: forms, form: form,
+                             files: files, messages: messages, history: history, forms: erased == nil ? forms : [], form: form,
                              backHref: SiteURL.tips(TipService.Filter()).path)
     }
 }

@@ -17,11 +17,24 @@ struct TipSecrets: Sendable {
 
     private let pepper: SymmetricKey
     private let sealing: SymmetricKey
+    private let spooling: SymmetricKey
 
     init(key: Data) {
         let master = SymmetricKey(data: key)
         pepper = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("thidua receipt codes".utf8), outputByteCount: 32)
         sealing = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("thidua tip contacts".utf8), outputByteCount: 32)
+        spooling = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("thidua tip spool".utf8), outputByteCount: 32)
+    }
+
+    /// What waits in the spool (`TipSpool`), sealed whole: text, contact and files alike.
+    func sealSpooled(_ data: Data) throws -> Data {
+        guard let combined = try AES.GCM.seal(data, using: spooling).combined else { throw AppError(.internalServerError, "error.500") }
+        return combined
+    }
+
+    func openSpooled(_ data: Data) -> Data? {
+        guard let box = try? AES.GCM.SealedBox(combined: data) else { return nil }
+        return try? AES.GCM.open(box, using: spooling)
     }
 
     /// The stored form of a code's digits: the same work whether or not a tip has it.

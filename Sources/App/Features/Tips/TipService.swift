@@ -66,8 +66,14 @@ enum TipService {
         tip.citizenReplied = false
         if let contact = checked.contact { tip.contactSealed = try context.secrets.seal(contact) }
         if trapped { return (code, tip) }
-        let stored = try files.map { kind, bytes in StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes, day: VietnamTime.startOfDay(today))) }
         if tip.communeID != nil { tip.recordID = UUID() }
+        if let spool = context.holding {
+            let item = TipSpool.Item(kind: .tip, day: today.iso, tipID: try tip.requireID(), tip: TipSpool.TipFields(tip),
+                                     files: files.map { TipSpool.FileEntry(kind: $0.0, size: $0.1.count) })
+            try spool.put(item, files: files.map(\.1))
+            return (code, tip)
+        }
+        let stored = try Self.write(files, context: context, day: today)
         do {
             try await context.writer.commit(Arrival(tip: tip, files: stored, day: today))
         } catch {
@@ -117,7 +123,9 @@ enum TipService {
             throw AppError(.unprocessableEntity, "tips.code.invalid", fields: ["receiptCode": "tips.code.format"])
         }
         let hash = context.secrets.codeHash(digits)
-        return try await Tip.query(on: db).filter(\.$codeHash == hash).first()
+        if let tip = try await Tip.query(on: db).filter(\.$codeHash == hash).first() { return tip }
+        // A tip that waits for the release is found as well (it was received: the citizen may look and answer).
+        return context.spool?.tip(codeHash: hash)
     }
 
     static func messages(of tip: Tip, on db: any Database) async throws -> [TipMessage] {
@@ -136,25 +144,61 @@ enum TipService {
         let files = await context.rebuilder.checked(raw, errors: &errors)
         guard tip.tipStatus.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.reply.invalid", fields: errors) }
-        let stored = try files.map { kind, bytes in (kind, bytes.count, try context.files.write(bytes, day: VietnamTime.startOfDay(today))) }
+        if let spool = context.holding {
+            let item = TipSpool.Item(kind: .message, day: today.iso, tipID: try tip.requireID(), messageID: UUID(), body: text,
+                                     files: files.map { TipSpool.FileEntry(kind: $0.0, size: $0.1.count) })
+            try spool.put(item, files: files.map(\.1))
+            return
+        }
+        let message = CitizenMessage(id: UUID(), text: text, files: try Self.write(files, context: context, day: today), day: today)
         do {
-            try await db.transaction { tx in
-                try await Self.hold(tip, on: tx)
-                let seq = try await Self.nextSeq(tip, on: tx)
-                if let text { try await Self.messageRow(tip: tip, seq: seq, author: "citizen", user: nil, body: text, today: today).create(on: tx) }
-                for (kind, size, name) in stored {
-                    try await Self.fileRow(tip: tip, messageSeq: seq, kind: kind, size: size, name: name, today: today).create(on: tx)
-                }
-                tip.citizenReplied = true
-                try await tip.update(on: tx)
-                try await AuditLog.record(on: tx, actor: "citizen", action: "tip.citizenMessage", entity: "tip",
-                                          entityID: tip.id?.uuidString, after: #"{"files":\#(stored.count),"seq":\#(seq)}"#,
-                                          at: VietnamTime.startOfDay(today))
-            }
+            try await db.transaction { tx in try await Self.store(message, to: tip, on: tx) }
         } catch {
-            context.files.remove(stored.map(\.2))
+            context.files.remove(message.files.map(\.name))
             throw error
         }
+    }
+
+    /// A citizen's message with its files on disk, waiting for its commit.
+    struct CitizenMessage: Sendable {
+        var id: UUID
+        var text: String?
+        var files: [StoredFile]
+        var day: LocalDate
+    }
+
+    /// Writes files to the tip files' folder, their times the day's start; on a failure, those written are removed.
+    static func write(_ files: [(AttachmentKind, [UInt8])], context: TipContext, day: LocalDate) throws -> [StoredFile] {
+        var stored: [StoredFile] = []
+        do {
+            for (kind, bytes) in files {
+                stored.append(StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes, day: VietnamTime.startOfDay(day))))
+            }
+        } catch {
+            context.files.remove(stored.map(\.name))
+            throw error
+        }
+        return stored
+    }
+
+    /// Stores a citizen's message in the caller's transaction: holds the tip, numbers the message, marks the tip
+    /// answered. Its audit entry says the day, like the message.
+    static func store(_ m: CitizenMessage, to tip: Tip, on tx: any Database) async throws {
+        try await Self.hold(tip, on: tx)
+        let seq = try await Self.nextSeq(tip, on: tx)
+        if let text = m.text {
+            let row = try Self.messageRow(tip: tip, seq: seq, author: "citizen", user: nil, body: text, today: m.day)
+            row.id = m.id
+            try await row.create(on: tx)
+        }
+        for f in m.files {
+            try await Self.fileRow(tip: tip, messageSeq: seq, kind: f.kind, size: f.size, name: f.name, today: m.day).create(on: tx)
+        }
+        tip.citizenReplied = true
+        try await tip.update(on: tx)
+        try await AuditLog.record(on: tx, actor: "citizen", action: "tip.citizenMessage", entity: "tip",
+                                  entityID: tip.id?.uuidString, after: #"{"files":\#(m.files.count),"seq":\#(seq)}"#,
+                                  at: VietnamTime.startOfDay(m.day))
     }
 
     // MARK: The officers' side
@@ -176,6 +220,8 @@ enum TipService {
     static func act(_ action: TipAction, on tip: Tip, user: User, graph: UnitGraph, context: TipContext,
                     today: LocalDate = VietnamTime.localDate(of: Date()), now: Date = Date(), on db: any Database) async throws {
         guard Self.canHandle(tip, user: user, graph: graph) else { throw AppError.notFound("tips.notFound") }
+        // Its content is gone after its retention period: there is nothing left to work on.
+        guard tip.erasedOn == nil else { throw AppError(.conflict, "tips.error.erased") }
         let status: TipStatus
         switch TipRules.apply(action, to: tip.tipStatus, commune: tip.communeID) {
         case .success(let s): status = s
@@ -219,6 +265,7 @@ enum TipService {
             tip.assignedTo = nil
             tip.receivedOn = day.iso
         }
+        if status.isOpen != tip.tipStatus.isOpen { tip.closedOn = status.isOpen ? nil : today.iso }
         tip.status = status.rawValue
         tip.citizenReplied = false
         tip.lastOfficerAt = now
@@ -263,6 +310,145 @@ enum TipService {
         try await AuditLog.record(on: db, actor: user.username, action: "tip.contactReveal", entity: "tip", entityID: tip.id?.uuidString)
         guard let contact = context.secrets.open(sealed) else { throw AppError(.conflict, "tips.contactUnreadable") }
         return contact
+    }
+
+    // MARK: The release and retention
+
+    /// Writes what waits in the spool, all in one transaction and in random order (tips before the messages that may
+    /// answer them), then removes it: the database learns of a tip only at a release. What was already committed (a
+    /// crash between the commit and the removal) is removed, not written twice. A batch that fails is tried item by
+    /// item; an item that still fails waits for the next release. How many items were written.
+    @discardableResult
+    static func release(context: TipContext, on db: any Database, logger: Logger) async throws -> Int {
+        guard let spool = context.spool else { return 0 }
+        let all = spool.entries().shuffled()
+        // Tips before messages, whatever the chunk: a message may answer a tip of this release.
+        let ordered = all.filter { $0.item.kind == .tip } + all.filter { $0.item.kind == .message }
+        var written = 0
+        // In chunks, so that a day's tips stay within any database's bound parameters.
+        for start in stride(from: 0, to: ordered.count, by: Self.releaseChunk) {
+            written += try await Self.release(Array(ordered[start..<min(start + Self.releaseChunk, ordered.count)]),
+                                              spool: spool, context: context, on: db, logger: logger)
+        }
+        return written
+    }
+
+    static let releaseChunk = 500
+
+    private static func release(_ entries: [(name: String, item: TipSpool.Item)], spool: TipSpool, context: TipContext,
+                                on db: any Database, logger: Logger) async throws -> Int {
+        let tipIDs = entries.filter { $0.item.kind == .tip }.map(\.item.tipID)
+        let messageIDs = entries.compactMap(\.item.messageID)
+        let doneTips = Set(try await Tip.query(on: db).filter(\.$id ~~ tipIDs).all().compactMap(\.id))
+        let doneMessages = Set(try await TipMessage.query(on: db).filter(\.$id ~~ messageIDs).all().compactMap(\.id))
+        spool.remove(entries.filter { e in
+            e.item.kind == .tip ? doneTips.contains(e.item.tipID) : e.item.messageID.map(doneMessages.contains) ?? false
+        }.map(\.name))
+        var ready: [Released] = []
+        for e in entries where !(e.item.kind == .tip ? doneTips.contains(e.item.tipID) : e.item.messageID.map(doneMessages.contains) ?? false) {
+            guard let day = LocalDate(iso: e.item.day), let bytes = spool.files(of: e.name, e.item) else {
+                logger.warning("a spooled tip cannot be read; it stays in \(TipSpool.folder)")
+                continue
+            }
+            let files = try Self.write(zip(e.item.files.map(\.kind), bytes).map { ($0, $1) }, context: context, day: day)
+            ready.append(Released(name: e.name, item: e.item, day: day, files: files))
+        }
+        let batch = ready
+        var written: [Released] = []
+        do {
+            try await db.transaction { tx in try await Self.store(batch, on: tx) }
+            written = batch
+        } catch {
+            for r in batch {
+                do {
+                    try await db.transaction { tx in try await Self.store([r], on: tx) }
+                    written.append(r)
+                } catch {
+                    context.files.remove(r.files.map(\.name))
+                    logger.warning("a spooled tip could not be written; it waits for the next release")
+                }
+            }
+        }
+        spool.remove(written.map(\.name))
+        for r in written { if let commune = r.item.tip?.communeID { context.mailer.note(commune: commune) } }
+        return written.count
+    }
+
+    /// A spooled item with its files written, ready for its rows.
+    struct Released: Sendable {
+        var name: String
+        var item: TipSpool.Item
+        var day: LocalDate
+        var files: [StoredFile]
+    }
+
+    static func store(_ released: [Released], on tx: any Database) async throws {
+        let arrivals = released.compactMap { r -> Arrival? in
+            guard r.item.kind == .tip, let fields = r.item.tip else { return nil }
+            return Arrival(tip: fields.tip(id: r.item.tipID), files: r.files, day: r.day)
+        }
+        try await Self.store(arrivals, on: tx)
+        for r in released where r.item.kind == .message {
+            // A tip erased or never written since: its message has nowhere to go.
+            guard let tip = try await Tip.find(r.item.tipID, on: tx) else { throw AppError.notFound("tips.notFound") }
+            try await Self.store(CitizenMessage(id: r.item.messageID ?? UUID(), text: r.item.body, files: r.files, day: r.day), to: tip, on: tx)
+        }
+    }
+
+    /// Erases what `TipRetention` says is due today: contacts of tips closed long enough, then the text,
+    /// conversation and files of tips closed longer; each tip in its own transaction, re-read there, audited as the
+    /// system's. The counted information source stays. How many contacts and contents were erased.
+    @discardableResult
+    static func applyRetention(_ policy: TipRetention, context: TipContext, today: LocalDate, on db: any Database) async throws -> (contacts: Int, contents: Int) {
+        let closed = TipStatus.allCases.filter { !$0.isOpen }.map(\.rawValue)
+        let candidates = try await Tip.query(on: db).filter(\.$status ~~ closed).filter(\.$erasedOn == nil).all()
+        var counts = (contacts: 0, contents: 0)
+        for candidate in candidates where Self.retentionStep(candidate, policy, today: today) != .keep {
+            let (step, gone): (TipRetention.Step, [String]) = try await db.transaction { tx in
+                try await Self.hold(candidate, on: tx)
+                guard let tip = try await Tip.find(candidate.id, on: tx) else { return (.keep, []) }
+                let step = Self.retentionStep(tip, policy, today: today)
+                var gone: [String] = []
+                switch step {
+                case .keep: return (step, [])
+                case .eraseContact:
+                    tip.contactSealed = nil
+                    try await tip.update(on: tx)
+                    try await AuditLog.record(on: tx, actor: "system", action: "tip.contactErased", entity: "tip", entityID: tip.id?.uuidString)
+                case .eraseContent:
+                    let id = try tip.requireID()
+                    let files = try await TipFile.query(on: tx).filter(\.$tipID == id).all()
+                    let messages = try await TipMessage.query(on: tx).filter(\.$tipID == id).count()
+                    gone = files.map(\.storedName)
+                    try await TipFile.query(on: tx).filter(\.$tipID == id).delete()
+                    try await TipMessage.query(on: tx).filter(\.$tipID == id).delete()
+                    tip.description = ""
+                    tip.occurredTime = nil
+                    tip.contactSealed = nil
+                    tip.erasedOn = today.iso
+                    try await tip.update(on: tx)
+                    try await AuditLog.record(on: tx, actor: "system", action: "tip.contentErased", entity: "tip", entityID: tip.id?.uuidString,
+                                              after: #"{"files":\#(files.count),"messages":\#(messages)}"#)
+                }
+                return (step, gone)
+            }
+            context.files.remove(gone)
+            switch step {
+            case .keep: break
+            case .eraseContact: counts.contacts += 1
+            case .eraseContent: counts.contents += 1
+            }
+        }
+        return counts
+    }
+
+    /// The day a tip closed: the day kept since closings were recorded, else its last officer's action (a tip
+    /// closed before that), else its day of arrival.
+    static func retentionStep(_ tip: Tip, _ policy: TipRetention, today: LocalDate) -> TipRetention.Step {
+        let closed = tip.closedOn.flatMap(LocalDate.init(iso:)) ?? tip.lastOfficerAt.map(VietnamTime.localDate(of:))
+            ?? LocalDate(iso: tip.receivedOn)
+        return policy.step(status: tip.tipStatus, closedOn: closed, hasContact: tip.contactSealed != nil,
+                           erased: tip.erasedOn != nil, today: today)
     }
 
     // MARK: Rows

@@ -65,6 +65,13 @@ struct TipContext: Sendable {
     var uploads = ComputeGate(limit: TipIntake.concurrent, queueLimit: TipIntake.waiting, wait: .seconds(30))
     let writer: GroupCommitter<TipService.Arrival>
     let mailer: TipMailer
+    /// Where tips wait for the next release (`TipRelease`), and what is left there by an earlier setting.
+    var spool: TipSpool? = nil
+    /// Tips and messages wait for a release; false: written at once (`THIDUA_TIP_RELEASE_MINUTES=0`).
+    var holds = false
+
+    /// The spool new arrivals go to, when they wait.
+    var holding: TipSpool? { holds ? spool : nil }
 }
 
 extension Application {
@@ -76,5 +83,10 @@ extension Application {
             return context
         }
         set { storage[TipContextKey.self] = newValue }
+    }
+
+    /// How this server keeps tips, as the citizen's pages say it.
+    var tipKeeping: TipKeeping {
+        TipKeeping(releaseMinutes: tips.holds ? config.tipReleaseMinutes : 0, retention: config.tipRetention)
     }
 }

@@ -21,6 +21,15 @@ struct TipsAPI: RouteCollection {
         var receiptCode: String
         var status: String
         var receivedOn: String
+        /// When the tip reaches the police (the next release, ISO 8601); absent when it is written at once.
+        var reachesPoliceAt: String?
+    }
+
+    /// The next release as ISO 8601, when tips wait for one.
+    static func nextRelease(_ req: Request) -> String? {
+        let minutes = req.application.tipKeeping.releaseMinutes
+        guard minutes > 0 else { return nil }
+        return ISO8601DateFormatter().string(from: TipRelease.next(after: Date(), every: minutes))
     }
 
     struct CitizenMessage: Vapor.Content, Equatable {
@@ -39,6 +48,10 @@ struct TipsAPI: RouteCollection {
         var receivedOn: String
         var category: String
         var messages: [CitizenMessage]
+        /// The tip itself, and how many of the citizen's messages, wait for the next release (`reachesPoliceAt`).
+        var waiting: Bool
+        var waitingMessages: Int
+        var reachesPoliceAt: String?
     }
 
     @Sendable func create(req: Request) async throws -> Response {
@@ -46,7 +59,8 @@ struct TipsAPI: RouteCollection {
         let graph = try await req.unitGraph()
         let today = PublicTipController.today()
         let (code, _) = try await TipService.receive(input.submission, graph: graph, context: req.application.tips, today: today)
-        let response = try await Receipt(receiptCode: code, status: TipStatus.new.publicStatus, receivedOn: today.iso)
+        let response = try await Receipt(receiptCode: code, status: TipStatus.new.publicStatus, receivedOn: today.iso,
+                                         reachesPoliceAt: Self.nextRelease(req))
             .encodeResponse(status: .created, for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
@@ -67,8 +81,12 @@ struct TipsAPI: RouteCollection {
         }
         let messages = try await TipService.messages(of: tip, on: req.db)
         let files = try await TipService.files(of: tip, on: req.db)
+        let id = try tip.requireID()
+        let waiting = context.spool?.isWaiting(tip: id) ?? false
+        let waitingMessages = context.spool?.messages(for: id) ?? 0
         let answer = CitizenStatus(status: tip.tipStatus.publicStatus, receivedOn: tip.receivedOn, category: tip.category,
-                                   messages: CitizenMessage.list(messages, files: files))
+                                   messages: CitizenMessage.list(messages, files: files), waiting: waiting, waitingMessages: waitingMessages,
+                                   reachesPoliceAt: waiting || waitingMessages > 0 ? Self.nextRelease(req) : nil)
         let response = try await answer.encodeResponse(for: req)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return response
