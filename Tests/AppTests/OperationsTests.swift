@@ -64,6 +64,14 @@ struct OperationsTests {
             // Not to anyone: without a token, only a direct peer on this machine (not an in-memory client, not
             // through a proxy); with one, whoever sends it. Statuses by class only: 201s would time each tip.
             try await app.testing().test(.GET, "/metrics") { res in #expect(res.status == .notFound) }
+            // The citizens' routes are not counted: a tip sent, a status asked, the form read move nothing.
+            try await app.testing().test(.GET, "/tip") { res in #expect(res.status == .ok) }
+            try await app.testing().test(.POST, "/api/v1/tips/status", beforeRequest: { req in
+                try req.content.encode(["receiptCode": String(repeating: "1", count: 25)])
+            }) { res in #expect(res.status == .notFound) }
+            try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
+                try req.content.encode(["category": "other", "description": "Một việc cần báo", "occurredOn": TipFixture.today().iso])
+            }) { res in #expect(res.status == .created) }
             app.config.metricsToken = "metrics-token-for-tests-0123"
             try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer wrong-token-for-tests-01234"]) { res in
                 #expect(res.status == .notFound)
@@ -71,6 +79,7 @@ struct OperationsTests {
             try await app.testing().test(.GET, "/metrics", headers: ["Authorization": "Bearer metrics-token-for-tests-0123"]) { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains(#"thidua_http_requests_total{method="GET",status="2xx"} 1"#))
+                #expect(!res.body.string.contains(#"method="POST""#))
                 #expect(!res.body.string.contains(#"status="201""#) && !res.body.string.contains(#"status="200""#))
                 #expect(res.body.string.contains("thidua_http_request_duration_seconds_bucket"))
             }
