@@ -51,6 +51,10 @@ status, receipt = post("/api/v1/tips", {"unit": "06820", "category": "social_ord
                                         "description": TEXT, "contact": CONTACT})
 assert status == 201, status
 code = receipt["receiptCode"]
+if os.environ.get("CANARY_CODE_FILE"):
+    # For the key rotation that follows: the code must still be found under the next key.
+    with open(os.environ["CANARY_CODE_FILE"], "w") as f:
+        f.write(code)
 status, seen = post("/api/v1/tips/status", {"receiptCode": code, "message": "Thêm thông tin: ba người, hai xe máy"})
 assert status == 200 and seen["status"] == "received", seen
 

@@ -35,7 +35,7 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     if let postgres { try await probe(postgres, app: app, database: config.database) }
     try await checkDatabase(app, config.database)
 
-    app.sessions.use(.fluent)
+    app.sessions.use { _ in StoredSessions() }
     app.sessions.configuration.cookieName = CSRF.sessionCookie
     let secure = config.secureCookies
     app.sessions.configuration.cookieFactory = { id in
@@ -56,22 +56,23 @@ public func configure(_ app: Application, config: AppConfig) async throws {
     app.middleware.use(InputGuard())
     app.middleware.use(app.sessions.middleware)
     app.middleware.use(SessionTimeout())
-    app.middleware.use(User.sessionAuthenticator())
+    app.middleware.use(SessionSignIn())
     let publicDirectory = ((config.resourcesDirectory as NSString).deletingLastPathComponent as NSString)
         .appendingPathComponent("Public") + "/"
     app.middleware.use(FileMiddleware(publicDirectory: publicDirectory))
     app.routes.defaultMaxBodySize = "1mb"
+    ContentConfiguration.global.use(decoder: CheckedFormData(), for: .formData)
     app.http.server.configuration.shutdownTimeout = .seconds(5)
     app.resultsGate = ComputeGate(limit: config.resultsConcurrency)
-    app.resultsCache = ResultsCache(graphs: app.unitGraphCache)
+    app.resultsCache = ResultsCache(graphs: app.unitGraphCache, gate: app.resultsGate)
     app.resultsBodies = ResultsBodies()
     DataFolder.secure(config.dataDirectory)
     let secrets = try TipSecrets.load(config: config)
     app.tips = TipContext(secrets: secrets, limiter: TipLimiter(limits: config.tipLimits),
-                          files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles),
+                          files: FileStore(dataDirectory: config.dataDirectory, folder: FileStore.tipFiles, pool: pool),
                           rebuilder: Rebuilder(dataDirectory: config.dataDirectory), writer: GroupCommitter(db: app.db, store: TipService.store),
-                          mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer),
-                          spool: TipSpool(dataDirectory: config.dataDirectory, secrets: secrets, logger: app.logger),
+                          mailer: TipMailer(settings: config.smtp, publicURL: config.publicURL, localizer: app.localizer, pool: pool),
+                          spool: TipSpool(dataDirectory: config.dataDirectory, secrets: secrets, pool: pool, logger: app.logger),
                           holds: config.tipReleaseMinutes > 0)
     app.lifecycle.use(TipMailerLifecycle())
 

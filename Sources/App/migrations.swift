@@ -34,6 +34,10 @@ func migrationList() -> [any Migration] {
         AddDecisionAuthority(),
         CreateTipKeyChecks(),
         AddTipRetention(),
+        CreateTipRetiredPeppers(),
+        AddUserHeadsPolice(),
+        AddSessionSeenAt(),
+        FoldUsernames(),
     ]
 }
 

@@ -52,7 +52,7 @@ func routes(_ app: Application) throws {
     try web.register(collection: PublicRankingController())
     // The citizens' channel: no account; its forms carry files, so the token is looked for in a larger body.
     // Its limits and the size it declares are looked at before any of the body is read (`TipIntake`).
-    try app.grouped(TipIntake(), CSRFMiddleware(maxBody: PublicTipController.maxBody)).register(collection: PublicTipController())
+    try app.grouped(TipIntake(), CSRFMiddleware(maxBody: PublicTipController.maxBody, tokenFirst: true)).register(collection: PublicTipController())
     let signedIn = web.grouped(RequireSignIn(), WaitingTips())
     try signedIn.register(collection: HomeController())
     try signedIn.register(collection: UnitWebController())

@@ -37,7 +37,7 @@ struct AuthTests {
                 #expect(res.headers.first(name: .location) == "/movements/uong-bi-2024-2025")
             }
             #expect(browser.cookies["thidua_session"] != nil)
-            #expect(try await SessionRecord.query(on: app.db).count() == 1)
+            #expect(try await StoredSession.query(on: app.db).count() == 1)
             try await browser.get(app, "/movements/uong-bi-2024-2025") { res in
                 #expect(res.status == .ok)
                 #expect(res.body.string.contains("Lực lượng mới, khí thế mới"))
@@ -63,7 +63,7 @@ struct AuthTests {
                 #expect(res.body.string.contains("Biểu mẫu đã hết hạn"))
             }
             #expect(browser.cookies["thidua_session"] == nil)
-            #expect(try await SessionRecord.query(on: app.db).count() == 0)
+            #expect(try await StoredSession.query(on: app.db).count() == 0)
         }
     }
 
@@ -90,7 +90,7 @@ struct AuthTests {
             try await browser.post(app, "/sign-in", ["username": "thuongtruc", "password": "demo-password-for-tests", "next": "/"]) { _ in }
             #expect(browser.cookies["thidua_session"] != nil)
             #expect(browser.cookies["thidua_session"] != first)
-            #expect(try await SessionRecord.query(on: app.db).count() == 1)
+            #expect(try await StoredSession.query(on: app.db).count() == 1)
         }
     }
 
@@ -215,6 +215,135 @@ struct AuthTests {
             try await app.testing().test(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]) { res in
                 #expect(res.status == .unauthorized)
             }
+        }
+    }
+
+    @Test("The API takes a browser's session only with the page's token in X-CSRF-Token; forms are refused; the session stays")
+    func apiSession() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let admin = Browser()
+            try await admin.signIn(app, "admin", "demo-password-for-tests")
+            func create(_ username: String, headers extra: HTTPHeaders) async throws -> HTTPStatus {
+                var headers = admin.cookieHeader
+                headers.add(contentsOf: extra)
+                headers.contentType = .json
+                var status = HTTPStatus.ok
+                let body = #"{"username":"\#(username)","displayName":"X","role":"admin"}"#
+                try await app.testing().test(.POST, "/api/v1/accounts", headers: headers, body: ByteBuffer(string: body)) { status = $0.status }
+                return status
+            }
+            // What a page of another site can make the browser send: the cookie alone.
+            #expect(try await create("forged1", headers: [:]) == .unauthorized)
+            #expect(try await create("forged2", headers: ["X-CSRF-Token": "x" + (admin.cookies["thidua_csrf"] ?? "")]) == .unauthorized)
+            #expect(try await User.query(on: app.db).filter(\.$username ~~ ["forged1", "forged2"]).count() == 0)
+            // The session was left as it was: the admin's pages still open.
+            try await admin.get(app, "/admin/accounts") { #expect($0.status == .ok) }
+            // A page of this site, which can read the token, may.
+            #expect(try await create("taken", headers: ["X-CSRF-Token": admin.cookies["thidua_csrf"] ?? ""]) == .created)
+            // Reading needs no token: another site's page cannot read the answer.
+            try await app.testing().test(.GET, "/api/v1/me", headers: admin.cookieHeader) { #expect($0.status == .ok) }
+
+            // A form body on the API is refused with a message, even with a token, and changes nothing.
+            var token = ""
+            try await app.testing().test(.POST, "/api/v1/auth/token", beforeRequest: { req in
+                try req.content.encode(["username": "admin", "password": "demo-password-for-tests"])
+            }) { token = try $0.content.decode(AuthAPI.TokenJSON.self).token }
+            let form = "username=viaform&displayName=X&role=admin"
+            try await app.testing().test(.POST, "/api/v1/accounts", headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/x-www-form-urlencoded"],
+                                         body: ByteBuffer(string: form)) { res in
+                #expect(res.status == .unsupportedMediaType)
+                #expect((try? problem(res))?.detail.contains("API nhận nội dung JSON") == true)
+            }
+            #expect(try await User.query(on: app.db).filter(\.$username == "viaform").count() == 0)
+        }
+    }
+
+    @Test("Sessions: a bearer request makes none, a page read within the minute writes none, a stale cookie adds none, unused ones are purged")
+    func sessionsTable() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            var token = ""
+            try await app.testing().test(.POST, "/api/v1/auth/token", beforeRequest: { req in
+                try req.content.encode(["username": "thuongtruc", "password": "demo-password-for-tests"])
+            }) { token = try $0.content.decode(AuthAPI.TokenJSON.self).token }
+            for _ in 0..<3 {
+                try await app.testing().test(.GET, "/api/v1/me", headers: ["Authorization": "Bearer \(token)"]) { res in
+                    #expect(res.status == .ok)
+                    #expect(res.headers.setCookie?[CSRF.sessionCookie] == nil)
+                }
+            }
+            #expect(try await StoredSession.query(on: app.db).count() == 0)
+
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            let row = try #require(try await StoredSession.query(on: app.db).first())
+            let seen = try #require(row.seenAt)
+            for _ in 0..<3 { try await browser.get(app, "/movements/uong-bi-2024-2025") { #expect($0.status == .ok) } }
+            let after = try #require(try await StoredSession.query(on: app.db).first())
+            // Within the minute nothing is written. The whole suite beside this test on two cores can stretch three
+            // reads past it; then the last-seen time has moved once, and the rest stays as it was.
+            if Date().timeIntervalSince(seen) < SessionTimeout.touch - 1 {
+                #expect(after.data == row.data && after.seenAt == seen)
+            } else {
+                #expect(after.seenAt.map { $0 >= seen } == true)
+                #expect(after.data[SessionTimeout.createdKey] == row.data[SessionTimeout.createdKey])
+            }
+
+            // A cookie the server no longer knows: answered as signed out, and no row for it.
+            let stale = Browser()
+            stale.cookies[CSRF.sessionCookie] = "bm8tc3VjaC1zZXNzaW9uLW5vLXN1Y2gtc2Vzc2lvbi0xMjM0NTY3OA=="
+            for _ in 0..<3 { try await stale.get(app, "/units") { #expect($0.status == .seeOther) } }
+            #expect(try await StoredSession.query(on: app.db).count() == 1)
+
+            // Not seen for the idle time: purged, and its browser signs in again.
+            #expect(try await StoredSessions.purge(on: app.db) == 0)
+            after.seenAt = Date().addingTimeInterval(-SessionTimeout.idle - 60)
+            try await after.save(on: app.db)
+            #expect(try await StoredSessions.purge(on: app.db) == 1)
+            #expect(try await StoredSession.query(on: app.db).count() == 0)
+            try await browser.get(app, "/units") { #expect($0.status == .seeOther) }
+        }
+    }
+
+    @Test("Usernames are one spelling: ADMIN is admin for a new account and for the sign-in")
+    func foldedUsernames() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let admin = Browser()
+            try await admin.signIn(app, "admin", "demo-password-for-tests")
+            try await admin.post(app, "/admin/accounts/new", ["username": "ADMIN", "displayName": "Người khác", "role": "viewer", "unit": ""]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("đã có tài khoản với tên này"))
+            }
+            #expect(try await User.query(on: app.db).all().filter { $0.username.lowercased() == "admin" }.map(\.username) == ["admin"])
+            try await admin.post(app, "/admin/accounts/new", ["username": "Can.Bo.Moi", "displayName": "Cán bộ mới", "role": "viewer", "unit": ""]) { res in
+                #expect(res.status == .created)
+            }
+            #expect(try await User.query(on: app.db).filter(\.$username == "can.bo.moi").count() == 1)
+            // Signed in as typed in any case; the lock counts the same name.
+            let other = Browser()
+            try await other.signIn(app, "ThuongTruc", "demo-password-for-tests")
+            try await other.get(app, "/api/v1/me") { res in
+                #expect((try? res.content.decode(AuthAPI.MeJSON.self))?.username == "thuongtruc")
+            }
+        }
+    }
+
+    @Test("Upgrading folds stored usernames; two that differ only in case stop the upgrade, named, with nothing changed")
+    func foldingMigration() async throws {
+        try await withApp { app in
+            func add(_ name: String) async throws {
+                try await User(username: name, displayName: name, passwordHash: "x", role: .viewer, unitID: nil).create(on: app.db)
+            }
+            try await add("Can.Bo")
+            try await add("XA.Vien")
+            try await add("xa.vien")
+            await #expect(throws: FoldUsernames.Clash(names: ["XA.Vien", "xa.vien"])) { try await FoldUsernames().prepare(on: app.db) }
+            #expect(Set(try await User.query(on: app.db).all().map(\.username)) == ["Can.Bo", "XA.Vien", "xa.vien"])
+            try await User.query(on: app.db).filter(\.$username == "XA.Vien").delete()
+            try await FoldUsernames().prepare(on: app.db)
+            #expect(Set(try await User.query(on: app.db).all().map(\.username)) == ["can.bo", "xa.vien"])
         }
     }
 

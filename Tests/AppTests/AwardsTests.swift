@@ -114,6 +114,24 @@ struct AwardsTests {
                     #expect($0.status == .forbidden, "\(step)")
                 }
             }
+            // The committee acts within its unit: another ward's secretariat neither lists, opens nor returns it; the
+            // secretariat of the 2025 ward formed from Vàng Danh reads it.
+            try await makeAccount(app, "thuongtruc.thanhson", role: .secretariat, unit: DemoUnits.commune("06811"))
+            let otherWard = Browser()
+            try await otherWard.signIn(app, "thuongtruc.thanhson", "demo-password-for-tests")
+            try await otherWard.get(app, "/movements/\(Self.movement)/nominations") { res in
+                #expect(res.status == .ok)
+                #expect(!res.body.string.contains(path))
+            }
+            try await otherWard.get(app, path) { #expect($0.status == .forbidden) }
+            for step in ["return", "reject", "council"] {
+                try await otherWard.post(app, path + "/" + step, ["reason": "Thiếu báo cáo thành tích có xác nhận"]) { #expect($0.status == .forbidden, "\(step)") }
+            }
+            #expect(try await Nomination.query(on: app.db).first()?.state == .proposed)
+            try await makeAccount(app, "thuongtruc.vangdanhmoi", role: .secretariat, unit: DemoUnits.ward2025("Vàng Danh"))
+            let heir = Browser()
+            try await heir.signIn(app, "thuongtruc.vangdanhmoi", "demo-password-for-tests")
+            try await heir.get(app, path) { #expect($0.status == .ok) }
             let leader = Browser()
             try await leader.signIn(app, "totruong.vangdanh3", "demo-password-for-tests")
             try await leader.get(app, path) { #expect($0.status == .forbidden) }

@@ -314,7 +314,7 @@ struct IntegrityTests {
                 let b = Browser()
                 try await b.signIn(app, "thuongtruc", "demo-password-for-tests")
                 try await b.get(app, "/units") { #expect($0.status == .ok) }
-                let session = try #require(try await SessionRecord.query(on: app.db).all().first { $0.data[field] != nil && $0.key.string == b.cookies["thidua_session"] })
+                let session = try #require(try await StoredSession.query(on: app.db).all().first { $0.data[field] != nil && $0.key == b.cookies["thidua_session"] })
                 session.data[field] = String(Int(Date().timeIntervalSince1970) - age)
                 try await session.update(on: app.db)
                 try await b.get(app, "/units") { res in
@@ -373,6 +373,166 @@ struct IntegrityTests {
             }
             let records = try await Record.query(on: app.db).count()
             #expect(records == 1)
+        }
+    }
+
+    @Test("Control characters (BEL, ESC, NEL…) are refused in every field of JSON, forms and multipart, naming the field; tab and line ends are text")
+    func controlCharacters() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            func record(_ summary: String) -> [String: Any] {
+                ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs", "origin": "people", "summary": summary]
+            }
+            // JSON: escaped, raw UTF-8 (U+0085), and the short escapes \b and \f.
+            for (summary, code) in [("chuông\u{7}", "U+0007 (BEL)"), ("\u{1B}[31mđỏ", "U+001B (ESC)"), ("dòng\u{85}mới", "U+0085 (NEL)"),
+                                    ("a\u{8}b", "U+0008 (BS)"), ("trang\u{C}mới", "U+000C (FF)")] {
+                try await send(app, .POST, "/api/v1/records", token: token, record(summary)) { res in
+                    #expect(res.status == .unprocessableEntity, "\(code)")
+                    let p = try problem(res)
+                    #expect(p.detail == "Trường “summary” có ký tự điều khiển \(code): đó không phải chữ ai gõ được và không lưu được. Hãy xóa ký tự đó rồi gửi lại.")
+                }
+            }
+            // Deep in a body, its path; a raw control byte (not JSON at all) is said without one.
+            try await app.testing().test(.POST, "/api/v1/records", headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json",
+                                                                            "Accept-Language": "en"],
+                                         body: ByteBuffer(string: #"{"kind":"model","extra":[{"a":"x"},{"note":"\u0007"}]}"#)) { res in
+                #expect(res.status == .unprocessableEntity)
+                let detail = try problem(res).detail
+                #expect(detail.hasPrefix("The field “extra[1].note” has the control character U+0007 (BEL)"))
+            }
+            try await app.testing().test(.POST, "/api/v1/records", headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"],
+                                         body: ByteBuffer(string: "{\"summary\":\"a\u{1B}b\"}")) { res in
+                #expect(res.status == .unprocessableEntity)
+                let detail = try problem(res).detail
+                #expect(detail.hasPrefix("Dữ liệu gửi lên có ký tự điều khiển U+001B (ESC)"))
+            }
+            // Tab and line ends, and a backslash before "u0007" (text, not an escape), are taken as typed.
+            try await send(app, .POST, "/api/v1/records", token: token, record("ngõ 5\tkhu 3\r\ndòng 2 \\u0007")) { #expect($0.status == .created) }
+
+            // A web form, urlencoded: the record form's summary with ESC.
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await browser.post(app, "/records/new?kind=information_source",
+                                   ["unit": DemoUnits.commune("06808").uuidString, "date": "2025-03-02", "category": "drugs", "origin": "people",
+                                    "status": "received", "summary": "a\u{1B}b"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Trường “summary” có ký tự điều khiển U+001B (ESC)"))
+            }
+            // A citizen's tip, multipart: BEL in its text.
+            let citizen = Browser()
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            try await citizen.get(app, "/tip?commune=\(ward.uuidString)") { #expect($0.status == .ok) }
+            var (headers, body) = multipart([("_csrf", citizen.cookies["thidua_csrf"] ?? ""), ("commune", ward.uuidString), ("category", "drugs"),
+                                             ("description", "Có người bán ma túy\u{7} ở ngõ 5"), ("occurredOn", TipFixture.today().iso)])
+            headers.add(contentsOf: citizen.cookieHeader)
+            try await app.testing().test(.POST, "/tip", headers: headers, body: body) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("Trường “description” có ký tự điều khiển U+0007 (BEL)"))
+            }
+            // An address with one: 400.
+            try await send(app, .GET, "/api/v1/records?unit=%1B", token: token) { #expect($0.status == .badRequest) }
+            let records = try await Record.query(on: app.db).count(), tips = try await Tip.query(on: app.db).count()
+            #expect(records == 1 && tips == 0)
+        }
+    }
+
+    @Test("Approving a month while its figures and records are written: each write is before the approval or refused, as some serial order would have it")
+    func approveAgainstWrites() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let commune = DemoUnits.commune("06808")
+            try await makeAccount(app, "ca.race", role: .communeOfficer, unit: commune)
+            let graph = try await UnitService.graph(on: app.db)
+            let unit = try #require(graph.units[commune])
+            let officer = try #require(try await User.query(on: app.db).filter(\.$username == "ca.race").first())
+            let secretariat = try #require(try await User.query(on: app.db).filter(\.$username == "thuongtruc").first())
+            let token = try await issueToken(app, "ca.race")
+            let months = ["2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05"].compactMap(Month.init(text:))
+            #expect(months.count == 8)
+            for month in months {
+                _ = try await MonthReviewService.act(.submit, commune: unit, month: month, reason: nil, user: officer, graph: graph, on: app.db)
+            }
+            // Each month: the approval, a figure and a record, all at once.
+            var outcomes: [String: (figure: Bool, record: Bool)] = [:]
+            for month in months {
+                async let approved = MonthReviewService.act(.approve, commune: unit, month: month, reason: nil, user: secretariat, graph: graph, on: app.db)
+                async let figure: Bool = {
+                    do {
+                        _ = try await FigureService.set([.trafficAccidents: 2], basis: [:], commune: unit, month: month, user: officer, graph: graph,
+                                                        confirmed: true, on: app.db)
+                        return true
+                    } catch let e as AppError where e.status == .conflict && e.key == "month.locked" { return false }
+                }()
+                async let record: Bool = {
+                    var ok = false
+                    try await send(app, .POST, "/api/v1/records", token: token,
+                                   ["kind": "information_source", "unit": "06808", "date": "\(month.text)-15", "category": "drugs", "origin": "people"]) { res in
+                        #expect(res.status == .created || res.status == .conflict)
+                        ok = res.status == .created
+                    }
+                    return ok
+                }()
+                #expect(try await approved.state == .approved)
+                outcomes[month.text] = (try await figure, try await record)
+            }
+            // What was written came before its month's approval in the audit log, and nothing came after it.
+            let entries = try await AuditEntry.query(on: app.db).all()
+            let figures = try await Figure.query(on: app.db).filter(\.$communeID == commune).all()
+            let records = try await Record.query(on: app.db).filter(\.$communeID == commune).all()
+            for month in months {
+                let approval = try #require(entries.first { $0.action == "month.approve" && $0.entityID == "\(commune.uuidString)/\(month.text)" }).seq
+                let written = figures.filter { $0.month == month.text }.compactMap { f in entries.first { $0.entityID == f.id?.uuidString }?.seq }
+                    + records.filter { $0.occurredOn.hasPrefix(month.text) }.compactMap { r in entries.first { $0.entityID == r.id?.uuidString }?.seq }
+                let outcome = try #require(outcomes[month.text])
+                #expect(written.count == (outcome.figure ? 1 : 0) + (outcome.record ? 1 : 0), "\(month.text)")
+                #expect(written.allSatisfy { $0 < approval }, "\(month.text): a write after the approval")
+            }
+            #expect(try await AuditLog.verify(on: app.db) == .intact(entries: entries.count))
+        }
+    }
+
+    @Test("Closing a phase while its scores are written: each score is in the frozen results or refused")
+    func closeAgainstScores() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let (movement, plan) = try #require(try await PlanService.movement("uong-bi-2024-2025", on: app.db))
+            let phase = try #require(plan.phases.first)
+            let graph = try await UnitService.graph(on: app.db)
+            let secretariat = try #require(try await User.query(on: app.db).filter(\.$username == "thuongtruc").first())
+            let criterion = try #require(plan.criteria.first)
+            let communes = ["06808", "06811"].map(DemoUnits.commune)
+            let today = VietnamTime.localDate(of: Date())
+            async let closed = PhaseClosing.close(movement: movement, plan: plan, phase: phase, user: secretariat, graph: graph, today: today, on: app.db)
+            // Each writer scores again and again until the phase is closed under it.
+            let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for commune in communes {
+                    group.addTask {
+                        guard let unit = graph.units[commune] else { return false }
+                        let scope = ReviewService.Scope(movement: movement, plan: plan, phase: phase, unit: unit)
+                        let end = ContinuousClock.now + .seconds(120)
+                        var round = 0
+                        while ContinuousClock.now < end {
+                            round += 1
+                            // A person's pace, not a loop's: the close must get its turn at the write lock.
+                            if round > 1 { try await Task.sleep(for: .milliseconds(100)) }
+                            do {
+                                try await ReviewService.review(scope, criterion: criterion, score: String(round % 2), note: "Đã kiểm tra hồ sơ lần \(round)",
+                                                               user: secretariat, graph: graph, on: app.db)
+                            } catch let e as AppError where e.status == .conflict && e.key == "phase.isClosed" { return true }
+                        }
+                        return false
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            _ = try await closed
+            #expect(refused == communes.count)
+            // A score kept after the close would be in neither the frozen results nor refused.
+            let entries = try await AuditEntry.query(on: app.db).all()
+            let close = try #require(entries.first { $0.action == "phase.close" }).seq
+            let scores = entries.filter { $0.action == "assessment.review" }
+            #expect(!scores.isEmpty && scores.allSatisfy { $0.seq < close })
         }
     }
 

@@ -140,6 +140,49 @@ struct KeptResultsTests {
         }
     }
 
+    @Test("A page of kept results is served while another request computes; only computing queues at the gate, and past its wait is 503")
+    func gateOnlyComputes() async throws {
+        try await withApp { app in
+            try await loadDemo(app, sampleRecords: true)
+            // One place, a short wait, whatever the machine's cores.
+            let gate = ComputeGate(limit: 1, wait: .milliseconds(300))
+            let cache = ResultsCache(graphs: app.unitGraphCache, gate: gate)
+            app.resultsCache = cache
+            let browser = Browser()
+            try await browser.signIn(app, "thuongtruc", "demo-password-for-tests")
+            let dashboard = "/movements/uong-bi-2024-2025/phases/dot-2"
+            let commune = "/units/\(DemoUnits.commune("06808").uuidString)/movements/uong-bi-2024-2025"
+            for page in [dashboard, commune] {
+                try await browser.get(app, page) { #expect($0.status == .ok, "\(page)") }
+            }
+            let computed = cache.answers(.computed)
+            #expect(computed >= 1)
+            // Another computation holds the only place.
+            let (release, releaser) = AsyncStream.makeStream(of: Void.self)
+            let (held, holder) = AsyncStream.makeStream(of: Void.self)
+            async let holding: Void = gate.run {
+                holder.yield()
+                for await _ in release { break }
+            }
+            for await _ in held { break }
+            // What is kept is served, the page rendered, with no place at the gate.
+            for page in [dashboard, commune, dashboard] {
+                try await browser.get(app, page) { #expect($0.status == .ok, "\(page)") }
+            }
+            #expect(cache.answers(.computed) == computed && cache.answers(.updated) == 0)
+            // A record written: the next page must bring the results up to date, waits for the place, and is refused.
+            _ = try await Self.record(app, commune: DemoUnits.commune("06808"), on: "2025-03-10")
+            try await browser.get(app, dashboard) { res in
+                #expect(res.status == .serviceUnavailable)
+                #expect(res.headers.first(name: "Retry-After") == "2")
+            }
+            releaser.yield()
+            try await holding
+            try await browser.get(app, dashboard) { #expect($0.status == .ok) }
+            #expect(cache.answers(.computed) == computed && cache.answers(.updated) >= 1)
+        }
+    }
+
     @Test("Readers bringing results up to date while four writers add records: what is kept at the end equals a fresh computation")
     func concurrent() async throws {
         try await withApp { app in

@@ -25,7 +25,7 @@ struct MemberImportWebTests {
             try await officer.get(app, "/members/import/template.csv?unit=\(ward)") { res in
                 #expect(res.headers.contentType?.subType == "csv")
                 #expect(res.body.string.hasPrefix("\u{FEFF}village,full_name,role,phone,joined_on,left_on\r\n"))
-                #expect(res.body.string.contains("Vàng Danh 3,\(leader.fullName),leader,"))
+                #expect(res.body.string.contains("Vàng Danh 3,\(leader.fullName),tổ trưởng,"))
             }
             // The same as an Excel workbook (saved by openpyxl): its phone typed as a number, its day as a day.
             let workbook = try Data(contentsOf: SpreadsheetTests.fixtures.appendingPathComponent("members.xlsx"))
@@ -90,9 +90,9 @@ struct MemberImportWebTests {
             }
             var csv = ""
             try await officer.get(app, "/members/export.csv?unit=\(ward)") { res in
-                #expect(res.body.string.contains("\r\nVàng Danh 3,Nguyễn Thị Mai,member,0912345678,2025-08-01,\r\n"))
+                #expect(res.body.string.contains("\r\nVàng Danh 3,Nguyễn Thị Mai,tổ viên,0912345678,2025-08-01,\r\n"))
                 // Its phone cell was empty in the file, so the phone is gone; a file without the column keeps it.
-                #expect(res.body.string.contains("\r\nVàng Danh 3,\(leader.fullName),member,,\(leader.recognisedOn),2025-12-31\r\n"))
+                #expect(res.body.string.contains("\r\nVàng Danh 3,\(leader.fullName),tổ viên,,\(leader.recognisedOn),2025-12-31\r\n"))
                 csv = res.body.string
             }
             // The same list as a workbook: the same rows, and a file the import takes back as it is.

@@ -423,7 +423,7 @@ struct PageSnapshotTests {
         try await assertPageSnapshot(own, template: "accounts/account", named: "account")
 
         let hoa = AccountSummary(id: "00000000-0000-4000-8000-0000000000b1", username: "ca.quangtrung", displayName: "Lê Thị Hoa",
-                                 role: .communeOfficer, unit: fx.wards[0], active: true, mustChangePassword: true, created: now)
+                                 role: .communeOfficer, unit: fx.wards[0], active: true, mustChangePassword: true, headsPolice: true, created: now)
         let off = AccountSummary(id: "00000000-0000-4000-8000-0000000000b2", username: "tt.vangdanh3", displayName: "Hoàng Thanh Dũng",
                                  role: .teamLeader, unit: fx.village, active: false, mustChangePassword: false, created: now)
         var filter = AccountAdmin.Filter()
@@ -434,6 +434,7 @@ struct PageSnapshotTests {
         #expect(list.shown == "Tài khoản 51–52 trong 52")
         #expect(list.pages.map(\.href) == ["/admin/accounts?role=communeOfficer", "/admin/accounts?role=communeOfficer&page=2"])
         #expect(list.rows.map(\.state) == ["đang dùng", "đã khóa"])
+        #expect(list.rows.map(\.role) == ["Công an cấp xã · Trưởng", "Tổ trưởng"])
         try await assertPageSnapshot(list, template: "accounts/list", named: "accounts")
 
         let typed = ["username": "ca phuong", "displayName": "", "role": "teamLeader", "unit": "06820"]
@@ -442,7 +443,7 @@ struct PageSnapshotTests {
             form: FormState(values: typed, errorKeys: ["username": "field.usernameInvalid", "displayName": "field.required",
                                                        "unit": "field.unitVillageRequired"], translator: fx.text()),
             newPassword: nil, page: fx.chrome("Tạo tài khoản"), text: fx.text())
-        #expect(wrong.fields.map(\.name) == ["username", "displayName", "role", "unit"])
+        #expect(wrong.fields.map(\.name) == ["username", "displayName", "role", "unit", "headsPolice"])
         #expect(wrong.fields.compactMap(\.error).count == 3 && wrong.resetHref == nil)
         try await assertPageSnapshot(wrong, template: "accounts/edit", named: "account-new-errors")
 
@@ -452,6 +453,7 @@ struct PageSnapshotTests {
         #expect(made.newPasswordLabel == "Mật khẩu dùng một lần của ca.quangtrung (chỉ hiện lần này):")
         #expect(made.disableHref == "/admin/accounts/00000000-0000-4000-8000-0000000000b1/disable" && made.enableHref == nil)
         #expect(made.fields.first?.kind == .fixed)
+        #expect(made.fields.last.map { [$0.kind.rawValue, $0.value] } == ["checkbox", "true"])
         try await assertPageSnapshot(made, template: "accounts/edit", named: "account-made")
         let disabled = AccountEditPage.build(account: off, unitName: "khu Vàng Danh 3", form: FormState(), newPassword: nil,
                                              page: fx.chrome("Hoàng Thanh Dũng", .en), text: fx.text(.en))

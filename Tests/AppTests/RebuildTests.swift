@@ -227,6 +227,20 @@ struct RebuildTests {
         let work = (dir as NSString).appendingPathComponent(Rebuilder.folder)
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? []).isEmpty)
     }
+
+    @Test("A data folder named relative to the current directory (the default ./data): files are rebuilt, not refused as damaged")
+    func relativeDataFolder() async throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The same folder, named from the current directory up to the root and down again.
+        let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+        let relative = String(repeating: "../", count: depth) + dir.drop { $0 == "/" }
+        let rebuilder = Rebuilder(dataDirectory: relative)
+        #expect(rebuilder.work == (dir as NSString).appendingPathComponent(Rebuilder.folder))
+        try await Self.run("convert", ["-size", "64x48", "xc:red", "whole.jpg"], in: dir)
+        let (kind, made) = try await Self.rebuilt(try Self.bytes(dir, "whole.jpg"), rebuilder)
+        #expect(kind == .jpeg && ImagePDF.jpegSize(made).map { [$0.width, $0.height] } == [64, 48])
+    }
 }
 
 extension Result {

@@ -171,6 +171,27 @@ struct ReviewsTests {
                 #expect(html.contains("hãy giải trình điểm tự chấm"))
                 #expect(html.contains("value=\"9\""))
             }
+            // A NUL in a text field (PostgreSQL cannot store it) and a field given twice: refused, saying why, nothing kept.
+            for (fields, status, message) in [([("score", "7,5"), ("note", "12 buổi\u{0} tuyên truyền")], HTTPStatus.unprocessableEntity,
+                                               "có ký tự điều khiển U+0000 (NUL)"),
+                                              ([("score", "7,5"), ("score", "9,5"), ("note", "12 buổi tuyên truyền")], .badRequest,
+                                               "Trường “score” được gửi hai lần")] {
+                (headers, body) = multipart([("_csrf", csrf)] + fields, files: [("files[]", TipFixture.photo)])
+                headers.add(contentsOf: officer.cookieHeader)
+                try await app.testing().test(.POST, Self.sheet + "/self/tuyen-truyen-luat", headers: headers, body: body) { res in
+                    #expect(res.status == status)
+                    #expect(res.body.string.contains(message))
+                }
+            }
+            // A body that is not the multipart its header says: refused as bad input, not a 500.
+            var broken = officer.cookieHeader
+            broken.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=XyZ")
+            try await app.testing().test(.POST, Self.sheet + "/self/tuyen-truyen-luat", headers: broken,
+                                         body: ByteBuffer(string: "--XyZ\r\nContent-Disposition form-data\r\n\r\n7\r\n--XyZ--\r\n")) { res in
+                #expect(res.status == .badRequest)
+            }
+            #expect(try await EvidenceFile.query(on: app.db).count() == 0)
+            #expect(try await CriterionScore.query(on: app.db).count() == 0)
             (headers, body) = multipart([("_csrf", csrf), ("score", "7,5"), ("note", "12 buổi tuyên truyền, 1.200 lượt người")],
                                         files: [("files[]", TipFixture.photo)])
             headers.add(contentsOf: officer.cookieHeader)
@@ -180,7 +201,7 @@ struct ReviewsTests {
             let files = try await EvidenceFile.query(on: app.db).all()
             #expect(files.count == 1 && files.first?.kind == "jpeg" && files.first?.addedBy == "ca.vangdanh")
             let file = try #require(files.first)
-            let stored = FileStore(dataDirectory: app.config.dataDirectory, folder: FileStore.evidenceFiles)
+            let stored = FileStore(dataDirectory: app.config.dataDirectory, folder: FileStore.evidenceFiles, pool: app.threadPool)
             let bytes = try #require(stored.read(file.storedName))
             // The photo's place went with its metadata.
             #expect(!bytes.isEmpty && bytes.count < TipFixture.photo.count)
@@ -277,12 +298,29 @@ struct ReviewsTests {
             let today = VietnamTime.localDate(of: Date())
             let communes = Participation.participants(plan: plan, structureDate: plan.phase(nearest: today).map { $0.structureDate(near: today) } ?? today,
                                                       graph: graph)
+            // Each account reads the signers of the communes it reads: the ward its own, the city's secretariat all,
+            // another ward's secretariat and police only theirs (none signed), and no other ward's pledge page.
             try await officer.get(app, "/movements/\(plan.id)/pledges") { res in
                 #expect(res.status == .ok)
-                #expect(res.body.string.contains("1/\(communes.count) đơn vị đã đăng ký thi đua."))
+                #expect(res.body.string.contains("1/1 đơn vị đã đăng ký thi đua."))
                 #expect(res.body.string.contains("Nguyễn Văn A, Trưởng Công an phường"))
                 #expect(res.body.string.contains("3/\(plan.targets.count) chỉ tiêu của kế hoạch, 2 chỉ tiêu riêng"))
             }
+            let committee = Browser()
+            try await committee.signIn(app, "thuongtruc", "demo-password-for-tests")
+            try await committee.get(app, "/movements/\(plan.id)/pledges") { res in
+                #expect(res.body.string.contains("1/\(communes.count) đơn vị đã đăng ký thi đua."))
+                #expect(res.body.string.contains("Nguyễn Văn A, Trưởng Công an phường"))
+            }
+            try await makeAccount(app, "thuongtruc.uongbi", role: .secretariat, unit: DemoUnits.ward2025("Uông Bí"))
+            let otherWard = Browser()
+            try await otherWard.signIn(app, "thuongtruc.uongbi", "demo-password-for-tests")
+            try await otherWard.get(app, "/movements/\(plan.id)/pledges") { res in
+                #expect(res.status == .ok)
+                #expect(res.body.string.contains("0/1 đơn vị đã đăng ký thi đua."))
+                #expect(!res.body.string.contains("Nguyễn Văn A"))
+            }
+            try await otherWard.get(app, path) { #expect($0.status == .forbidden) }
             let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "pledge.register").count()
             #expect(audit == 1)
             // The real movement is over: its pledges are closed.

@@ -43,6 +43,7 @@ final class SMTPSink: @unchecked Sendable {
             say("220 sink\r\n")
             var buffer = ""
             var inData = false
+            var keptAlready = false
             loop: while true {
                 var chunk = [UInt8](repeating: 0, count: 4096)
                 let n = recv(client, &chunk, chunk.count, 0)
@@ -59,13 +60,18 @@ final class SMTPSink: @unchecked Sendable {
                     switch line.prefix(4).uppercased() {
                     case "EHLO", "HELO": say("250-sink\r\n250 8BITMIME\r\n")
                     case "DATA": inData = true; say("354 go on\r\n")
-                    case "QUIT": say("221 bye\r\n"); break loop
+                    case "QUIT":
+                        // Kept before the answer: the client goes on as soon as it reads it, and a test reads next.
+                        lock.lock(); kept.append(conversation); lock.unlock()
+                        keptAlready = true
+                        say("221 bye\r\n")
+                        break loop
                     default: say("250 ok\r\n")
                     }
                 }
             }
             close(client)
-            lock.lock(); kept.append(conversation); lock.unlock()
+            if !keptAlready { lock.lock(); kept.append(conversation); lock.unlock() }
         }
     }
 }

@@ -23,17 +23,30 @@ struct SecondLocalityTests {
             let old = Set(catalogue.before.filter { $0.parentCode == "747" }.map(\.code))
             let new = Set(catalogue.successions.filter { old.contains($0.old) }.map(\.new))
             #expect(Set(report.communes.compactMap(\.code)) == new)
-            #expect(report.accounts.first == .init(username: "thuongtruc.79", role: .secretariat, unit: "thành phố Hồ Chí Minh",
+            #expect(report.accounts.first == .init(username: "thuongtruc.747", role: .secretariat, unit: "thành phố Vũng Tàu",
                                                    password: report.accounts.first?.password))
             #expect(report.accounts.count == 1 + new.count && report.accounts.allSatisfy { $0.password?.count == 17 })
             #expect(report.withoutVillages.count == new.count && report.withoutPopulation.count == new.count)
             // Again: nothing new, the accounts kept with their passwords.
             let again = try await LocalitySetup.run(area: "747", plan: nil, resources: resourcesDirectory, actor: "test", today: today, on: app.db)
             #expect(again.catalogue == nil && again.accounts.allSatisfy { $0.password == nil })
+            // Its secretariat reads the wards Vũng Tàu became, and no other ward of Thành phố Hồ Chí Minh.
+            let unitGraph = try await UnitService.graph(on: app.db)
+            let secretary = try #require(try await User.query(on: app.db).filter(\.$username == "thuongtruc.747").first())
+            let reach = secretary.reach(unitGraph)
+            #expect(report.communes.allSatisfy { reach.includes(commune: $0.id, village: nil, on: today) })
+            let province = try #require(unitGraph.unit(code: "79", on: today))
+            let others = unitGraph.units(at: .commune, on: today, under: province.id).filter { c in !new.contains(c.code ?? "") }
+            #expect(others.count > 100 && others.allSatisfy { !reach.includes(commune: $0.id, village: nil, on: today) })
+            // A second district of the same province has its own secretariat, with its own password.
+            let other = try await LocalitySetup.run(area: "748", plan: nil, resources: resourcesDirectory, actor: "test", today: today, on: app.db)
+            #expect(other.accounts.first?.username == "thuongtruc.748" && other.accounts.first?.password != nil)
 
             // One ward's villages and a team's members, from files.
             var graph = try await UnitService.graph(on: app.db)
             let ward = try #require(report.communes.first)
+            let formedFrom = graph.formedFrom(ward.id).map(\.unit.id)
+            #expect(!formedFrom.isEmpty)
             let villages = try await VillageImportService.check(.csv("village,kind,population,households\nKhu phố 1,khu phố,3200,900\nKhu phố 2,khu phố,2900,800\n"),
                                                                 commune: ward, graph: graph, today: today, on: app.db)
             #expect(villages.problems == [])
@@ -48,12 +61,15 @@ struct SecondLocalityTests {
             _ = try await MemberImportService.commit(members, actor: "test", on: app.db)
             let code = try #require(ward.code)
             let village = try #require(UnitService.find(code + "-01", on: today, in: graph))
+            #expect(village.level == .village && village.kind == "khu phố")
+            // Its villages, made after the merger, take nothing from what it was formed from.
+            #expect(graph.formedFrom(ward.id).map(\.unit.id) == formedFrom)
 
             // The ward's police record a tip from the people; the ward's tips indicator moves.
             try await makeAccount(app, "ca.ghi", role: .communeOfficer, unit: ward.id)
             let token = try await issueToken(app, "ca.ghi")
             try await send(app, .POST, "/api/v1/records", token: token,
-                           ["kind": "information_source", "unit": code, "village": village.id.uuidString, "date": "2025-08-05",
+                           ["kind": "information_source", "unit": code, "village": code + "-01", "date": "2025-08-05",
                             "category": "social_order", "origin": "people"]) { #expect($0.status == .created) }
             try await send(app, .GET, "/api/v1/movements/vung-tau-2024-2025/phases/dot-2/results?asOf=2025-08-20", token: token) { res in
                 #expect(res.status == .ok)
@@ -63,6 +79,16 @@ struct SecondLocalityTests {
                 let tips = try #require(mine.targets.first { $0.targetId == "nguon-tin-nhan-dan" })
                 #expect(tips.numerator == 1 && tips.denominator == 1 && tips.value == 100)
             }
+            // Before the merger, for a commune it was formed from, as before its villages came.
+            try await send(app, .GET, "/api/v1/units/\(ward.id.uuidString)/predecessors?date=2025-06-30", token: token) { res in
+                #expect(res.status == .ok)
+                let body = try res.content.decode(APIModels.Predecessors.self)
+                #expect(Set(body.constituents.map(\.unit.id)) == Set(formedFrom.map(\.uuidString)))
+            }
+            let predecessor = try #require(formedFrom.first.flatMap { graph.units[$0]?.code })
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": predecessor, "date": "2025-05-05",
+                            "category": "social_order", "origin": "people"]) { #expect($0.status == .created) }
             // The accounts setup made must choose their own password before using the API.
             let officer = try #require(report.accounts.first { $0.username == "ca." + code })
             try await app.testing().test(.POST, "/api/v1/auth/token", beforeRequest: { req in
@@ -110,7 +136,7 @@ struct SecondLocalityTests {
                 let html = res.body.string
                 #expect(html.contains("Địa bàn: thành phố Vũng Tàu, 5 xã, phường, đặc khu.") && html.contains("Kế hoạch vung-tau-2024-2025: đã nạp mới."))
                 #expect(html.contains("Đã nạp danh mục đơn vị hành chính quốc gia: 14.122 đơn vị, 14.052 quan hệ trực thuộc, 10.597 quan hệ kế thừa."))
-                #expect(html.contains("Tài khoản: 6 tạo mới, 0 đã có.") && html.contains("thuongtruc.79"))
+                #expect(html.contains("Tài khoản: 6 tạo mới, 0 đã có.") && html.contains("thuongtruc.747"))
                 #expect(html.contains("5 xã, phường chưa có thôn, khu") && html.contains(">phường Vũng Tàu</a>"))
                 let regex = try NSRegularExpression(pattern: #"<code class="token">([^<]+)</code>"#)
                 passwords = regex.matches(in: html, range: NSRange(html.startIndex..., in: html)).compactMap { m in
@@ -121,7 +147,7 @@ struct SecondLocalityTests {
             // A new account signs in with its one-time password and is sent to change it.
             let secretariat = Browser()
             try await secretariat.get(app, "/sign-in")
-            try await secretariat.post(app, "/sign-in", ["username": "thuongtruc.79", "password": passwords[0], "next": "/"]) { res in
+            try await secretariat.post(app, "/sign-in", ["username": "thuongtruc.747", "password": passwords[0], "next": "/"]) { res in
                 #expect(res.status == .seeOther)
             }
             try await secretariat.get(app, "/records") { #expect($0.headers.first(name: .location) == "/account/password") }

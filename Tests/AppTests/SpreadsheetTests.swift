@@ -99,4 +99,30 @@ struct SpreadsheetTests {
         #expect(TableFile.sheet(of: Data([0x61, 0x00, 0x62])) == nil && TableFile.sheet(of: Data()) == nil)
         #expect(TableFile.sheet(of: Data("unit,month\n".utf8)) == ImportSheet(rows: [.init(line: 1, cells: [.text("unit"), .text("month")])]))
     }
+
+    @Test("A workbook that hides how large it unpacks (a ZIP bomb) is refused at the limit, not after unpacking it all")
+    func hiddenSize() throws {
+        // A sheet of 40 MB of spaces, deflated to a few dozen kilobytes, whose headers then claim 200 bytes.
+        let sheet = #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            + String(repeating: " ", count: 40 << 20) + "</sheetData></worksheet>"
+        var zip = [UInt8](try Self.zipped(["xl/worksheets/sheet1.xml": sheet]))
+        #expect(zip.count < 1 << 20)
+        var patched = 0
+        for i in 0..<(zip.count - 4) {
+            let signature = Array(zip[i..<(i + 4)])
+            // Local header: the uncompressed size at 22; central directory: at 24.
+            if signature == [0x50, 0x4B, 0x03, 0x04] || signature == [0x50, 0x4B, 0x01, 0x02] {
+                let at = i + (signature[2] == 0x03 ? 22 : 24)
+                zip.replaceSubrange(at..<(at + 4), with: [200, 0, 0, 0])
+                patched += 1
+            }
+        }
+        #expect(patched == 2)
+        #expect(throws: XLSX.Unreadable.self) { try XLSX.read(Data(zip)) }
+        #expect(TableFile.sheet(of: Data(zip)) == nil)
+        // The same sheet, small enough, is read (the limit, not the patching, refused it).
+        let fits = try Self.zipped(["xl/worksheets/sheet1.xml": #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            + String(repeating: " ", count: 1 << 20) + "</sheetData></worksheet>"])
+        #expect(try XLSX.read(fits).rows.isEmpty)
+    }
 }

@@ -7,7 +7,7 @@ import Vapor
 import VaporTesting
 @testable import App
 
-@Suite("Tips wait for the release and are erased at the end of their retention", .serialized)
+@Suite("Tips wait for the release, are erased at the end of their retention, and survive a new key", .serialized)
 struct TipReleaseTests {
     /// Sends a tip with the fixture photo as multipart over the API; the receipt.
     static func sendWithPhoto(_ app: Application, description: String, contact: String) async throws -> TipsAPI.Receipt? {
@@ -143,13 +143,13 @@ struct TipReleaseTests {
             let path = (spool as NSString).appendingPathComponent(name)
             let saved = try #require(FileManager.default.contents(atPath: path))
             // A server started again over the same folder finds it, by its code.
-            let again = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets)
+            let again = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets, pool: app.threadPool)
             #expect(again.entries().count == 1)
             let hash = app.tips.secrets.codeHash(ReceiptCode.digits(of: code) ?? "")
             #expect(again.tip(codeHash: hash)?.description == "Một tin báo chờ đợt chuyển")
             #expect(again.tip(codeHash: app.tips.secrets.codeHash(String(repeating: "1", count: 25))) == nil)
             // Another key reads nothing and leaves the file alone.
-            let other = TipSpool(dataDirectory: app.config.dataDirectory, secrets: TipSecrets(key: Data(repeating: 7, count: 32)))
+            let other = TipSpool(dataDirectory: app.config.dataDirectory, secrets: TipSecrets(key: Data(repeating: 7, count: 32)), pool: app.threadPool)
             #expect(other.entries().isEmpty && Self.names(spool) == [name])
             // A damaged file is refused by the seal, not half read.
             var damaged = [UInt8](saved)
@@ -157,13 +157,13 @@ struct TipReleaseTests {
             let copy = (spool as NSString).appendingPathComponent(String(repeating: "ab", count: 16))
             #expect(FileManager.default.createFile(atPath: copy, contents: Data(damaged), attributes: [.posixPermissions: 0o600]))
             var context = app.tips
-            context.spool = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets)
+            context.spool = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets, pool: app.threadPool)
             #expect(try await TipService.release(context: context, on: app.db, logger: app.logger) == 1)
             #expect(Self.names(spool) == [String(repeating: "ab", count: 16)])
             try FileManager.default.removeItem(atPath: copy)
             // The server stopped between the commit and the removal: the file is back, the tip is not written twice.
             #expect(FileManager.default.createFile(atPath: path, contents: saved, attributes: [.posixPermissions: 0o600]))
-            context.spool = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets)
+            context.spool = TipSpool(dataDirectory: app.config.dataDirectory, secrets: app.tips.secrets, pool: app.threadPool)
             #expect(try await TipService.release(context: context, on: app.db, logger: app.logger) == 0)
             #expect(Self.names(spool).isEmpty)
             #expect(try await Tip.query(on: app.db).count() == 1)
@@ -239,6 +239,56 @@ struct TipReleaseTests {
             #expect(try await Tip.find(second.id, on: app.db)?.closedOn == nil)
             #expect(try await run(5000) == (0, 0))
             #expect(try await Tip.find(second.id, on: app.db)?.contactSealed != nil)
+        }
+    }
+
+    @Test("A new key: contacts sealed again, codes of older tips found through the old peppers, the old key refused at start, an interrupted rotation said")
+    func rotateKey() async throws {
+        try await withApp { app in
+            _ = try await loadDemo(app)
+            let today = TipFixture.today()
+            let first = app.tips.secrets
+            try await TipSecrets.verify(first, on: app.db)
+            let code1 = try await TipFixture.send(app, contact: "0912 111 000")
+            func use(_ secrets: TipSecrets) {
+                let t = app.tips
+                app.tips = TipContext(secrets: secrets, limiter: t.limiter, files: t.files, rebuilder: t.rebuilder, writer: t.writer,
+                                      mailer: t.mailer, spool: t.spool, holds: t.holds)
+            }
+            let second = TipSecrets(key: Data(repeating: 9, count: 32))
+            #expect(try await first.rotate(to: second, today: today, on: app.db) == .init(contacts: 1, unreadable: 0, peppers: 1))
+            let sealed = try #require(try await Tip.query(on: app.db).first()?.contactSealed)
+            #expect(second.open(sealed) == "0912 111 000" && first.open(sealed) == nil)
+            // The old key no longer starts a server; the new one does, and finds the code sent before.
+            await #expect(throws: StartupError.self) { try await TipSecrets.verify(first, on: app.db) }
+            try await TipSecrets.verify(second, on: app.db)
+            use(second)
+            #expect(try await TipFixture.status(app, code1).0 == .ok)
+            #expect(try await TipFixture.status(app, String(repeating: "2", count: 25)).0 == .notFound)
+            // A tip under the second key, then a third key: both codes still found, both contacts readable.
+            let code2 = try await TipFixture.send(app, contact: "0912 222 000")
+            let third = TipSecrets(key: Data(repeating: 5, count: 32))
+            #expect(try await second.rotate(to: third, today: today, on: app.db) == .init(contacts: 2, unreadable: 0, peppers: 2))
+            try await TipSecrets.verify(third, on: app.db)
+            use(third)
+            #expect(try await TipFixture.status(app, code1).0 == .ok)
+            #expect(try await TipFixture.status(app, code2).0 == .ok)
+            let contacts = try await Tip.query(on: app.db).all().compactMap { $0.contactSealed.flatMap(third.open) }.sorted()
+            #expect(contacts == ["0912 111 000", "0912 222 000"])
+            // A rotation stopped before its key took the old one's place: the start says where the key is.
+            let keyFile = (app.config.dataDirectory as NSString).deletingLastPathComponent + "/rotation-\(UUID().uuidString).tip.key"
+            var config = app.config
+            config.tipKeyFile = keyFile
+            #expect(FileManager.default.createFile(atPath: keyFile + ".new", contents: Data(third.key.base64EncodedString().utf8)))
+            defer { try? FileManager.default.removeItem(atPath: keyFile + ".new") }
+            do {
+                try await TipSecrets.verify(second, config: config, on: app.db)
+                Issue.record("the second key must be refused")
+            } catch let e as StartupError {
+                #expect(e.description == "A key rotation was interrupted: the database's tips are sealed with the key in \(keyFile).new. Run mv \(keyFile).new \(keyFile) and start again.")
+            }
+            let audit = try await AuditEntry.query(on: app.db).filter(\.$action == "tips.rotateKey").sort(\.$seq).all()
+            #expect(audit.map(\.after) == [#"{"contacts":1,"peppers":1,"unreadable":0}"#, #"{"contacts":2,"peppers":2,"unreadable":0}"#])
         }
     }
 }

@@ -36,17 +36,16 @@ enum TipFixture {
 
     /// Sends a tip over the API as JSON; its receipt code.
     static func send(_ app: Application, unit: String? = ward, category: String = "social_order", description: String = "Có người lạ tụ tập ban đêm ở ngõ 3",
-                     contact: String? = nil, headers extra: HTTPHeaders = [:], method: Application.Method = .inMemory,
-                     expect: HTTPStatus = .created) async throws -> String {
+                     contact: String? = nil, headers extra: HTTPHeaders = [:]) async throws -> String {
         var body: [String: String] = ["category": category, "description": description, "occurredOn": today().iso]
         if let unit { body["unit"] = unit }
         if let contact { body["contact"] = contact }
         var code = ""
-        try await app.testing(method: method).test(.POST, "/api/v1/tips", beforeRequest: { req in
+        try await app.testing().test(.POST, "/api/v1/tips", beforeRequest: { req in
             req.headers.add(contentsOf: extra)
             try req.content.encode(body)
         }) { res in
-            #expect(res.status == expect)
+            #expect(res.status == .created)
             code = (try? res.content.decode(TipsAPI.Receipt.self))?.receiptCode ?? ""
         }
         return code
@@ -142,7 +141,7 @@ struct TipsTests {
             // The contact stays sealed on the page: only the officer the tip is assigned to opens it, audited.
             try await officer.get(app, "/tips/\(id)") { res in
                 #expect(!res.body.string.contains("0912 345 678"))
-                #expect(res.body.string.contains("chỉ cán bộ được phân công xử lý tin này xem được"))
+                #expect(res.body.string.contains("chỉ cán bộ được phân công xử lý tin này và Trưởng Công an xã xem được"))
                 #expect(res.body.string.contains("/tips/\(id)/files/"))
             }
             try await officer.post(app, "/tips/\(id)/contact", [:]) { res in
@@ -549,13 +548,233 @@ struct TipsTests {
         }
     }
 
+    @Test("A forged upload is refused at its first part: the form's token comes first and is checked before the files are read")
+    func tokenBeforeFiles() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            let citizen = Browser()
+            try await citizen.get(app, "/tip?commune=\(ward.uuidString)") { #expect($0.status == .ok) }
+            let token = citizen.cookies["thidua_csrf"] ?? ""
+            let fields = [("commune", ward.uuidString), ("category", "drugs"), ("description", "Có người bán ma túy ở đầu ngõ 5, tối thứ bảy"),
+                          ("occurredOn", TipFixture.today().iso)]
+            // Over a real socket, so that the body arrives in pieces as a browser's does.
+            try await withRunningServer(app) { port in
+                // Larger than the first read, so the body streams.
+                let big = [UInt8](repeating: 0x41, count: 256 * 1024)
+                for (sent, expected) in [([("_csrf", "x" + token)] + fields, HTTPStatus.forbidden),     // a token not this browser's
+                                         (fields + [("_csrf", token)], .forbidden),                      // the token, but not first
+                                         (fields, .forbidden)] {                                          // none at all
+                    let (headers, body) = multipart(sent, files: [("files[]", big)])
+                    var h = citizen.cookieHeader
+                    h.add(contentsOf: headers)
+                    let status = try await RawHTTP.request(port: port, .POST, "/tip", headers: h, body: body).0
+                    #expect(status == expected)
+                }
+                let none = try await Tip.query(on: app.db).count()
+                #expect(none == 0)
+                // The browser's own form, token first, over the same socket: taken.
+                let (headers, body) = multipart([("_csrf", token)] + fields, files: [("files[]", TipFixture.photo)])
+                var h = citizen.cookieHeader
+                h.add(contentsOf: headers)
+                let status = try await RawHTTP.request(port: port, .POST, "/tip", headers: h, body: body).0
+                #expect(status == .created)
+            }
+            #expect(try await Tip.query(on: app.db).count() == 1)
+        }
+    }
+
+    @Test("A forged upload refused at its first part is still read to its end and dropped: the same connection answers the next request")
+    func refusedBodyIsDrained() async throws {
+        try await withApp { app in
+            let citizen = Browser()
+            try await citizen.get(app, "/tip") { #expect($0.status == .ok) }
+            let token = citizen.cookies["thidua_csrf"] ?? ""
+            let (headers, body) = multipart([("_csrf", "x" + token), ("category", "drugs")],
+                                            files: [("files[]", [UInt8](repeating: 0x41, count: 256 * 1024))])
+            let request = "POST /tip HTTP/1.1\r\nHost: thidua.test\r\nCookie: thidua_csrf=\(token)\r\n"
+                + "Content-Type: \(headers.first(name: .contentType) ?? "")\r\nContent-Length: \(body.readableBytes)\r\n\r\n"
+            // Behind the upload, on the same connection: a request the server reads only if it read the upload's rest.
+            let next = "GET /healthz HTTP/1.1\r\nHost: thidua.test\r\n\r\n"
+            var answer = ""
+            try await withRunningServer(app) { port in
+                answer = try await RawHTTP.exchange(port: port, send: Array(request.utf8) + Array(body.readableBytesView) + Array(next.utf8),
+                                                    until: { $0.components(separatedBy: "HTTP/1.1 ").count > 2 })
+            }
+            // Each answer's status line (the second follows the first's body directly).
+            let statuses = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { "HTTP/1.1 " + ($0.components(separatedBy: "\r\n").first ?? "") }
+            #expect(statuses == ["HTTP/1.1 403 Forbidden", "HTTP/1.1 200 OK"])
+        }
+    }
+
+    @Test("The first part of a multipart body as Chromium and Firefox send it: the token, something else, or not all there yet")
+    func multipartLead() {
+        let chromium = "------WebKitFormBoundaryq5OhVd1hK2uYvQwe"
+        let body = "--\(chromium)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nKyMFPTR2UtA8ElZA4Rf3-Bi2iKO448QQgf5LHIYbXO8\r\n--\(chromium)\r\nContent-Disposition: form-data; name=\"commune\"\r\n\r\n06820\r\n"
+        func lead(_ text: String, _ boundary: String) -> MultipartLead.Found {
+            MultipartLead.token(in: ByteBuffer(string: text), boundary: boundary)
+        }
+        #expect(lead(body, chromium) == .token("KyMFPTR2UtA8ElZA4Rf3-Bi2iKO448QQgf5LHIYbXO8"))
+        // Every cut of the first part is "not yet"; once its closing boundary is in, the token.
+        // Counted in bytes ("\r\n" is one Character): boundary line, header, blank line, token, then the next boundary.
+        let bytes = Array(body.utf8)
+        let cutoff = 2 + chromium.utf8.count + 2 + 44 + 4 + 43 + 2 + 2 + chromium.utf8.count
+        for n in 0..<cutoff { #expect(lead(String(decoding: bytes.prefix(n), as: UTF8.self), chromium) == .incomplete, "\(n)") }
+        #expect(lead(String(decoding: bytes.prefix(cutoff), as: UTF8.self), chromium) == .token("KyMFPTR2UtA8ElZA4Rf3-Bi2iKO448QQgf5LHIYbXO8"))
+        // Firefox's boundary and header case; an empty token is a token (that matches no cookie).
+        let firefox = "---------------------------41184676334"
+        #expect(lead("--\(firefox)\r\ncontent-disposition: form-data; name=\"_csrf\"\r\n\r\n\r\n--\(firefox)--\r\n", firefox) == .token(""))
+        // The first part another field, or a file named _csrf, or another boundary, or a preamble: not ours.
+        #expect(lead("--\(chromium)\r\nContent-Disposition: form-data; name=\"commune\"\r\n\r\n06820\r\n--\(chromium)", chromium) == .other)
+        #expect(lead("--\(chromium)\r\nContent-Disposition: form-data; name=\"_csrf\"; filename=\"a\"\r\n\r\nx\r\n--\(chromium)", chromium) == .other)
+        #expect(lead(body, firefox) == .other)
+        #expect(lead("preamble\r\n" + body, chromium) == .other)
+        // A first part that never ends within the window is not a token's.
+        #expect(lead("--\(chromium)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n" + String(repeating: "a", count: 5000), chromium) == .other)
+        #expect(MultipartLead.boundary(HTTPMediaType(type: "multipart", subType: "form-data", parameters: ["boundary": chromium])) == chromium)
+        #expect(MultipartLead.boundary(.urlEncodedForm) == nil && MultipartLead.boundary(nil) == nil)
+    }
+
+    @Test("Two officers on one tip: what one has just closed is judged closed when the other acts from the page it read before")
+    func actOnWhatIsStoredNow() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            try await makeAccount(app, "ca2.vangdanh", role: .communeOfficer, unit: ward)
+            _ = try await TipFixture.send(app)
+            let graph = try await UnitService.graph(on: app.db)
+            let first = try #require(try await User.query(on: app.db).filter(\.$username == "ca.phuongvangdanh").first())
+            let second = try #require(try await User.query(on: app.db).filter(\.$username == "ca2.vangdanh").first())
+            // Both read the tip while it is new.
+            let seenByFirst = try #require(try await Tip.query(on: app.db).first())
+            let seenBySecond = try #require(try await Tip.find(seenByFirst.id, on: app.db))
+            let closed = try await TipService.act(.setStatus(.unfounded), on: seenBySecond, user: second, graph: graph, context: app.tips, on: app.db)
+            #expect(closed.tipStatus == .unfounded && closed.closedOn == TipFixture.today().iso)
+            #expect(seenByFirst.tipStatus == .new)
+            // The first, from its page, assigns it and passes it on: both refused as closed; nothing changes.
+            for action in [TipAction.assign(try first.requireID()), .transfer(DemoUnits.ward2025("Uông Bí"))] {
+                do {
+                    try await TipService.act(action, on: seenByFirst, user: first, graph: graph, context: app.tips, on: app.db)
+                    Issue.record("\(action) was applied to a closed tip")
+                } catch let e as AppError {
+                    #expect(e.status == .conflict && e.key == "tips.error.closed", "\(action)")
+                }
+            }
+            let stored = try #require(try await Tip.find(seenByFirst.id, on: app.db))
+            #expect(stored.tipStatus == .unfounded && stored.assignedTo == nil && stored.communeID == ward && stored.closedOn != nil)
+            // In the browser, the refusal comes with the tip as it is now, closed.
+            let browser = Browser()
+            try await browser.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            let id = try stored.requireID().uuidString
+            try await browser.post(app, "/tips/\(id)/assign", ["assignee": try first.requireID().uuidString]) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("Tin báo đã đóng; hãy mở lại (Đang xác minh) trước."))
+                #expect(res.body.string.contains("<dt>Trạng thái</dt><dd>Không có căn cứ</dd>"))
+            }
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$entity == "tip").sort(\.$seq).all().map(\.action)
+            #expect(actions == ["tip.receive", "tip.status"])
+        }
+    }
+
+    @Test("The head of the commune police opens the contact of every tip of the commune, assigned or not; another officer only its own; each opening audited")
+    func headOfPolice() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let ward = DemoUnits.ward2025("Vàng Danh")
+            let admin = Browser()
+            try await admin.signIn(app, "admin", "demo-password-for-tests")
+            // The admin marks the head on the account's form; on a viewer the mark is refused beside its field.
+            try await admin.post(app, "/admin/accounts/new", ["username": "xem.vangdanh", "displayName": "Người xem", "role": "viewer",
+                                                               "unit": "", "headsPolice": "true"]) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(fieldErrors(res.body.string) == ["headsPolice": "chỉ tài khoản Công an xã, phường mới có thể là Trưởng Công an xã"])
+            }
+            try await makeAccount(app, "truong.vangdanh", role: .communeOfficer, unit: ward)
+            try await makeAccount(app, "ca2.vangdanh", role: .communeOfficer, unit: ward)
+            let head = try #require(try await User.query(on: app.db).filter(\.$username == "truong.vangdanh").first())
+            let headID = try head.requireID().uuidString
+            try await admin.post(app, "/admin/accounts/\(headID)", ["displayName": "Trưởng Công an phường", "role": "communeOfficer",
+                                                                       "unit": "06820", "headsPolice": "true"]) { #expect($0.status == .seeOther) }
+            try await admin.get(app, "/admin/accounts/\(headID)") { res in
+                #expect(res.body.string.contains("name=\"headsPolice\" value=\"true\" checked"))
+            }
+            try await admin.get(app, "/admin/accounts?q=truong.vangdanh") { res in
+                #expect(res.body.string.contains("Công an cấp xã · Trưởng"))
+            }
+            let mark = try #require(try await AuditEntry.query(on: app.db).filter(\.$action == "user.update").sort(\.$seq, .descending).first())
+            #expect(mark.before?.contains("\"headsPolice\":false") == true && mark.after?.contains("\"headsPolice\":true") == true)
+
+            _ = try await TipFixture.send(app, contact: "0987 654 321")
+            let tip = try #require(try await Tip.query(on: app.db).first())
+            let id = try tip.requireID().uuidString
+            let assignee = try #require(try await User.query(on: app.db).filter(\.$username == "ca.phuongvangdanh").first()).requireID()
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            // Assigned to nobody yet: the head opens it already; the colleague does not.
+            let headBrowser = Browser()
+            try await headBrowser.signIn(app, "truong.vangdanh", "demo-password-for-tests")
+            try await headBrowser.get(app, "/tips/\(id)") { res in #expect(res.body.string.contains("action=\"/tips/\(id)/contact\"")) }
+            try await headBrowser.post(app, "/tips/\(id)/contact", [:]) { res in
+                #expect(res.status == .ok && res.body.string.contains("0987 654 321"))
+            }
+            try await officer.post(app, "/tips/\(id)/assign", ["assignee": assignee.uuidString]) { #expect($0.status == .seeOther) }
+            // Assigned to the officer: the officer and the head, through the web and the API; the colleague neither.
+            let colleague = Browser()
+            try await colleague.signIn(app, "ca2.vangdanh", "demo-password-for-tests")
+            try await colleague.get(app, "/tips/\(id)") { res in
+                #expect(res.status == .ok && !res.body.string.contains("action=\"/tips/\(id)/contact\""))
+            }
+            try await colleague.post(app, "/tips/\(id)/contact", [:]) { res in
+                #expect(res.status == .forbidden && !res.body.string.contains("0987 654 321"))
+            }
+            for (username, expected) in [("truong.vangdanh", HTTPStatus.ok), ("ca.phuongvangdanh", .ok), ("ca2.vangdanh", .forbidden)] {
+                let token = try await issueToken(app, username)
+                try await app.testing().test(.POST, "/api/v1/tips/\(id)/contact", beforeRequest: { req in
+                    req.headers.bearerAuthorization = .init(token: token)
+                }) { res in
+                    #expect(res.status == expected, "\(username)")
+                    #expect(res.body.string.contains("0987 654 321") == (expected == .ok), "\(username)")
+                }
+            }
+            let readers = try await AuditEntry.query(on: app.db).filter(\.$action == "tip.contactReveal").sort(\.$seq).all().map(\.actor)
+            #expect(readers == ["truong.vangdanh", "truong.vangdanh", "ca.phuongvangdanh"])
+            // A head of another commune is not a head here: the tip is not theirs to see at all.
+            try await makeAccount(app, "truong.uongbi", role: .communeOfficer, unit: DemoUnits.ward2025("Uông Bí"))
+            let far = try #require(try await User.query(on: app.db).filter(\.$username == "truong.uongbi").first())
+            far.headsPolice = true
+            try await far.update(on: app.db)
+            let farBrowser = Browser()
+            try await farBrowser.signIn(app, "truong.uongbi", "demo-password-for-tests")
+            try await farBrowser.post(app, "/tips/\(id)/contact", [:]) { res in
+                #expect(res.status == .notFound && !res.body.string.contains("0987 654 321"))
+            }
+            // Leaving commune police drops the mark with the role, unless the API is told otherwise.
+            let token = try await issueToken(app, "admin")
+            try await app.testing().test(.PATCH, "/api/v1/accounts/\(headID)", beforeRequest: { req in
+                req.headers.bearerAuthorization = .init(token: token)
+                try req.content.encode(["role": "viewer", "unit": ""])
+            }) { res in
+                #expect(res.status == .ok)
+                #expect((try? res.content.decode(AccountsAPI.AccountJSON.self))?.headsPolice == false)
+            }
+            try await app.testing().test(.PATCH, "/api/v1/accounts/\(headID)", beforeRequest: { req in
+                req.headers.bearerAuthorization = .init(token: token)
+                struct Change: Vapor.Content { var role: String; var headsPolice: Bool }
+                try req.content.encode(Change(role: "viewer", headsPolice: true))
+            }) { res in
+                #expect(res.status == .unprocessableEntity)
+                #expect(res.body.string.contains("headsPolice"))
+            }
+        }
+    }
+
     @Test("E-mail: a subscribed officer gets one message with the count and a link, through a local SMTP sink")
     func mail() async throws {
         let sink = try SMTPSink()
         try await withApp { app in
             try await loadDemo(app)
             let old = app.tips
-            let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example", localizer: app.localizer)
+            let mailer = TipMailer(settings: SMTPSettings(host: "127.0.0.1", port: sink.port, from: "thidua@example.org"), publicURL: "https://thidua.example", localizer: app.localizer, pool: app.threadPool)
             app.tips = TipContext(secrets: old.secrets, limiter: old.limiter, files: old.files, rebuilder: old.rebuilder, writer: old.writer, mailer: mailer)
             let officer = Browser()
             try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")

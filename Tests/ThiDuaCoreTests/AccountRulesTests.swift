@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ThiDuaCore
 
@@ -42,6 +43,36 @@ struct AccountRulesTests {
         #expect(problems(role: "superuser") == ["role": "field.notAllowed"])
         // An edit keeps the stored username and does not check it again.
         #expect(AccountDraft(username: "x", displayName: "X", roleName: "viewer", unit: .none).problems(checkUsername: false).isEmpty)
+    }
+
+    @Test("A username has one spelling, in lower case: ADMIN is admin")
+    func foldedUsername() {
+        #expect(AccountDraft.folded("Ca.PhuongVangDanh") == "ca.phuongvangdanh")
+        #expect(AccountDraft(username: "ADMIN", displayName: "X", roleName: "admin", unit: .none).username == "admin")
+        #expect(AccountDraft(username: "ADMIN", displayName: "X", roleName: "admin", unit: .none).problems().isEmpty)
+    }
+
+    @Test("The head of a commune's police: a commune officer only; reads every contact of the tips it works, others only their own")
+    func headOfPolice() {
+        let head = AccountDraft(username: "truong.ca", displayName: "Trưởng Công an", roleName: "communeOfficer",
+                                unit: .found(.commune), headsPolice: true)
+        #expect(head.problems().isEmpty)
+        for role in ["admin", "secretariat", "teamLeader", "viewer"] {
+            var other = head
+            other.roleName = role
+            other.unit = role == "teamLeader" ? .found(.village) : .none
+            #expect(other.problems() == ["headsPolice": "field.headsPoliceCommuneOnly"], "\(role)")
+        }
+        let me = UUID(), colleague = UUID()
+        // Assigned to me: mine to open. Assigned to a colleague, or to nobody: only the head opens it.
+        #expect(Permissions.canRevealTipContact(role: .communeOfficer, account: me, headsPolice: false, assignee: me))
+        #expect(!Permissions.canRevealTipContact(role: .communeOfficer, account: me, headsPolice: false, assignee: colleague))
+        #expect(!Permissions.canRevealTipContact(role: .communeOfficer, account: me, headsPolice: false, assignee: nil))
+        #expect(Permissions.canRevealTipContact(role: .communeOfficer, account: me, headsPolice: true, assignee: colleague))
+        #expect(Permissions.canRevealTipContact(role: .communeOfficer, account: me, headsPolice: true, assignee: nil))
+        // The secretariat works the queue but never opens a contact; an account not yet stored opens nothing.
+        #expect(!Permissions.canRevealTipContact(role: .secretariat, account: me, headsPolice: true, assignee: me))
+        #expect(!Permissions.canRevealTipContact(role: .communeOfficer, account: nil, headsPolice: true, assignee: nil))
     }
 
     @Test("No admin locks themselves out, and one active admin always stays")

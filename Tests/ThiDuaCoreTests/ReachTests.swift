@@ -74,14 +74,55 @@ struct ReachTests {
         #expect(!r.includes(commune: m.a, village: m.a1, on: LocalDate(iso: "2019-12-31")!))
     }
 
-    @Test("A district that ended: its communes until its end; a province: everything under it, before and after")
+    @Test("A district that ended: its communes until its end, what they became after, nothing else of its province; a province: everything under it, before and after")
     func higherLevels() {
-        let district = Reach.of(role: .viewer, unit: m.d, graph: m.graph)
+        // X: a commune of the province that was never the district's.
+        let x = UnitInfo(code: "X", level: .commune, kind: "xã", name: "X", validFrom: LocalDate(iso: "2020-01-01")!)
+        let graph = UnitGraph(units: Array(m.graph.units.values) + [x],
+                              links: m.graph.links + [ParentLink(unitID: x.id, parentID: m.p, validFrom: x.validFrom)],
+                              successions: m.graph.successions)
+        let district = Reach.of(role: .viewer, unit: m.d, graph: graph)
         #expect(district.includes(commune: m.b, village: m.b2, on: before))
-        #expect(!district.includes(commune: m.v, village: m.b2, on: after))
+        #expect(district.includes(commune: m.v, village: m.b2, on: after) && district.includes(commune: m.w, village: nil, on: after))
+        #expect(!district.includes(commune: x.id, village: nil, on: before) && !district.includes(commune: x.id, village: nil, on: after))
+        let secretariat = Reach.of(role: .secretariat, unit: m.d, graph: graph)
+        #expect(secretariat.includes(commune: m.w, village: m.a1, on: LocalDate(iso: "2026-12-07")!))
+        #expect(!secretariat.includes(commune: x.id, village: nil, on: after))
         let province = Reach.of(role: .secretariat, unit: m.p, graph: m.graph)
         #expect(province.includes(commune: m.b, village: m.b2, on: before))
         #expect(province.includes(commune: m.v, village: m.b2, on: after))
+    }
+
+    @Test("A commune's own pages and its nominations: the committee within its unit, like everyone; on an ended unit's last day")
+    func committeeWithinItsUnit() {
+        let g = m.graph
+        let a = g.units[m.a], w = g.units[m.w]
+        let later = LocalDate(iso: "2026-01-10")!
+        // An ended commune is judged on its last day; a living one today.
+        #expect(Permissions.answeringDay(for: a, today: later) == before)
+        #expect(Permissions.answeringDay(for: w, today: later) == later)
+        #expect(Permissions.answeringDay(for: nil, today: later) == later)
+        let wardSecretariat = Reach.of(role: .secretariat, unit: m.v, graph: g)
+        let heir = Reach.of(role: .secretariat, unit: m.w, graph: g)
+        let central = Reach.of(role: .secretariat, unit: nil, graph: g)
+        // V's secretariat: V's pages, not A's (which went to W) nor W's; W's secretariat: W's and A's.
+        #expect(Permissions.readsCommune(role: .secretariat, reach: wardSecretariat, commune: m.v, on: later))
+        #expect(!Permissions.readsCommune(role: .secretariat, reach: wardSecretariat, commune: m.w, on: later))
+        #expect(!Permissions.readsCommune(role: .secretariat, reach: wardSecretariat, commune: m.a, on: before))
+        #expect(Permissions.readsCommune(role: .secretariat, reach: heir, commune: m.a, on: before))
+        #expect(Permissions.readsCommune(role: .secretariat, reach: central, commune: m.a, on: before))
+        // Team leaders read no commune's pages, even their own commune's.
+        let leader = Reach.of(role: .teamLeader, unit: m.a1, graph: g)
+        #expect(!Permissions.readsCommune(role: .teamLeader, reach: leader, commune: m.w, on: later))
+        // Steps: the commune's own steps its police and the committee; the committee's only the committee, each in reach.
+        let police = Reach.of(role: .communeOfficer, unit: m.w, graph: g)
+        #expect(Permissions.actsOnNomination(role: .communeOfficer, reach: police, communesStep: true, commune: m.w, on: later))
+        #expect(!Permissions.actsOnNomination(role: .communeOfficer, reach: police, communesStep: false, commune: m.w, on: later))
+        #expect(Permissions.actsOnNomination(role: .secretariat, reach: heir, communesStep: false, commune: m.a, on: before))
+        #expect(!Permissions.actsOnNomination(role: .secretariat, reach: wardSecretariat, communesStep: false, commune: m.w, on: later))
+        #expect(!Permissions.actsOnNomination(role: .secretariat, reach: wardSecretariat, communesStep: true, commune: m.w, on: later))
+        #expect(!Permissions.actsOnNomination(role: .viewer, reach: central, communesStep: true, commune: m.w, on: later))
+        #expect(Permissions.actsOnNomination(role: .admin, reach: .all, communesStep: false, commune: m.w, on: later))
     }
 
     @Test("A team leader: its village, whatever commune it lay in; roles without a unit")

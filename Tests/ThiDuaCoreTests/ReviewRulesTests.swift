@@ -4,6 +4,7 @@ import Testing
 
 @Suite("Reviews: pledges, self-assessment, review, adjustments, closing and the final score")
 struct ReviewRulesTests {
+    static let reportDay = LocalDate(iso: "2025-02-10") ?? LocalDate(dayNumber: 0)
     let plan = try! PlanLoader.load(yaml: try! shippedPlanYAML())
     var propaganda: Criterion { plan.criteria[0] }
     var bonus: Adjustment { plan.adjustments[0] }
@@ -130,16 +131,21 @@ struct ReviewRulesTests {
     @Test("A report's prose: trimmed, a valid day or none, lengths; the place and date as a Vietnamese document writes them")
     func prose() {
         let (prose, errors) = ReportProse.check(["number": " 27/BC-BCĐ ", "issuedOn": "2025-02-10", "place": "Uông Bí",
-                                                 "situation": "Dòng một\r\nDòng hai\n", "other": "ignored"])
+                                                 "situation": "Dòng một\r\nDòng hai\n", "other": "ignored"], today: Self.reportDay)
         #expect(errors.isEmpty)
         #expect(prose?.number == "27/BC-BCĐ")
         #expect(prose?.situation == "Dòng một\nDòng hai")
         #expect(prose?.placeAndDate == "Uông Bí, ngày 10 tháng 02 năm 2025")
         #expect(ReportProse().placeAndDate == "……, ngày … tháng … năm ……")
-        #expect(ReportProse.check(["issuedOn": "2025-02-30"]).1 == ["issuedOn": "field.date"])
-        #expect(ReportProse.check(["number": String(repeating: "1", count: 201)]).1 == ["number": "field.tooLong"])
-        #expect(ReportProse.check(["situation": String(repeating: "a", count: 20_000)]).1.isEmpty)
-        #expect(ReportProse.check(["proposals": "a\u{07}b"]).1 == ["proposals": "field.controlCharacter"])
+        #expect(ReportProse.check(["issuedOn": "2025-02-30"], today: Self.reportDay).1 == ["issuedOn": "field.date"])
+        #expect(ReportProse.check(["number": String(repeating: "1", count: 201)], today: Self.reportDay).1 == ["number": "field.tooLong"])
+        #expect(ReportProse.check(["situation": String(repeating: "a", count: 20_000)], today: Self.reportDay).1.isEmpty)
+        #expect(ReportProse.check(["proposals": "a\u{07}b"], today: Self.reportDay).1 == ["proposals": "field.controlCharacter"])
+        #expect(ReportProse.check(["signerName": "Nguyễn\u{85}Văn A"], today: Self.reportDay).1 == ["signerName": "field.controlCharacter"])
+        // Dated up to 60 days ahead (10/02/2025 → 11/04/2025), not beyond; 9999-12-31 is a slip.
+        #expect(ReportProse.check(["issuedOn": "2025-04-11"], today: Self.reportDay).1.isEmpty)
+        #expect(ReportProse.check(["issuedOn": "2025-04-12"], today: Self.reportDay).1 == ["issuedOn": "field.tooFarAhead"])
+        #expect(ReportProse.check(["issuedOn": "9999-12-31"], today: Self.reportDay).1 == ["issuedOn": "field.tooFarAhead"])
     }
 
     @Test("Nominations: each step from where it stands; a decision needs more than half the votes for")

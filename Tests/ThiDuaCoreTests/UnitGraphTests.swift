@@ -114,6 +114,34 @@ struct UnitGraphTests {
         #expect(w.map(\.whole) == [true, false])
     }
 
+    @Test("A commune formed without villages keeps its predecessors when villages are added: those made later say nothing of the day before")
+    func newVillagesKeepPredecessors() throws {
+        let bare = UnitGraph(units: Array(m.graph.units.values).filter { $0.level != .village },
+                             links: m.graph.links.filter { l in m.graph.units[l.unitID]?.level != .village },
+                             successions: m.graph.successions)
+        // One village imported into W from the day W began: it did not exist on 2025-06-30.
+        let new = UnitInfo(level: .village, kind: "thôn", name: "Thôn Mới", validFrom: m.merge)
+        let g = UnitGraph(units: Array(bare.units.values) + [new],
+                          links: bare.links + [ParentLink(unitID: new.id, parentID: m.w.id, validFrom: m.merge)],
+                          successions: bare.successions)
+        let w = g.constituents(of: m.w.id, structureDate: m.merge, on: m.lastOld)
+        #expect(w.map(\.unit.name) == ["A", "B"])
+        #expect(w.map(\.whole) == [true, false])
+        #expect(g.formedFrom(m.w.id).map(\.unit.name) == ["A", "B"])
+        // In the new structure the village is W's own, whole.
+        #expect(g.constituents(of: m.w.id, structureDate: m.merge, on: m.merge).map(\.unit.name) == ["W"])
+        // Beside villages carried from A, a new one adds B from the successions, and A stays as the villages say.
+        let a1 = try #require(m.villages["A1"]), a2 = try #require(m.villages["A2"])
+        let mixed = UnitGraph(units: Array(bare.units.values) + [new, a1, a2],
+                              links: bare.links + [ParentLink(unitID: new.id, parentID: m.w.id, validFrom: m.merge)]
+                                  + [a1, a2].flatMap { [ParentLink(unitID: $0.id, parentID: m.a.id, validFrom: m.start, validTo: m.lastOld),
+                                                        ParentLink(unitID: $0.id, parentID: m.w.id, validFrom: m.merge)] },
+                              successions: bare.successions)
+        let both = mixed.constituents(of: m.w.id, structureDate: m.merge, on: m.lastOld)
+        #expect(both.map(\.unit.name) == ["A", "B"])
+        #expect(both.map(\.whole) == [true, false])
+    }
+
     @Test("A unit asked on a day it did not exist has no constituents")
     func notValid() {
         #expect(m.graph.constituents(of: m.w.id, structureDate: m.lastOld, on: m.lastOld).isEmpty)

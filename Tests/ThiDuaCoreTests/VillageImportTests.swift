@@ -92,6 +92,35 @@ struct VillageImportTests {
         #expect(ambiguous.problems.first?.arguments["communes"] == "xã A, xã B")
     }
 
+    @Test("since: never a day to come; a new village begins on it, within its commune's days; a village of the commune keeps its own day. Kinds the law names")
+    func sinceAndKind() throws {
+        let (graph, n, ids) = merged()
+        let today = LocalDate(iso: "2026-01-10")!
+        let (rows, read) = VillageImport.read([
+            "village,kind,code,since",
+            "Khu Mới,khu,,2025-09-01",           // 2: new, from 01/09/2025
+            "Thôn Sau,thôn,,9999-12-31",         // 3: a day to come
+            "Thôn Trước,thôn,,2025-06-01",       // 4: before N began
+            "Xóm Lạ,hamlet,,",                   // 5: not a kind of village
+            "Tổ 7,Tổ dân phố,,",                 // 6: a kind, any case
+        ].joined(separator: "\n"))
+        #expect(read.map { "\($0.line) \($0.key)" } == ["5 import.villageKind"])
+        #expect(read.first?.arguments["value"] == "hamlet")
+        let (placed, problems) = VillageImport.place(rows, commune: n, graph: graph, today: today)
+        #expect(problems.map { "\($0.line) \($0.key)" } == ["3 import.sinceFuture", "4 import.moveOutsideCommune"])
+        #expect(placed.map(\.row.line) == [2, 6] && placed[0].row.since == LocalDate(iso: "2025-09-01") && placed[0].existing == nil)
+        // A village of the commune: `since` empty or its own day (as the export writes it), never another.
+        let nineID = try #require(ids["44444-01"]), mID = try #require(ids["44444"])
+        let thôn9 = try #require(graph.units[nineID])
+        let m = try #require(graph.units[mID])
+        for (since, problem) in [("", nil), ("2025-07-01", nil), ("2025-08-01", "import.sinceFixed")] {
+            let (again, _) = VillageImport.read("village,kind,code,since\nThôn 9,thôn,44444-01,\(since)\n")
+            let out = VillageImport.place(again, commune: m, graph: graph, today: today)
+            #expect(out.problems.map(\.key) == (problem.map { [$0] } ?? []), "\(since)")
+            #expect(out.placed.map(\.existing?.id) == (problem == nil ? [thôn9.id] : []))
+        }
+    }
+
     @Test("A move on the day a village already went elsewhere, or before a later move, is refused")
     func laterMoves() {
         let (graph, n, _) = merged()

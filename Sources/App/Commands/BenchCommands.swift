@@ -139,7 +139,7 @@ struct BenchDataCommand: AsyncCommand {
             context.complain(app.localizer.text("cli.bench.perVillage", app.config.defaultLanguage))
             throw ExitCode.failure
         }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         guard try await Unit.query(on: app.db).count() == 0 else {
             context.complain(app.localizer.text("cli.bench.notEmpty", app.config.defaultLanguage))
             throw ExitCode.failure
@@ -548,7 +548,7 @@ struct BenchPagesCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let (_, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: nil, context: context)
         let password = try await BenchSetup.password(context: context)
         let graph = try await app.unitGraph()

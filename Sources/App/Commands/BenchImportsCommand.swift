@@ -26,7 +26,7 @@ struct BenchImportsCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let count = max(1, min(signature.members ?? MemberImport.maxRows, MemberImport.maxRows))
         let runs = max(1, min(signature.runs ?? 3, 20))
         let graph = try await UnitService.graph(on: app.db)

@@ -44,7 +44,7 @@ struct BenchLiveCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let (_, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: nil, context: context)
         guard let target = Self.peopleSourcesTarget(plan) else {
             context.complain(app.localizer.text("cli.bench.noMovement", lang))
@@ -158,12 +158,17 @@ struct BenchLiveCommand: AsyncCommand {
                 var i = 0
                 // Ten communes across the nation in turn; each one's count is read once before its first write, then
                 // known from the read after each.
-                let written = (0..<min(10, communes.count)).map { communes[($0 * 7919) % communes.count] }
+                // Each dated the first day of the phase it existed (the nation's wards began 01/07/2025, in phase 2).
+                let written: [(unit: UnitInfo, day: LocalDate)] = (0..<min(10, communes.count)).compactMap { n in
+                    let commune = communes[(n * 7919) % communes.count]
+                    return phase.firstDay(of: commune).map { (commune, $0) }
+                }
+                guard !written.isEmpty else { throw BenchFailure(key: "cli.bench.noCommunes", arguments: ["phase": phase.id]) }
                 var known: [UUID: Double] = [:]
                 while clock.now < end {
                     try await Task.sleep(until: next, clock: clock)
                     next = next + .milliseconds(1000 / rate)
-                    let commune = written[i % written.count]
+                    let (commune, day) = written[i % written.count]
                     i += 1
                     var before = known[commune.id]
                     if before == nil {
@@ -171,7 +176,7 @@ struct BenchLiveCommand: AsyncCommand {
                     }
                     var request = try HTTPClient.Request(url: base + "/api/v1/records", method: .POST,
                                                          headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"])
-                    request.body = .string(#"{"kind":"information_source","unit":"\#(commune.id.uuidString)","date":"\#(phase.start.iso)","category":"social_order","origin":"people"}"#)
+                    request.body = .string(#"{"kind":"information_source","unit":"\#(commune.id.uuidString)","date":"\#(day.iso)","category":"social_order","origin":"people"}"#)
                     let t0 = clock.now
                     let answer = try await client.execute(request: request).get()
                     writes.append((clock.now - t0).milliseconds)

@@ -23,7 +23,7 @@ struct BenchReviewsCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         // A database made by an earlier release has no closed phases yet.
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let (movement, plan, phase) = try await BenchSetup.movement(plan: signature.plan, phase: signature.phase, context: context)
         let runs = max(1, min(signature.runs ?? 3, 20))
         let graph = try await app.unitGraph()

@@ -19,6 +19,10 @@ struct BenchTipsCommand: AsyncCommand {
         var connections: Int?
         @Option(name: "port", help: "The loopback port to serve on (default 18195).")
         var port: Int?
+        @Option(name: "uploads", help: "Clients each uploading a photo over and over while /healthz is timed on one connection, beside /healthz alone (default 0: no such round; 8 for the documented figure).")
+        var uploads: Int?
+        @Option(name: "upload-mb", help: "The uploaded photo's size in MB, made with vips (default 15).")
+        var uploadMB: Int?
     }
 
     var help: String {
@@ -42,7 +46,7 @@ struct BenchTipsCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let lang = app.config.defaultLanguage
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let today = VietnamTime.localDate(of: Date())
         let graph = try await app.unitGraph()
         guard let commune = graph.units(at: .commune, on: today).sorted(by: UnitGraph.naturalOrder).first else {
@@ -64,6 +68,8 @@ struct BenchTipsCommand: AsyncCommand {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let base = "http://127.0.0.1:\(port)"
         var rounds: [Round] = []
+        let uploaders = max(0, min(signature.uploads ?? 0, 64))
+        var uploadRound: Uploads?
         do {
             let counter = NIOLockedValueBox(0)
             rounds.append(try await Self.round("POST /api/v1/tips", client: client, connections: connections, seconds: seconds, expect: .created) {
@@ -75,6 +81,11 @@ struct BenchTipsCommand: AsyncCommand {
             rounds.append(try await Self.round("GET /healthz", client: client, connections: connections, seconds: seconds, expect: .ok) {
                 try HTTPClient.Request(url: base + "/healthz")
             })
+            if uploaders > 0 {
+                uploadRound = try await Self.uploadRound(uploaders: uploaders, megabytes: max(1, min(signature.uploadMB ?? 15, 15)),
+                                                         commune: commune.id, day: today, client: client, base: base, seconds: seconds,
+                                                         work: app.config.dataDirectory)
+            }
         } catch {
             try? await client.shutdown()
             await app.server.shutdown()
@@ -94,7 +105,7 @@ struct BenchTipsCommand: AsyncCommand {
         // The size of one tip's rows (tip, record, audit entry), for the baseline's rows.
         let rowBytes = 1_000
         let baseline = try await Self.baseline(app: app, connections: connections, seconds: seconds, rowBytes: rowBytes, context: context)
-        try await Self.removeBenchTips(on: app.db)
+        try await Self.removeBenchTips(on: app.db, files: app.tips.files)
         let tips = rounds[0], health = rounds[1]
         let database = (app.db as? any SQLDatabase)?.dialect.name ?? "?"
         context.say("\(database), \(connections) connections, \(seconds) s per round; tips stored \(stored), answered 201 \(tips.count) (and one to warm up)")
@@ -114,6 +125,138 @@ struct BenchTipsCommand: AsyncCommand {
         } else {
             context.say("| database's own inserts | not measured: neither sqlite3 nor pgbench found | | | |")
         }
+        if uploaders > 0 && uploadRound == nil {
+            context.say("")
+            context.say("Uploads: not measured: vips (libvips-tools), which makes the photo, was not found")
+        }
+        if let u = uploadRound {
+            context.say("")
+            context.say(String(format: "Uploads: %d clients, each a %.1f MB photo (%@) to POST /api/v1/tips over and over, %d s", uploaders,
+                               Double(u.fileBytes) / 1_000_000, u.picture, seconds))
+            context.say("| what | count | per second | p50 | p99 | resident memory |")
+            context.say("|---|---|---|---|---|---|")
+            context.say(String(format: "| GET /healthz alone, 1 connection | %d | %.0f | %.1f ms | %.1f ms | %.0f MiB |", u.idle.count, u.idle.rate,
+                               u.idle.p50, u.idle.p99, u.memoryBefore))
+            context.say(String(format: "| GET /healthz during the uploads, 1 connection | %d | %.0f | %.1f ms | %.1f ms | at most %.0f MiB |",
+                               u.loaded.count, u.loaded.rate, u.loaded.p50, u.loaded.p99, u.memoryPeak))
+            context.say(String(format: "| uploads answered 201 (then %d refused: %@) | %d | %.1f (%.0f MB/s) | %.0f ms | %.0f ms | |", u.refused,
+                               u.refusals.isEmpty ? "none" : u.refusals, u.uploads.count, u.uploads.rate,
+                               u.uploads.rate * Double(u.fileBytes) / 1_000_000, u.uploads.p50, u.uploads.p99))
+            context.say(String(format: "| /healthz p99 during ÷ alone | | | | %.2f | |", u.loaded.p99 / max(u.idle.p99, 0.001)))
+        }
+    }
+
+    /// What the upload round measured.
+    struct Uploads {
+        var fileBytes: Int
+        var picture: String
+        var idle: Round
+        var loaded: Round
+        var uploads: Round
+        var refused: Int
+        var refusals: String
+        var memoryBefore: Double
+        var memoryPeak: Double
+    }
+
+    /// A photo of noise (nothing compresses it) of about `megabytes`, made with vips in the data folder; its bytes
+    /// and size in pixels. Nil without vips.
+    static func noisePhoto(megabytes: Int, in folder: String) throws -> ([UInt8], String)? {
+        guard let vips = find("vips", in: ["/usr/bin", "/usr/local/bin"]) else { return nil }
+        let noise = (folder as NSString).appendingPathComponent("bench-noise.v")
+        let photo = (folder as NSString).appendingPathComponent("bench-noise.jpg")
+        defer { for f in [noise, photo] { try? FileManager.default.removeItem(atPath: f) } }
+        // Grey noise at quality 90 takes about 0.69 bytes a pixel; one more try corrects the guess.
+        var pixels = Double(megabytes) * 1_000_000 / 0.69
+        var bytes: [UInt8] = []
+        var size = ""
+        for _ in 0..<2 {
+            let width = Int((pixels * 4 / 3).squareRoot()), height = width * 3 / 4
+            try execute(vips, ["gaussnoise", noise, String(width), String(height), "--mean", "128", "--sigma", "50"])
+            try execute(vips, ["cast", noise, photo + "[Q=90]", "uchar"])
+            bytes = (FileManager.default.contents(atPath: photo).map { [UInt8]($0) }) ?? []
+            size = "\(width) × \(height)"
+            guard !bytes.isEmpty else { return nil }
+            // Kept under the limit of a file (15 MB), a little below the size asked.
+            let target = Double(min(megabytes * 1_000_000, Attachment.maximumBytes) - 50_000)
+            if Double(bytes.count) <= target && Double(bytes.count) > target * 0.93 { break }
+            pixels *= target / Double(bytes.count)
+        }
+        return (bytes, size)
+    }
+
+    /// `/healthz` on one connection alone, then again while `uploaders` clients send a photo each over and over;
+    /// the resident memory sampled meanwhile.
+    static func uploadRound(uploaders: Int, megabytes: Int, commune: UUID, day: LocalDate, client: HTTPClient, base: String,
+                            seconds: Int, work: String) async throws -> Uploads? {
+        guard let (photo, size) = try noisePhoto(megabytes: megabytes, in: work) else { return nil }
+        let boundary = "----thidua-bench-\(UUID().uuidString)"
+        var body = ByteBuffer()
+        for (name, value) in [("category", "social_order"), ("unit", commune.uuidString), ("occurredOn", day.iso),
+                              ("description", "Bench tip upload: ảnh chụp xe không biển số đỗ trước cổng trường")] {
+            body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
+        }
+        body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"files[]\"; filename=\"IMG_0001.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n")
+        body.writeBytes(photo)
+        body.writeString("\r\n--\(boundary)--\r\n")
+        let upload = body
+        let health = { @Sendable () throws -> HTTPClient.Request in try HTTPClient.Request(url: base + "/healthz") }
+        let idle = try await round("GET /healthz", client: client, connections: 1, seconds: seconds, expect: .ok, make: health)
+        let before = residentMemory
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(seconds)
+        let start = clock.now
+        let peak = NIOLockedValueBox(before)
+        let refusals = NIOLockedValueBox([UInt: Int]())
+        let sampler = Task {
+            while !Task.isCancelled {
+                let now = residentMemory
+                peak.withLockedValue { $0 = max($0, now) }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        async let loaded = round("GET /healthz", client: client, connections: 1, seconds: seconds, expect: .ok, make: health)
+        let sent = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<uploaders {
+                group.addTask {
+                    var out: [Double] = []
+                    while clock.now < end {
+                        var request = try HTTPClient.Request(url: base + "/api/v1/tips", method: .POST,
+                                                             headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+                        request.body = .byteBuffer(upload)
+                        let t0 = clock.now
+                        let answer = try await client.execute(request: request, deadline: .now() + .seconds(180)).get()
+                        // The server may send an upload beyond its queue away (503, come back later): counted, not failed.
+                        guard answer.status == .created else {
+                            refusals.withLockedValue { $0[answer.status.code, default: 0] += 1 }
+                            continue
+                        }
+                        out.append((clock.now - t0).milliseconds)
+                    }
+                    return out
+                }
+            }
+            var all: [Double] = []
+            for try await part in group { all += part }
+            return all.sorted()
+        }
+        let elapsed = (clock.now - start).seconds
+        let during = try await loaded
+        sampler.cancel()
+        let refused = refusals.withLockedValue { $0 }
+        return Uploads(fileBytes: photo.count, picture: size, idle: idle, loaded: during,
+                       uploads: Round(name: "uploads", count: sent.count, seconds: elapsed, p50: BenchPagesCommand.percentile(sent, 0.5),
+                                      p99: BenchPagesCommand.percentile(sent, 0.99)),
+                       refused: refused.values.reduce(0, +),
+                       refusals: refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", "),
+                       memoryBefore: before, memoryPeak: peak.withLockedValue { $0 })
+    }
+
+    /// This process's resident memory now, in MiB (`/proc/self/statm`; 0 where there is none).
+    static var residentMemory: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// Requests made by `make` on `connections` connections for `seconds`; every answer must have the status asked.
@@ -224,11 +367,15 @@ struct BenchTipsCommand: AsyncCommand {
     }
 
     /// The benchmark's tips and their records (their descriptions begin "Bench tip").
-    static func removeBenchTips(on db: any Database) async throws {
+    static func removeBenchTips(on db: any Database, files: FileStore) async throws {
         let tips = try await Tip.query(on: db).filter(\.$description, .custom(SQLDialect(db).likeIgnoringCase), "Bench tip %").all()
         for first in stride(from: 0, to: tips.count, by: 500) {
             let part = Array(tips[first..<min(first + 500, tips.count)])
-            try await Tip.query(on: db).filter(\.$id ~~ part.compactMap(\.id)).delete()
+            // The uploads' files go with their tips.
+            let ids = part.compactMap(\.id)
+            files.remove(try await TipFile.query(on: db).filter(\.$tipID ~~ ids).all().map(\.storedName))
+            try await TipFile.query(on: db).filter(\.$tipID ~~ ids).delete()
+            try await Tip.query(on: db).filter(\.$id ~~ ids).delete()
             try await Record.query(on: db).filter(\.$id ~~ part.compactMap(\.recordID)).delete()
         }
     }

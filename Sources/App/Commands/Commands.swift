@@ -35,7 +35,7 @@ struct DemoServeCommand: AsyncCommand {
                 "successions": String(report.successionsAdded), "seconds": String((clock.now - began).components.seconds)]))
         }
         // A changed key stops the server here, before it answers a single citizen with "no such tip".
-        try await TipSecrets.verify(app.tips.secrets, on: app.db)
+        try await TipSecrets.verify(app.tips.secrets, config: app.config, on: app.db)
         var arguments = ["serve"]
         if let h = signature.hostname { arguments += ["--hostname", h] }
         if let p = signature.port { arguments += ["--port", String(p)] }
@@ -43,6 +43,7 @@ struct DemoServeCommand: AsyncCommand {
         inner.input = CommandInput(arguments: arguments)
         try await app.servers.asyncCommand.run(using: &inner)
         TipHousekeeping.start(app)
+        SessionHousekeeping.start(app)
         let host = signature.hostname ?? app.http.server.configuration.hostname
         let port = signature.port ?? app.http.server.configuration.port
         context.say("ThiĐua: http://\(host):\(port)/")
@@ -67,7 +68,7 @@ struct MigrateCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         if signature.revert {
-            guard signature.yes else {
+            guard signature.yes || context.console.confirmOverride == true else {  // ConsoleKit takes --yes for itself
                 context.complain(context.application.localizer.text("cli.migrate.needsYes", context.application.config.defaultLanguage))
                 throw ExitCode.failure
             }
@@ -95,7 +96,7 @@ struct DemoCommand: AsyncCommand {
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let password = app.config.demoPassword ?? PasswordRules.oneTime()
         let s = try await DemoLoader.load(resources: app.config.resourcesDirectory, password: password, on: app.db)
         context.say("Plan uong-bi-2024-2025: \(s.plan). Added \(s.unitsAdded) units, \(s.teamsAdded) teams, \(s.membersAdded) members, \(s.recordsAdded) sample records, \(s.figuresAdded) monthly figures.")
@@ -127,7 +128,7 @@ struct ImportPlanCommand: AsyncCommand {
             context.complain(app.localizer.text("cli.notUTF8", lang, ["file": signature.file]))
             throw ExitCode.failure
         }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         do {
             let (plan, outcome) = try await PlanService.importPlan(yaml: yaml, actor: "cli", on: app.db)
             context.say(app.localizer.text("cli.planLoaded", lang, [
@@ -156,6 +157,8 @@ struct CreateUserCommand: AsyncCommand {
         var unit: String?
         @Option(name: "display-name", help: "The name shown in the application (default: the username).")
         var displayName: String?
+        @Flag(name: "heads-police", help: "A communeOfficer who heads the commune's police: also reads the contact details of the commune's tips assigned to others.")
+        var headsPolice: Bool
     }
 
     var help: String {
@@ -170,11 +173,11 @@ struct CreateUserCommand: AsyncCommand {
         guard let roleName = signature.role, Role(rawValue: roleName) != nil else {
             throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")])
         }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         // The rules of the admin's form (`AccountDraft`), said in the command line's words.
         let graph = try await UnitService.graph(on: app.db)
         let (draft, unitID) = AccountAdmin.draft(.init(username: username, displayName: signature.displayName ?? username,
-                                                       role: roleName, unit: signature.unit),
+                                                       role: roleName, unit: signature.unit, headsPolice: signature.headsPolice),
                                                  over: nil, graph: graph, today: VietnamTime.localDate(of: Date()))
         let problems = draft.problems()
         let unitName = unitID.flatMap { graph.units[$0]?.fullName } ?? signature.unit ?? ""
@@ -186,8 +189,8 @@ struct CreateUserCommand: AsyncCommand {
         case "field.unitCommuneRequired"?: throw fail("cli.user.officerCommune", ["unit": unitName])
         case let key?: throw fail("cli.user.badField", ["name": "--unit", "problem": app.localizer.text(key, lang)])
         }
-        if let key = problems["displayName"] {
-            throw fail("cli.user.badField", ["name": "--display-name", "problem": app.localizer.text(key, lang)])
+        for (field, option) in [("displayName", "--display-name"), ("headsPolice", "--heads-police")] {
+            if let key = problems[field] { throw fail("cli.user.badField", ["name": option, "problem": app.localizer.text(key, lang)]) }
         }
         guard let role = draft.role else { throw fail("cli.user.badRole", ["roles": Role.allCases.map(\.rawValue).joined(separator: ", ")]) }
         let password = try AccountCommands.password(context)
@@ -196,6 +199,7 @@ struct CreateUserCommand: AsyncCommand {
         }
         let user = User(username: username, displayName: signature.displayName ?? username,
                         passwordHash: try Bcrypt.hash(password), role: role, unitID: unitID)
+        user.headsPolice = draft.headsPolice
         try await app.db.transaction { tx in
             try await user.create(on: tx)
             try await AuditLog.record(on: tx, actor: "cli", action: "user.create", entity: "user",
@@ -218,7 +222,7 @@ enum AccountCommands {
 
     static func username(_ given: String?, _ context: CommandContext) throws -> String {
         guard let given, AccountDraft.validUsername(given) else { throw failure(context)("cli.user.badUsername", [:]) }
-        return given
+        return AccountDraft.folded(given)
     }
 
     static func password(_ context: CommandContext) throws -> String {
@@ -244,7 +248,7 @@ struct SetPasswordCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let username = try AccountCommands.username(signature.username, context)
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         guard let user = try await User.query(on: app.db).filter(\.$username == username).first() else {
             throw AccountCommands.failure(context)("cli.user.unknown", ["username": username])
         }
@@ -326,4 +330,15 @@ struct ExitCode: Error, CustomStringConvertible {
 extension CommandContext {
     func say(_ text: String) { console.output(text.consoleText()) }
     func complain(_ text: String) { console.error(text) }
+}
+
+extension Application {
+    /// Migrates, with the migrator's own lines (one per migration, fifty and more) logged at debug: an operator's
+    /// command prints its answer, not the migrations it did on the way. A failure is thrown and said all the same.
+    func migrateQuietly() async throws {
+        let kept = fluent.migrationLogLevel
+        fluent.migrationLogLevel = .debug
+        defer { fluent.migrationLogLevel = kept }
+        try await autoMigrate()
+    }
 }

@@ -31,7 +31,7 @@ struct ExportCommand: AsyncCommand {
             throw fail("cli.export.format", ["formats": ReportExport.formats.joined(separator: ", ")])
         }
         guard let output = signature.output, !output.isEmpty else { throw fail("cli.export.output") }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let all = try await PlanService.movements(on: app.db)
         let real = all.filter { !$0.1.isIllustrative }
         var found = real.count == 1 ? real.first : nil

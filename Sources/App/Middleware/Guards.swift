@@ -1,14 +1,17 @@
 import Foundation
 import NIOConcurrencyHelpers
+import ThiDuaCore
 import Vapor
 
 /// Refuses input no handler should have to think about, before any handler sees it:
-/// - a path or query not valid percent-encoded UTF-8, or a query parameter given as an array (`kind[]=…`) or twice (400);
-/// - a NUL character anywhere in the query (400) or in a JSON or form body (422), which PostgreSQL cannot store.
+/// - a path or query not valid percent-encoded UTF-8, with a control character, or a query parameter given as an
+///   array (`kind[]=…`) or twice (400);
+/// - a control character (`TextInput`: NUL, BEL, ESC, NEL…) in any field of a JSON or form body (422, naming the
+///   field). Multipart forms are read by `CheckedFormData`, by the same rule.
 struct InputGuard: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        // A path parameter is looked up in the database as it stands: no NUL, valid UTF-8.
-        guard let path = request.url.path.removingPercentEncoding, !path.contains("\u{0}") else {
+        // A path parameter is looked up in the database as it stands: valid UTF-8, no control character.
+        guard let path = request.url.path.removingPercentEncoding, TextInput.forbidden(in: path) == nil else {
             throw AppError.badRequest("error.queryEncoding")
         }
         if let query = request.url.query { try Self.check(query: query) }
@@ -19,14 +22,12 @@ struct InputGuard: AsyncMiddleware {
             } else {
                 body = try await request.body.collect(max: request.application.routes.defaultMaxBodySize.value).get()
             }
-            if let body, Self.containsNUL(body, json: type != .urlEncodedForm) {
-                throw AppError(.unprocessableEntity, "error.nul")
-            }
+            if let body { try Self.check(body, json: type != .urlEncodedForm) }
         }
         return try await next.respond(to: request)
     }
 
-    /// Every parameter once, by a plain name, its name and value valid UTF-8 once decoded, with no NUL.
+    /// Every parameter once, by a plain name, its name and value valid UTF-8 once decoded, with no control character.
     static func check(query: String) throws {
         var seen: Set<String> = []
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
@@ -34,7 +35,7 @@ struct InputGuard: AsyncMiddleware {
             guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
                 throw AppError.badRequest("error.queryEncoding")
             }
-            if name.contains("\u{0}") || value.contains("\u{0}") { throw AppError.badRequest("error.queryEncoding") }
+            if TextInput.forbidden(in: name) != nil || TextInput.forbidden(in: value) != nil { throw AppError.badRequest("error.queryEncoding") }
             if name.contains("[") || name.contains("]") || !seen.insert(name).inserted {
                 throw AppError.badRequest("error.queryRepeated", ["name": name.filter { $0 != "[" && $0 != "]" }])
             }
@@ -45,29 +46,79 @@ struct InputGuard: AsyncMiddleware {
         String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
-    /// A raw NUL byte, a `%00` in a form, or a `\u0000` escape in JSON (a backslash that is not itself escaped).
-    static func containsNUL(_ body: ByteBuffer, json: Bool) -> Bool {
-        let bytes = body.readableBytesView
-        if bytes.contains(0) { return true }
-        let text = Array(bytes)
+    /// The refusal of a field holding a forbidden character (`field` nil when it cannot be told).
+    static func refusal(_ scalar: Unicode.Scalar, field: String?) -> AppError {
+        let code = TextInput.describe(scalar)
+        guard let field else { return AppError(.unprocessableEntity, "error.controlCharacter", ["code": code]) }
+        return AppError(.unprocessableEntity, "error.controlField", ["name": field, "code": code])
+    }
+
+    /// A form body's fields, each decoded; a JSON body's strings, keys and values, escaped (`\u0007`, `\b`) or not.
+    static func check(_ body: ByteBuffer, json: Bool) throws {
         if !json {
-            return String(decoding: text, as: UTF8.self).split(separator: "&").contains {
-                $0.replacingOccurrences(of: "+", with: " ").removingPercentEncoding?.contains("\u{0}") ?? false
+            for pair in String(decoding: body.readableBytesView, as: UTF8.self).split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let name = decode(parts[0]) ?? String(parts[0])
+                let value = parts.count > 1 ? decode(parts[1]) ?? "" : ""
+                if let bad = TextInput.forbidden(in: name) ?? TextInput.forbidden(in: value) { throw refusal(bad, field: name) }
             }
+            return
         }
+        guard let bad = forbiddenInJSON(Array(body.readableBytesView)) else { return }
+        // Found in the bytes; the parse only names the field (a body that is not JSON is refused all the same).
+        let parsed = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
+        throw refusal(bad, field: parsed.flatMap { fieldHolding(in: $0, path: nil) })
+    }
+
+    /// The first control character of a JSON text: raw (a C0 byte other than the whitespace between tokens, DEL, or
+    /// a C1 character's UTF-8), or written as an escape (`\b`, `\f`, `\u001b`, `\u0085`).
+    static func forbiddenInJSON(_ text: [UInt8]) -> Unicode.Scalar? {
         var i = 0
         while i < text.count {
-            if text[i] == UInt8(ascii: "\\"), i + 1 < text.count {
-                if text[i + 1] == UInt8(ascii: "u"), i + 5 < text.count,
-                   text[(i + 2)...(i + 5)].allSatisfy({ $0 == UInt8(ascii: "0") }) {
-                    return true
+            let byte = text[i]
+            if byte == UInt8(ascii: "\\"), i + 1 < text.count {
+                switch text[i + 1] {
+                case UInt8(ascii: "b"): return "\u{8}"
+                case UInt8(ascii: "f"): return "\u{C}"
+                case UInt8(ascii: "u") where i + 5 < text.count:
+                    if let value = UInt32(String(decoding: text[(i + 2)...(i + 5)], as: UTF8.self), radix: 16),
+                       let scalar = Unicode.Scalar(value), TextInput.isForbidden(scalar) {
+                        return scalar
+                    }
+                    i += 6
+                    continue
+                default: break
                 }
                 i += 2
                 continue
             }
+            if byte < 0x20 || byte == 0x7F, let scalar = Unicode.Scalar(UInt32(byte)), TextInput.isForbidden(scalar) { return scalar }
+            if byte == 0xC2, i + 1 < text.count, (0x80...0x9F).contains(text[i + 1]) { return Unicode.Scalar(UInt32(text[i + 1])) }
             i += 1
         }
-        return false
+        return nil
+    }
+
+    /// The path (`rows[2].note`) of the first key or string holding a forbidden character.
+    static func fieldHolding(in value: Any, path: String?) -> String? {
+        switch value {
+        case let text as String:
+            return TextInput.forbidden(in: text) != nil ? path ?? "" : nil
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                let here = path.map { "\($0).\(key)" } ?? key
+                if TextInput.forbidden(in: key) != nil { return here }
+                if let object = object[key], let found = fieldHolding(in: object, path: here) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (n, item) in array.enumerated() {
+                if let found = fieldHolding(in: item, path: "\(path ?? "")[\(n)]") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 }
 
@@ -76,6 +127,7 @@ struct InputGuard: AsyncMiddleware {
 struct SessionTimeout: AsyncMiddleware {
     static let idle: TimeInterval = 30 * 60
     static let absolute: TimeInterval = 12 * 3600
+    static let touch: TimeInterval = 60
     static let createdKey = "_created"
     static let seenKey = "_seen"
 
@@ -89,7 +141,8 @@ struct SessionTimeout: AsyncMiddleware {
             let created = request.session.data[Self.createdKey].flatMap(Double.init)
             let seen = request.session.data[Self.seenKey].flatMap(Double.init)
             if let created, let seen, t - created <= Self.absolute, t - seen <= Self.idle {
-                request.session.data[Self.seenKey] = String(Int(t))
+                // Moved once a minute at most: a page read does not write the sessions table.
+                if t - seen >= Self.touch { request.session.data[Self.seenKey] = String(Int(t)) }
             } else {
                 // Expired, or from before sessions had times: the next page asks to sign in again.
                 request.session.data = SessionData()
@@ -198,13 +251,6 @@ final class ComputeGate: Sendable {
                 s.waiters.removeFirst().continuation.resume(returning: true)
             }
         }
-    }
-}
-
-/// Holds a place at the application's results gate for the whole of a request.
-struct ComputeGateMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        try await request.application.resultsGate.run { try await next.respond(to: request) }
     }
 }
 

@@ -20,6 +20,8 @@ final class User: Model, @unchecked Sendable {
     @OptionalField(key: "sessions_valid_after") var sessionsValidAfter: Date?
     /// Set by an admin's reset: every page asks for a new password first.
     @Field(key: "must_change_password") var mustChangePassword: Bool
+    /// The head of its commune's police: reads the contact details of every tip of the commune it works.
+    @Field(key: "heads_police") var headsPolice: Bool
 
     // Relationships
     /// The unit whose subtree the account works in; none for the whole system.
@@ -35,6 +37,7 @@ final class User: Model, @unchecked Sendable {
         self.role = role
         self.active = true
         self.mustChangePassword = false
+        self.headsPolice = false
         self.$unit.id = unitID
     }
 }

@@ -12,9 +12,36 @@ struct FileStore: Sendable {
     static let nominationFiles = "nomination-files"
 
     let directory: String
+    /// The application's pool for blocking work, never the process-wide one: that one has a thread per core, which
+    /// anything else in the process that blocks (a library, a test's socket) can take from under a request's write.
+    let pool: NIOThreadPool
 
-    init(dataDirectory: String, folder: String) {
+    init(dataDirectory: String, folder: String, pool: NIOThreadPool) {
         directory = (dataDirectory as NSString).appendingPathComponent(folder)
+        self.pool = pool
+    }
+
+    /// A file written: its kind, size and the name it was stored under.
+    struct Stored: Sendable {
+        var kind: AttachmentKind
+        var size: Int
+        var name: String
+    }
+
+    /// Writes files on the thread pool (a write and its fsync block their thread, which on the cooperative pool of
+    /// two cores would stall every async handler); on a failure, those already written are removed.
+    func writeAll(_ files: [(AttachmentKind, [UInt8])], day: Date? = nil) async throws -> [Stored] {
+        let store = self
+        return try await pool.runIfActive {
+            var stored: [Stored] = []
+            do {
+                for (kind, bytes) in files { stored.append(Stored(kind: kind, size: bytes.count, name: try store.write(bytes, day: day))) }
+            } catch {
+                store.remove(stored.map(\.name))
+                throw error
+            }
+            return stored
+        }
     }
 
     /// Writes a file; with `day`, its times and its folder's modification time are set to that day's start (a
@@ -33,6 +60,12 @@ struct FileStore: Sendable {
             try? FileManager.default.setAttributes([.modificationDate: day], ofItemAtPath: path)
             try? FileManager.default.setAttributes([.modificationDate: day], ofItemAtPath: directory)
         }
+        // A new file's name is on disk only once its folder is synced too (a power cut would otherwise lose a file
+        // whose bytes were synced).
+        let folder = open(directory, O_RDONLY)
+        guard folder >= 0 else { throw AppError(.internalServerError, "error.500") }
+        defer { close(folder) }
+        guard fsync(folder) == 0 else { throw AppError(.internalServerError, "error.500") }
         return name
     }
 

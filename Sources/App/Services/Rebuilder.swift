@@ -17,7 +17,11 @@ struct Rebuilder: Sendable {
     let gate: ComputeGate
 
     init(dataDirectory: String, searchPath: String? = ProcessInfo.processInfo.environment["PATH"], concurrency: Int = max(1, System.coreCount)) {
-        work = (dataDirectory as NSString).appendingPathComponent(Self.folder)
+        // Absolute: the tools run with the work folder as their current directory, where a relative path (the
+        // default data folder is ./data) would name a file that is not there, and every file be refused as damaged.
+        let base = dataDirectory.hasPrefix("/") ? dataDirectory
+            : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(dataDirectory)
+        work = ((base as NSString).appendingPathComponent(Self.folder) as NSString).standardizingPath
         var found: [Rebuild.Tool: String] = [:]
         let folders = (searchPath ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
         for tool in Rebuild.Tool.allCases {

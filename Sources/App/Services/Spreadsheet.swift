@@ -52,16 +52,25 @@ enum XLSX {
 
     /// No part of a workbook read may unpack to more than this (a small file that unpacks to gigabytes is refused).
     static let maxPart = 32 << 20
+    /// Nor all of them together.
+    static let maxUnpacked = 64 << 20
 
     /// The workbook's first visible sheet that holds data (the first visible one when none does), its rows
     /// numbered as the sheet numbers them; the other visible sheets with data are named, for the preview to say.
     static func read(_ data: Data) throws -> ImportSheet {
         let archive = try Archive(data: data, accessMode: .read)
+        var unpacked = 0
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
             guard entry.uncompressedSize <= maxPart else { throw Unreadable() }
+            // The size a ZIP declares can lie (a bomb says a few bytes and unpacks to gigabytes): the bytes are
+            // counted as they are inflated, and the reading stops at the limit.
             var out = Data()
-            _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                unpacked += chunk.count
+                guard out.count + chunk.count <= maxPart, unpacked <= maxUnpacked else { throw Unreadable() }
+                out.append(chunk)
+            }
             return out
         }
         let book = try part("xl/workbook.xml").map(Workbook.parse)

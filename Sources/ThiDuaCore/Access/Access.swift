@@ -47,8 +47,10 @@ public struct Grant: Hashable, Sendable {
 /// An account of a unit answers for what lay under that unit on each day the unit existed. An account of a unit
 /// formed by a reorganisation (a 2025 ward) also answers for what it was formed from, on the days before: whole
 /// communes, or for a commune it took in part, that commune's villages that came to it (and the commune's records
-/// that name no village). An account of a unit that has ended answers for nothing after its last day, until it is
-/// given a unit of today. A team leader answers for its own village, whatever commune it lay in.
+/// that name no village). An account of a commune that has ended answers for nothing after its last day, until it
+/// is given a unit of today; one of a district or province that has ended (Uông Bí city after 30/06/2025) answers,
+/// after it, for the communes its communes became, whole: the area's movement goes on in them, and so does its
+/// committee. A team leader answers for its own village, whatever commune it lay in.
 public enum Reach: Hashable, Sendable {
     case all
     case village(UUID)
@@ -88,6 +90,9 @@ public enum Reach: Hashable, Sendable {
                     result += part.whole ? whole(part.unit, on: day, segment: segment, graph: graph)
                         : villages(part.villages, on: day, segment: segment, graph: graph)
                 }
+            } else if let end = home.validTo, home.level == .district || home.level == .province {
+                let communes = Participation.communes(of: home, asOn: end, on: day, graph: graph)
+                if !communes.isEmpty { result.append(Grant(communes: communes, from: segment.from, to: segment.to)) }
             }
         }
         return result
@@ -145,10 +150,11 @@ public enum Permissions {
         return role == .communeOfficer && reach.includes(commune: commune, village: village, on: receivedOn)
     }
 
-    /// Whether an account that works a tip may reveal its contact details: the officer the tip is assigned to,
-    /// alone; the others who work it see that the citizen left some.
-    public static func canRevealTipContact(role: Role, account: UUID?, assignee: UUID?) -> Bool {
-        role == .communeOfficer && account != nil && account == assignee
+    /// Whether an account that works a tip may reveal its contact details: the officer the tip is assigned to, and
+    /// the head of the commune's police (who answers for every tip of the commune, assigned or not); the others
+    /// who work it see that the citizen left some. Asked only of an account that works the tip (`canHandleTip`).
+    public static func canRevealTipContact(role: Role, account: UUID?, headsPolice: Bool, assignee: UUID?) -> Bool {
+        role == .communeOfficer && account != nil && (headsPolice || account == assignee)
     }
 
     /// Whether records that came from citizens' tips are listed to an account: never to team leaders, who must
@@ -173,6 +179,27 @@ public enum Permissions {
     /// secretariat within its reach.
     public static func canReview(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
         isCommittee(role) && reach.includes(commune: commune, village: nil, on: date)
+    }
+
+    /// The day an account answers for a unit on: today, or the unit's last day when it has ended (a 2024 ward's
+    /// nomination or pledge is judged by who held it then).
+    public static func answeringDay(for unit: UnitInfo?, today: LocalDate) -> LocalDate {
+        min(today, unit?.validTo ?? today)
+    }
+
+    /// Who reads a commune's own pages (its self-assessment, pledge and nominations): every account but team
+    /// leaders, within its reach; the committee too (a ward's secretariat reads its ward's, a province's its
+    /// province's, the admin all).
+    public static func readsCommune(role: Role, reach: Reach, commune: UUID, on date: LocalDate) -> Bool {
+        role != .teamLeader && reach.includes(commune: commune, village: nil, on: date)
+    }
+
+    /// Who takes a step of a commune's nomination: its own steps (proposing, editing, withdrawing) the commune's
+    /// police and the committee within their reach; the committee's steps (returning, voting, deciding) the
+    /// committee within its reach.
+    public static func actsOnNomination(role: Role, reach: Reach, communesStep: Bool, commune: UUID, on date: LocalDate) -> Bool {
+        communesStep ? canWriteCommune(role: role, reach: reach, commune: commune, on: date)
+            : canReview(role: role, reach: reach, commune: commune, on: date)
     }
 
     /// Personal data (members, reform cases, tipsters) is for those who work with it there; viewers read figures,

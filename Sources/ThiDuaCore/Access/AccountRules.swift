@@ -15,17 +15,25 @@ public struct AccountDraft: Sendable, Equatable {
     /// The role as given: a name of `Role`, or anything a client sent.
     public var roleName: String
     public var unit: UnitLookup
+    /// The commune's head of police (Trưởng Công an xã): also reads the contact details of the commune's tips.
+    public var headsPolice: Bool
 
-    public init(username: String, displayName: String, roleName: String, unit: UnitLookup) {
-        self.username = username
+    public init(username: String, displayName: String, roleName: String, unit: UnitLookup, headsPolice: Bool = false) {
+        self.username = Self.folded(username)
         self.displayName = displayName
         self.roleName = roleName
         self.unit = unit
+        self.headsPolice = headsPolice
     }
 
     public var role: Role? { Role(rawValue: roleName) }
 
     public static let maximumDisplayName = 120
+
+    /// The one spelling of a username: its letters in lower case, so that `ADMIN` is `admin` for a new account,
+    /// the sign-in and its lock alike (two accounts differing only in case would be one person to the lock and two
+    /// to the database).
+    public static func folded(_ s: String) -> String { s.lowercased() }
 
     /// Letters and digits of ASCII, '.', '-' and '_', 3 to 64 of them: a name typed on any keyboard.
     public static func validUsername(_ s: String) -> Bool {
@@ -68,6 +76,8 @@ public struct AccountDraft: Sendable, Equatable {
         case (.found, nil) where role == .admin: errors["unit"] = "field.unitAdminNone"
         default: break
         }
+        // Only a commune's police has a head; on another role the mark would widen nobody's reading, and mislead.
+        if headsPolice && role != .communeOfficer { errors["headsPolice"] = "field.headsPoliceCommuneOnly" }
         return errors
     }
 }

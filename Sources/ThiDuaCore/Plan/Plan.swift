@@ -91,6 +91,13 @@ public struct Phase: Codable, Hashable, Sendable {
     /// Uông Bí units of 30/06/2025 in phase 2).
     public func lastDay(of unit: UnitInfo) -> LocalDate { min(end, unit.validTo ?? end) }
 
+    /// The first day of the phase a unit exists (a ward of 01/07/2025 in a phase begun 04/02/2025: 01/07/2025);
+    /// nil when the unit does not exist during the phase.
+    public func firstDay(of unit: UnitInfo) -> LocalDate? {
+        let day = max(start, unit.validFrom)
+        return day <= lastDay(of: unit) ? day : nil
+    }
+
     /// The day whose unit structure a phase is shown in on `date`: that day while the phase runs, its last day (or
     /// the unit's) once over, its first while ahead; the structure of a day still to come is not known.
     public func structureDate(near date: LocalDate, of unit: UnitInfo? = nil) -> LocalDate {

@@ -65,9 +65,7 @@ struct RecordChecker {
             return nil
         }
         if trimmed.count > max || trimmed.utf8.count > 4 * max { fail(field, "field.tooLong") }
-        if trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !"\n\r\t".unicodeScalars.contains($0) }) {
-            fail(field, "field.controlCharacter")
-        }
+        if TextInput.forbidden(in: trimmed) != nil { fail(field, "field.controlCharacter") }
         return trimmed
     }
 

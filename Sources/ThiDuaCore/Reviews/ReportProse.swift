@@ -27,13 +27,16 @@ public struct ReportProse: Codable, Hashable, Sendable {
     public static let maxShort = 200
     public static let maxLong = 20_000
 
+    /// How far ahead a report may be dated: one prepared for a conference is dated the day it is signed.
+    public static let maxDaysAhead = 60
+
     /// The prose as typed, each field trimmed; a message key per field that is wrong.
-    public static func check(_ values: [String: String]) -> (ReportProse?, [String: String]) {
+    public static func check(_ values: [String: String], today: LocalDate) -> (ReportProse?, [String: String]) {
         var errors: [String: String] = [:]
         func typed(_ field: String) -> String {
             let value = (values[field] ?? "").replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
             if value.count > (short.contains(field) ? maxShort : maxLong) { errors[field] = "field.tooLong" }
-            if value.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) { errors[field] = "field.controlCharacter" }
+            if TextInput.forbidden(in: value) != nil { errors[field] = "field.controlCharacter" }
             return value
         }
         var prose = ReportProse()
@@ -48,7 +51,11 @@ public struct ReportProse: Codable, Hashable, Sendable {
         prose.signerName = typed("signerName")
         let day = typed("issuedOn")
         if !day.isEmpty {
-            if let date = LocalDate(iso: day) { prose.issuedOn = date } else { errors["issuedOn"] = "field.date" }
+            if let date = LocalDate(iso: day) {
+                if date > today.adding(days: maxDaysAhead) { errors["issuedOn"] = "field.tooFarAhead" } else { prose.issuedOn = date }
+            } else {
+                errors["issuedOn"] = "field.date"
+            }
         }
         return errors.isEmpty ? (prose, [:]) : (nil, errors)
     }

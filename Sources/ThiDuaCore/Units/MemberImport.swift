@@ -4,6 +4,15 @@ import Foundation
 public enum MemberRole: String, Codable, CaseIterable, Sendable {
     case leader, deputy, member
 
+    /// The word a file and a person use: what an export writes, read back by `init(text:)`.
+    public var word: String {
+        switch self {
+        case .leader: "tổ trưởng"
+        case .deputy: "tổ phó"
+        case .member: "tổ viên"
+        }
+    }
+
     /// The role as a file may write it: its name, or the Vietnamese word with or without its accents.
     public init?(text: String) {
         let key = MemberImport.folded(text)

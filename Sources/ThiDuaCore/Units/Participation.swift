@@ -23,14 +23,22 @@ public enum Participation {
             if area.level == .commune { ids.insert(area.id) }
         } else {
             let day = structureDate < area.validFrom ? area.validFrom : (area.validTo ?? structureDate)
-            let old = area.level == .commune ? [area] : graph.units(at: .commune, on: day, under: area.id)
-            for commune in old {
-                for c in graph.constituents(of: commune.id, structureDate: day, on: structureDate) where c.unit.level == .commune {
-                    ids.insert(c.unit.id)
-                }
-            }
+            ids = communes(of: area, asOn: day, on: structureDate, graph: graph)
         }
         return ids.compactMap { graph.units[$0] }.sorted(by: UnitGraph.naturalOrder)
+    }
+
+    /// The communes of `date` that what lay under an area on `day` (its communes, or the commune itself) became or
+    /// was made of: an ended district's wards of today, for its movement (`participants`) and its accounts (`Reach`).
+    public static func communes(of area: UnitInfo, asOn day: LocalDate, on date: LocalDate, graph: UnitGraph) -> Set<UUID> {
+        let old = area.level == .commune ? [area] : graph.units(at: .commune, on: day, under: area.id)
+        var ids: Set<UUID> = []
+        for commune in old {
+            for c in graph.constituents(of: commune.id, structureDate: day, on: date) where c.unit.level == .commune {
+                ids.insert(c.unit.id)
+            }
+        }
+        return ids
     }
 
     /// The movement to open on a day: one running that day (for a unit: one it takes part in), else the one that

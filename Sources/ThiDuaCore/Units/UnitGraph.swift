@@ -265,13 +265,21 @@ public struct UnitGraph: Sendable {
                     byParent[commune, default: []].append(village)
                 }
             }
-            return byParent.compactMap { parentID, came -> Constituent? in
+            var found = byParent.compactMap { parentID, came -> Constituent? in
                 guard let parent = units[parentID] else { return nil }
                 let all = self.villages(of: parentID, on: date)
                 let whole = Set(all.map(\.id)).isSubset(of: Set(came.map(\.id)))
                 return Constituent(unit: parent, whole: whole,
                                    villages: whole ? [] : came.sorted(by: UnitGraph.naturalOrder))
-            }.sorted { UnitGraph.naturalOrder($0.unit, $1.unit) }
+            }
+            // A village that did not exist on `date` (one made after, such as the first village imported into a
+            // commune formed in 2025) says nothing of where its land was then: the unit's successions say it, and
+            // the villages that can be traced only refine them.
+            if !unit.isValid(on: date), villages.contains(where: { !$0.isValid(on: date) }) {
+                let traced = Set(found.map(\.unit.id))
+                found += viaSuccessions(unitID, on: date, whole: true, depth: 0).filter { !traced.contains($0.unit.id) }
+            }
+            return found.sorted { UnitGraph.naturalOrder($0.unit, $1.unit) }
         }
         if unit.isValid(on: date) { return [Constituent(unit: unit, whole: true, villages: [])] }
         return viaSuccessions(unitID, on: date, whole: true, depth: 0)

@@ -28,6 +28,12 @@ public enum VillageImport {
     }
 
     public static let header = ["village", "kind", "code", "population", "households", "since"]
+    /// What a village is called, as the law names the units below a commune (Luật Tổ chức chính quyền địa phương;
+    /// Thông tư 04/2012/TT-BNV, 14/2018/TT-BNV): in a xã thôn, làng, ấp, bản, buôn, bon, phum, sóc, plei, xóm; in
+    /// a phường or thị trấn tổ dân phố, khu phố, khóm, khu, tiểu khu. A word outside them is a typing slip or a
+    /// column moved, said as such.
+    public static let kinds = ["thôn", "làng", "ấp", "bản", "buôn", "bon", "phum", "sóc", "plei", "xóm",
+                               "tổ dân phố", "khu phố", "khóm", "khu", "tiểu khu", "khu dân cư"]
     static let required: Set<String> = ["village", "kind"]
     public static let maxRows = 2_000
     public static let maxName = 80
@@ -75,6 +81,9 @@ public enum VillageImport {
             for (column, text) in [("village", name), ("kind", kind)]
                 where text.count > maxName || text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 check.refuse("import.textInvalid", ["column": column])
+            }
+            if !kind.isEmpty, !check.bad, !kinds.contains(kind) {
+                check.refuse("import.villageKind", ["value": kind, "kinds": kinds.joined(separator: ", ")])
             }
             let code = check.string("code")
             if !code.isEmpty && !wellFormed(code) {
@@ -148,8 +157,17 @@ public enum VillageImport {
         var taken = Set(graph.unitsByCode.keys)
         for row in rows {
             func refuse(_ key: String, _ arguments: [String: String] = [:]) { problems.append(ImportProblem(line: row.line, key: key, arguments: arguments)) }
+            // What happened, not what is planned: a day to come (9999-12-31 from a slip) is refused.
+            if let since = row.since, since > today { refuse("import.sinceFuture", ["date": since.display]); continue }
             let name = MemberImport.folded(row.name)
             if let existing = row.code.flatMap({ code in here.first { $0.code == code } }) ?? here.first(where: { MemberImport.folded($0.name) == name }) {
+                // A village of the commune keeps the day it became the commune's: `since` may repeat it (as the
+                // export writes it), never change it.
+                let joined = graph.parentLinks(of: existing.id).first { $0.parentID == commune.id && $0.isValid(on: day) }?.validFrom
+                if let since = row.since, let joined, since != joined {
+                    refuse("import.sinceFixed", ["village": existing.fullName, "date": joined.display])
+                    continue
+                }
                 // A code given is the village's identity: a new name under it is a renaming.
                 if let code = row.code, code != existing.code {
                     if let holder = graph.unitsByCode[code]?.last { refuse("import.codeTaken", ["code": code, "unit": holder.fullName]); continue }
@@ -175,6 +193,12 @@ public enum VillageImport {
             guard let village = other else {
                 if let code = row.code, !validCode(code, commune: communeCode) {
                     refuse("import.villageCode", ["value": code, "example": communeCode + "-07"])
+                    continue
+                }
+                // A new village begins on `since`, within its commune's days; without it, with its commune.
+                if let since = row.since, !commune.isValid(on: since) {
+                    refuse("import.moveOutsideCommune", ["date": since.display, "commune": commune.fullName, "from": commune.validFrom.display,
+                                                         "to": commune.validTo?.display ?? "…"])
                     continue
                 }
                 placed.append(Placed(row: row, existing: nil, code: row.code ?? "", move: nil))

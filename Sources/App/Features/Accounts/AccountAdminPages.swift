@@ -41,7 +41,8 @@ struct AccountListPage: Encodable {
         return AccountListPage(
             page: page, filters: filters, action: SiteURL.accounts(AccountQuery()).path,
             rows: users.map { u, unit in
-                Row(username: u.username, displayName: u.displayName, role: t("role.\(u.role.rawValue)"), unit: unit,
+                Row(username: u.username, displayName: u.displayName,
+                    role: t("role.\(u.role.rawValue)") + (u.headsPolice ? " · " + t("admin.head") : ""), unit: unit,
                     state: t(u.active ? "admin.state.active" : "admin.state.disabled"), active: u.active,
                     mustChange: u.mustChangePassword, href: SiteURL.adminAccount(u.id).path)
             },
@@ -64,6 +65,7 @@ struct AccountSummary: Sendable, Equatable {
     var unit: UUID?
     var active: Bool
     var mustChangePassword: Bool
+    var headsPolice = false
     var created: Date?
 }
 
@@ -107,6 +109,7 @@ struct AccountEditPage: Encodable {
                       + Role.allCases.map { .init(value: $0.rawValue, label: t("role.\($0.rawValue)"), selected: false) }),
             .make("unit", t("admin.unit"), .text, form: form,
                   hint: unitName.map { t("admin.unitNow", ["unit": $0]) + " " + t("admin.unitHint") } ?? t("admin.unitHint")),
+            .make("headsPolice", t("admin.headsPolice"), .checkbox, form: form),
         ]
         guard let account else {
             return AccountEditPage(page: page, heading: t("admin.newTitle"), action: SiteURL.newAccount.path, fields: fields,
@@ -127,7 +130,8 @@ struct AccountEditPage: Encodable {
 
     /// The form's values for an account as stored: the unit by its national code where it has one.
     static func values(of account: AccountSummary, unitKey: String?) -> [String: String] {
-        ["displayName": account.displayName, "role": account.role.rawValue, "unit": unitKey ?? ""]
+        ["displayName": account.displayName, "role": account.role.rawValue, "unit": unitKey ?? "",
+         "headsPolice": account.headsPolice ? "true" : ""]
     }
 }
 

@@ -13,6 +13,7 @@ enum AccountAdmin {
         var role: String?
         var unit: String?
         var active: Bool?
+        var headsPolice: Bool?
     }
 
     struct Filter: Sendable {
@@ -74,9 +75,12 @@ enum AccountAdmin {
                 lookup = .unknown
             }
         }
+        let roleName = input.role ?? user?.role.rawValue ?? ""
+        // Not said: the stored mark stays while the account stays commune police, and goes with that role.
+        let headsPolice = input.headsPolice ?? ((user?.headsPolice ?? false) && roleName == Role.communeOfficer.rawValue)
         let draft = AccountDraft(username: (input.username ?? user?.username ?? "").trimmingCharacters(in: .whitespaces),
                                  displayName: input.displayName ?? user?.displayName ?? "",
-                                 roleName: input.role ?? user?.role.rawValue ?? "", unit: lookup)
+                                 roleName: roleName, unit: lookup, headsPolice: headsPolice)
         return (draft, unitID)
     }
 
@@ -92,6 +96,7 @@ enum AccountAdmin {
         let user = User(username: draft.username, displayName: draft.displayName.trimmingCharacters(in: .whitespacesAndNewlines),
                         passwordHash: try Bcrypt.hash(password), role: role, unitID: unitID)
         user.mustChangePassword = true
+        user.headsPolice = draft.headsPolice
         try await db.transaction { tx in
             try await user.create(on: tx)
             try await AuditLog.record(on: tx, actor: admin.username, action: "user.create", entity: "user",
@@ -102,8 +107,8 @@ enum AccountAdmin {
 
     /// Name, role, unit and whether it may sign in. The username stays: the audit log names people by it.
     static func update(_ user: User, with input: Input, by admin: User, graph: UnitGraph, today: LocalDate, on db: any Database) async throws {
-        let (draft, unitID) = draft(Input(displayName: input.displayName, role: input.role, unit: input.unit), over: user,
-                                    graph: graph, today: today)
+        let (draft, unitID) = draft(Input(displayName: input.displayName, role: input.role, unit: input.unit, headsPolice: input.headsPolice),
+                                    over: user, graph: graph, today: today)
         let errors = draft.problems(checkUsername: false)
         guard errors.isEmpty, let role = draft.role else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let active = input.active ?? user.active
@@ -116,6 +121,7 @@ enum AccountAdmin {
         // An admin works everywhere: a unit left on the account would mean nothing.
         user.$unit.id = role == .admin ? nil : unitID
         user.active = active
+        user.headsPolice = draft.headsPolice
         let action = wasActive == active ? "user.update" : (active ? "user.enable" : "user.disable")
         try await db.transaction { tx in
             if disabling { try await endAccess(user, on: tx) }
@@ -166,9 +172,10 @@ enum AccountAdmin {
             var role: String
             var unit: String?
             var active: Bool
+            var headsPolice: Bool
         }
         let shape = Shape(username: user.username, displayName: user.displayName, role: user.role.rawValue,
-                          unit: user.$unit.id?.uuidString, active: user.active)
+                          unit: user.$unit.id?.uuidString, active: user.active, headsPolice: user.headsPolice)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(shape)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -22,11 +22,16 @@ struct AccountAdminWebController: RouteCollection {
         var displayName: String?
         var role: String?
         var unit: String?
+        /// "true" when its box is ticked; a box not ticked is not sent.
+        var headsPolice: String?
+
+        var isHead: Bool { headsPolice == "true" }
     }
 
     static func summary(_ user: User) -> AccountSummary {
         AccountSummary(id: user.id?.uuidString ?? "", username: user.username, displayName: user.displayName, role: user.role,
-                       unit: user.$unit.id, active: user.active, mustChangePassword: user.mustChangePassword, created: user.createdAt)
+                       unit: user.$unit.id, active: user.active, mustChangePassword: user.mustChangePassword, headsPolice: user.headsPolice,
+                       created: user.createdAt)
     }
 
     /// A unit as the form shows it: its national code where that code names it today, its id otherwise.
@@ -81,7 +86,8 @@ struct AccountAdminWebController: RouteCollection {
     static func decode(_ req: Request) throws -> (Form, [String: String]) {
         let form: Form
         do { form = try req.content.decode(Form.self) } catch { throw AppError.badRequest("error.badInput") }
-        let typed = ["username": form.username ?? "", "displayName": form.displayName ?? "", "role": form.role ?? "", "unit": form.unit ?? ""]
+        let typed = ["username": form.username ?? "", "displayName": form.displayName ?? "", "role": form.role ?? "", "unit": form.unit ?? "",
+                     "headsPolice": form.isHead ? "true" : ""]
         return (form, typed)
     }
 
@@ -93,7 +99,8 @@ struct AccountAdminWebController: RouteCollection {
         let today = VietnamTime.localDate(of: Date())
         do {
             let (user, password) = try await AccountAdmin.create(
-                .init(username: form.username ?? "", displayName: form.displayName ?? "", role: form.role ?? "", unit: form.unit ?? ""),
+                .init(username: form.username ?? "", displayName: form.displayName ?? "", role: form.role ?? "", unit: form.unit ?? "",
+                      headsPolice: form.isHead),
                 by: admin, graph: graph, today: today, on: req.db)
             let values = AccountEditPage.values(of: Self.summary(user), unitKey: Self.unitKey(user.$unit.id, graph: graph, today: today))
             return try await render(req, account: user, form: FormState(values: values), newPassword: password, status: .created)
@@ -117,7 +124,8 @@ struct AccountAdminWebController: RouteCollection {
         let user = try await AccountAdmin.find(req.parameters.get("account"), on: req.db)
         let (form, typed) = try Self.decode(req)
         do {
-            try await AccountAdmin.update(user, with: .init(displayName: form.displayName ?? "", role: form.role ?? "", unit: form.unit ?? ""),
+            try await AccountAdmin.update(user, with: .init(displayName: form.displayName ?? "", role: form.role ?? "", unit: form.unit ?? "",
+                                                            headsPolice: form.isHead),
                                           by: admin, graph: try await req.unitGraph(), today: VietnamTime.localDate(of: Date()), on: req.db)
         } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict {
             // The stored account is shown as it was; the form keeps what was typed.

@@ -6,7 +6,7 @@ import Vapor
 /// The admin's accounts over the API: the same service and rules as the pages.
 struct AccountsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let accounts = routes.grouped(BearerAuth()).grouped("accounts")
+        let accounts = routes.grouped(APISignIn()).grouped("accounts")
         accounts.get(use: list)
         accounts.post(use: create)
         accounts.get(":account", use: show)
@@ -23,6 +23,7 @@ struct AccountsAPI: RouteCollection {
         var unitName: String?
         var active: Bool
         var mustChangePassword: Bool
+        var headsPolice: Bool
         var createdAt: Date?
     }
 
@@ -45,12 +46,13 @@ struct AccountsAPI: RouteCollection {
         var role: String?
         var unit: String?
         var active: Bool?
+        var headsPolice: Bool?
     }
 
     static func json(_ user: User, graph: UnitGraph) -> AccountJSON {
         AccountJSON(id: user.id?.uuidString ?? "", username: user.username, displayName: user.displayName, role: user.role.rawValue,
                     unit: user.$unit.id?.uuidString, unitName: user.$unit.id.flatMap { graph.units[$0]?.fullName }, active: user.active,
-                    mustChangePassword: user.mustChangePassword, createdAt: user.createdAt)
+                    mustChangePassword: user.mustChangePassword, headsPolice: user.headsPolice, createdAt: user.createdAt)
     }
 
     static func body(_ req: Request) throws -> Body {
@@ -82,7 +84,8 @@ struct AccountsAPI: RouteCollection {
         let body = try Self.body(req)
         let graph = try await req.unitGraph()
         let (user, password) = try await AccountAdmin.create(
-            .init(username: body.username ?? "", displayName: body.displayName ?? "", role: body.role ?? "", unit: body.unit ?? ""),
+            .init(username: body.username ?? "", displayName: body.displayName ?? "", role: body.role ?? "", unit: body.unit ?? "",
+                  headsPolice: body.headsPolice ?? false),
             by: admin, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
         return try await PasswordJSON(account: Self.json(user, graph: graph), password: password).encodeResponse(status: .created, for: req)
     }
@@ -102,7 +105,8 @@ struct AccountsAPI: RouteCollection {
             throw AppError(.unprocessableEntity, "records.invalid", fields: ["username": "field.usernameFixed"])
         }
         let graph = try await req.unitGraph()
-        try await AccountAdmin.update(user, with: .init(displayName: body.displayName, role: body.role, unit: body.unit, active: body.active),
+        try await AccountAdmin.update(user, with: .init(displayName: body.displayName, role: body.role, unit: body.unit, active: body.active,
+                                                        headsPolice: body.headsPolice),
                                       by: admin, graph: graph, today: VietnamTime.localDate(of: Date()), on: req.db)
         return Self.json(user, graph: graph)
     }

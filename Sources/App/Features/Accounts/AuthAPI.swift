@@ -6,7 +6,7 @@ import Vapor
 struct AuthAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         routes.post("auth", "token", use: issue)
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         signedIn.delete("auth", "token", use: revoke)
         signedIn.get("me", use: me)
     }

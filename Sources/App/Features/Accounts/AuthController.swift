@@ -1,4 +1,5 @@
 import Fluent
+import struct ThiDuaCore.AccountDraft
 import Vapor
 
 /// Signing in and out of the web application. Sessions live in the database.
@@ -47,7 +48,7 @@ struct AuthController: RouteCollection {
         guard let user = found else { return try await refuse(req.t("signIn.wrong"), .unauthorized) }
         // A new session id on every sign-in, so a session id planted before it is worth nothing after.
         if let old = req.session.id {
-            try await SessionRecord.query(on: req.db).filter(\.$key == old).delete()
+            try await StoredSession.query(on: req.db).filter(\.$key == old.string).delete()
             req.session.id = nil
         }
         req.auth.login(user)
@@ -111,7 +112,7 @@ enum Accounts {
     /// window ever reach the check, and every attempt after them is refused until the window has passed.
     static func verify(username: String, password: String, on db: any Database, now: Date = Date()) async throws -> User? {
         guard !username.isEmpty, username.count <= 64, password.count <= 200 else { return nil }
-        let key = username.lowercased()
+        let key = ThiDuaCore.AccountDraft.folded(username)
         let attempt = SignInFailure(usernameKey: key, at: now)
         try await attempt.create(on: db)
         let recent = try await SignInFailure.query(on: db).filter(\.$usernameKey == key)
@@ -124,7 +125,7 @@ enum Accounts {
             let seconds = oldest.addingTimeInterval(failureWindow).timeIntervalSince(now)
             throw AppError(.tooManyRequests, "signIn.locked", ["minutes": String(max(1, Int((seconds / 60).rounded(.up))))])
         }
-        let user = try await User.query(on: db).filter(\.$username == username).first()
+        let user = try await User.query(on: db).filter(\.$username == key).first()
         let hash = user?.passwordHash ?? dummyHash
         let ok = (try? Bcrypt.verify(password, created: hash)) ?? false
         guard let user, ok, user.active else {

@@ -94,20 +94,16 @@ enum AwardService {
         return n
     }
 
-    /// Who may see a nomination: the committee, and accounts whose reach holds the proposing commune today.
+    /// Who may see a nomination (`Permissions.readsCommune`).
     static func canSee(_ n: Nomination, user: User, graph: UnitGraph, today: LocalDate) -> Bool {
-        if Permissions.isCommittee(user.role) { return true }
-        guard user.role != .teamLeader else { return false }
-        let day = min(today, graph.units[n.communeID]?.validTo ?? today)
-        return user.reach(graph).includes(commune: n.communeID, village: nil, on: day)
+        Permissions.readsCommune(role: user.role, reach: user.reach(graph), commune: n.communeID,
+                                       on: Permissions.answeringDay(for: graph.units[n.communeID], today: today))
     }
 
-    /// Whether the account may take a step: the commune's steps its officers (and the committee), the rest the committee.
+    /// Whether the account may take a step (`Permissions.actsOnNomination`).
     static func canAct(_ step: NominationStep, on n: Nomination, user: User, graph: UnitGraph, today: LocalDate) -> Bool {
-        if Permissions.isCommittee(user.role) { return true }
-        guard step.isCommunes else { return false }
-        let day = min(today, graph.units[n.communeID]?.validTo ?? today)
-        return Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: n.communeID, on: day)
+        Permissions.actsOnNomination(role: user.role, reach: user.reach(graph), communesStep: step.isCommunes, commune: n.communeID,
+                                     on: Permissions.answeringDay(for: graph.units[n.communeID], today: today))
     }
 
     static func auditText(_ n: Nomination, _ extra: [String: String] = [:]) -> String {
@@ -151,7 +147,7 @@ enum AwardService {
         n.evidence = String(decoding: try encoder.encode(evidence), as: UTF8.self)
         n.status = NominationStatus.proposed.rawValue
         n.proposedBy = user.username
-        let stored = try cleaned.map { kind, bytes in (kind, bytes.count, try store.write(bytes)) }
+        let stored = try await store.writeAll(cleaned)
         do {
             try await db.transaction { tx in
                 try await n.create(on: tx)
@@ -160,21 +156,21 @@ enum AwardService {
                                           entityID: n.id?.uuidString, after: auditText(n))
             }
         } catch {
-            store.remove(stored.map(\.2))
+            store.remove(stored.map(\.name))
             throw error
         }
         return n
     }
 
-    static func addFiles(_ stored: [(AttachmentKind, Int, String)], to n: Nomination, purpose: String, user: User, on db: any Database) async throws {
+    static func addFiles(_ stored: [FileStore.Stored], to n: Nomination, purpose: String, user: User, on db: any Database) async throws {
         let now = Date()
-        for (kind, size, name) in stored {
+        for file in stored {
             let f = NominationFile()
             f.nominationID = try n.requireID()
             f.purpose = purpose
-            f.kind = kind.rawValue
-            f.size = size
-            f.storedName = name
+            f.kind = file.kind.rawValue
+            f.size = file.size
+            f.storedName = file.name
             f.addedBy = user.username
             f.addedAt = now
             try await f.create(on: db)
@@ -197,7 +193,7 @@ enum AwardService {
         let text = checked?.0
         let cleaned = FileStore.checked(files, errors: &errors)
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
-        let stored = try cleaned.map { kind, bytes in (kind, bytes.count, try store.write(bytes)) }
+        let stored = try await store.writeAll(cleaned)
         do {
             return try await db.transaction { tx in
                 try await RowLock.hold(Nomination.schema, id: id, on: tx)
@@ -237,7 +233,7 @@ enum AwardService {
                 return n
             }
         } catch {
-            store.remove(stored.map(\.2))
+            store.remove(stored.map(\.name))
             throw error
         }
     }

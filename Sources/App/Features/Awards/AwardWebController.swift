@@ -387,5 +387,5 @@ struct CommunePickPage: Encodable {
 
 extension Request {
     /// Where nominations' documents and the council's minutes are kept.
-    var nominationFiles: FileStore { FileStore(dataDirectory: application.config.dataDirectory, folder: FileStore.nominationFiles) }
+    var nominationFiles: FileStore { FileStore(dataDirectory: application.config.dataDirectory, folder: FileStore.nominationFiles, pool: application.threadPool) }
 }

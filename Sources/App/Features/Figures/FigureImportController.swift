@@ -52,9 +52,9 @@ enum FigureImportService {
     static func commit(_ checked: Checked, user: User, graph: UnitGraph, on db: any Database) async throws -> Int {
         guard checked.problems.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         try await db.transaction { tx in
+            // Every month of the file held, then checked again: a month approved meanwhile stops the whole file.
+            try await MonthReviewService.holdOpen(checked.rows.map { (commune: $0.1.id, month: $0.0.month) }, graph: graph, on: tx)
             for (row, commune) in checked.rows {
-                // Checked again inside the transaction: a month approved meanwhile stops the whole file.
-                try await MonthReviewService.requireOpen(commune.id, row.month, graph: graph, on: tx)
                 let stored = try await FigureService.month(commune.id, row.month, on: tx)
                 _ = try await FigureService.store(row.values, basis: [:], commune: commune, month: row.month, stored: stored,
                                                   user: user, graph: graph, on: tx)

@@ -40,23 +40,24 @@ enum FigureService {
                                           on: min(month.lastDay, commune.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
-        try await MonthReviewService.requireOpen(commune.id, month, graph: graph, on: db)
-        let stored = try await self.month(commune.id, month, on: db)
-        var standing = stored.mapValues(\.value)
-        for (kind, value) in values { standing[kind] = value }
-        let previous = try await self.previous(commune.id, before: month, on: db)
-        let check = FigureDraft.check(values: standing, previous: previous)
-        // Only what is being set is questioned: a stored figure is not the person's to fix here.
-        let errors = check.errors.filter { values[$0.key] != nil || values[$0.key.whole ?? $0.key] != nil }
-        if !errors.isEmpty {
-            throw AppError(.unprocessableEntity, "records.invalid", fields: Dictionary(uniqueKeysWithValues: errors.map { ($0.key.rawValue, $0.value) }))
-        }
-        let unusual = check.unusual.filter { values[$0.key] != nil && values[$0.key] != stored[$0.key]?.value }
-        if !confirmed && !unusual.isEmpty {
-            throw AppError(.unprocessableEntity, "figures.unusual", fields: Dictionary(uniqueKeysWithValues: unusual.map { ($0.key.rawValue, $0.value) }))
-        }
         return try await db.transaction { tx in
-            try await store(values, basis: basis, commune: commune, month: month, stored: stored, user: user, graph: graph, on: tx)
+            // The month held, then what is stored read: checked and written against the figures as they stand.
+            try await MonthReviewService.holdOpen(commune.id, month, graph: graph, on: tx)
+            let stored = try await self.month(commune.id, month, on: tx)
+            var standing = stored.mapValues(\.value)
+            for (kind, value) in values { standing[kind] = value }
+            let previous = try await self.previous(commune.id, before: month, on: tx)
+            let check = FigureDraft.check(values: standing, previous: previous)
+            // Only what is being set is questioned: a stored figure is not the person's to fix here.
+            let errors = check.errors.filter { values[$0.key] != nil || values[$0.key.whole ?? $0.key] != nil }
+            if !errors.isEmpty {
+                throw AppError(.unprocessableEntity, "records.invalid", fields: Dictionary(uniqueKeysWithValues: errors.map { ($0.key.rawValue, $0.value) }))
+            }
+            let unusual = check.unusual.filter { values[$0.key] != nil && values[$0.key] != stored[$0.key]?.value }
+            if !confirmed && !unusual.isEmpty {
+                throw AppError(.unprocessableEntity, "figures.unusual", fields: Dictionary(uniqueKeysWithValues: unusual.map { ($0.key.rawValue, $0.value) }))
+            }
+            return try await store(values, basis: basis, commune: commune, month: month, stored: stored, user: user, graph: graph, on: tx)
         }
     }
 

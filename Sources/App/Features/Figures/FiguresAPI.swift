@@ -7,7 +7,7 @@ import Vapor
 /// role and unit allow it; every change audited with its before and after.
 struct FiguresAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         signedIn.get("figures", use: listFigures)
         signedIn.put("figures", use: putFigure)
         signedIn.delete("figures", ":figure", use: deleteFigure)
@@ -104,9 +104,11 @@ struct FiguresAPI: RouteCollection {
                                           on: min(month.lastDay, commune?.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
-        try await MonthReviewService.requireOpen(figure.communeID, month, graph: graph, on: req.db)
-        let before = Self.auditText(Self.figureJSON(figure, graph: graph))
         try await req.db.transaction { tx in
+            try await MonthReviewService.holdOpen(figure.communeID, month, graph: graph, on: tx)
+            // Read again with the month held: removed or changed meanwhile, what is audited is what is removed.
+            guard let figure = try await Figure.find(id, on: tx) else { throw AppError.notFound("error.recordNotFound") }
+            let before = Self.auditText(Self.figureJSON(figure, graph: graph))
             try await figure.delete(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "figure.delete", entity: "figure",
                                       entityID: id.uuidString, before: before)

@@ -150,7 +150,7 @@ enum MemberImportService {
                 lines.append([village.name, "", "", "", "", ""])
             }
             for m in members {
-                lines.append([village.name, m.fullName, m.role.rawValue, m.phone ?? "", m.recognisedOn, m.leftOn ?? ""])
+                lines.append([village.name, m.fullName, m.role.word, m.phone ?? "", m.recognisedOn, m.leftOn ?? ""])
             }
         }
         return lines

@@ -29,8 +29,21 @@ enum MonthReviewService {
 
     static func status(_ commune: UUID, _ month: Month, on db: any Database) async throws -> Status {
         let row = try await MonthReviewRow.query(on: db).filter(\.$communeID == commune).filter(\.$month == month.text).first()
-        return Status(state: row.flatMap { MonthState(rawValue: $0.state) } ?? .open, reason: row?.reason, by: row?.updatedBy)
+        return Status(state: try state(of: row), reason: row?.reason, by: row?.updatedBy)
     }
+
+    /// A stored state as it is; none is open. One that cannot be read is refused, never taken as open: that would
+    /// unlock the month.
+    static func state(of row: MonthReviewRow?) throws -> MonthState {
+        guard let row else { return .open }
+        guard let state = MonthState(rawValue: row.state) else {
+            throw AppError(.internalServerError, "month.stateUnreadable", ["state": row.state, "month": row.month])
+        }
+        return state
+    }
+
+    /// The name writers to a commune's month hold (`RowLock.hold(name:)`): its records and figures, and its review.
+    static func lockName(_ commune: UUID, _ month: Month) -> String { "month/\(commune.uuidString)/\(month.text)" }
 
     /// The states of many communes' months at once (missing: open).
     static func states(communes: [UUID], months: [Month], on db: any Database) async throws -> [UUID: [Month: MonthState]] {
@@ -40,14 +53,27 @@ enum MonthReviewService {
             let some = Array(communes[first..<min(first + 500, communes.count)])
             let rows = try await MonthReviewRow.query(on: db).filter(\.$communeID ~~ some).filter(\.$month ~~ months.map(\.text)).all()
             for row in rows {
-                guard let m = Month(text: row.month), let s = MonthState(rawValue: row.state) else { continue }
-                out[row.communeID, default: [:]][m] = s
+                guard let m = Month(text: row.month) else { continue }
+                out[row.communeID, default: [:]][m] = try state(of: row)
             }
         }
         return out
     }
 
-    /// Refuses a write to a commune's month once approved: a 409 that says which month and how to go on.
+    /// Inside a write's transaction, before what it writes is read: holds the commune's month against its review, then
+    /// refuses the write once the month is approved (a 409 that says which month and how to go on). Several months
+    /// (a record moved from one to another) are held in one order, so that two writers never wait for each other.
+    static func holdOpen(_ months: [(commune: UUID, month: Month)], graph: UnitGraph, on tx: any Database) async throws {
+        let named = Dictionary(months.map { (lockName($0.commune, $0.month), $0) }, uniquingKeysWith: { a, _ in a })
+        for name in named.keys.sorted() { try await RowLock.hold(name: name, on: tx) }
+        for (commune, month) in named.values { try await requireOpen(commune, month, graph: graph, on: tx) }
+    }
+
+    static func holdOpen(_ commune: UUID, _ month: Month, graph: UnitGraph, on tx: any Database) async throws {
+        try await holdOpen([(commune, month)], graph: graph, on: tx)
+    }
+
+    /// The same refusal without holding the month: an early answer for a form, before its write holds it (`holdOpen`).
     static func requireOpen(_ commune: UUID, _ month: Month, graph: UnitGraph, on db: any Database) async throws {
         let status = try await status(commune, month, on: db)
         guard status.state.isLocked else { return }
@@ -65,8 +91,10 @@ enum MonthReviewService {
         let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let trimmed, trimmed.count > 1000 { throw AppError(.unprocessableEntity, "records.invalid", fields: ["reason": "field.tooLong"]) }
         return try await db.transaction { tx in
+            // Held as the month's writers hold it: a record written meanwhile is either before the approval or refused.
+            try await RowLock.hold(name: Self.lockName(commune.id, month), on: tx)
             let row = try await MonthReviewRow.query(on: tx).filter(\.$communeID == commune.id).filter(\.$month == month.text).first()
-            let state = row.flatMap { MonthState(rawValue: $0.state) } ?? .open
+            let state = try Self.state(of: row)
             switch MonthReview.next(from: state, action: action, commune: mayWrite, committee: committee, reason: trimmed,
                                     ended: month.lastDay < today) {
             case .failure(.forbidden):

@@ -6,7 +6,7 @@ import Vapor
 /// A commune's months on their way to approval, over the API.
 struct MonthsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         signedIn.get("month-reviews", use: list)
         signedIn.post("month-reviews", use: act)
     }

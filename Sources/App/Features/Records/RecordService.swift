@@ -146,7 +146,8 @@ enum RecordService {
                       errors: inout [String: String]) -> (commune: UnitInfo, village: UnitInfo?)? {
         var villageInfo: UnitInfo?
         if let village {
-            guard let id = UUID(uuidString: village), let v = graph.units[id], v.level == .village else {
+            // By its id or its code (`24848-01`), as every other unit.
+            guard let v = UnitService.find(village, on: date, in: graph), v.level == .village else {
                 errors["village"] = "field.unknownUnit"
                 return nil
             }
@@ -228,23 +229,37 @@ enum RecordService {
         }
         if !creating, !Self.canWrite(record, user: user, reach: reach) { throw AppError.forbidden }
         // An approved month takes no writes: neither the month a record leaves nor the one it goes to.
-        if !creating, let old = LocalDate(iso: record.occurredOn) {
-            try await MonthReviewService.requireOpen(record.communeID, Month(old), graph: graph, on: db)
-        }
-        try await MonthReviewService.requireOpen(place.commune.id, Month(date), graph: graph, on: db)
+        var months = [(commune: place.commune.id, month: Month(date))]
+        if !creating, let old = LocalDate(iso: record.occurredOn) { months.append((record.communeID, Month(old))) }
+        // Where the stored record was when read (a new one has no place yet).
+        let seen = creating ? nil : (communeID: record.communeID, occurredOn: record.occurredOn)
         record.kind = kind.rawValue
         record.communeID = place.commune.id
         record.villageID = place.village?.id
         record.occurredOn = date.iso
         let userID = try user.requireID()
         if creating { record.createdBy = userID }
+        let held = months
         try await db.transaction { tx in
+            try await MonthReviewService.holdOpen(held, graph: graph, on: tx)
+            if let seen { try await Self.holdUnchanged(try record.requireID(), seen: seen, on: tx) }
             if creating { try await record.create(on: tx) } else { try await record.update(on: tx) }
             try await AuditLog.record(on: tx, actor: user.username, action: creating ? "record.create" : "record.update",
                                       entity: "record", entityID: record.id?.uuidString, before: before,
                                       after: RecordJSON(record, graph: graph, personal: false).auditText)
         }
         return record
+    }
+
+    /// Holds a stored record for the rest of the transaction and reads it again: the month held is its month only if
+    /// no one moved it meanwhile (to another commune or day, perhaps into a month since approved); then, and when it
+    /// is gone, the change is refused and the person reads it again.
+    static func holdUnchanged(_ id: UUID, seen: (communeID: UUID, occurredOn: String), on tx: any Database) async throws {
+        try await RowLock.hold(Record.schema, id: id, on: tx)
+        guard let now = try await Record.query(on: tx).filter(\.$id == id).field(\.$id).field(\.$communeID).field(\.$occurredOn).first() else {
+            throw AppError.notFound("error.recordNotFound")
+        }
+        if now.communeID != seen.communeID || now.occurredOn != seen.occurredOn { throw AppError(.conflict, "records.changedMeanwhile") }
     }
 
     /// A commune's latest records this account may read: its own, and those of the units it was formed from.
@@ -280,15 +295,17 @@ enum RecordService {
     static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {
         if record.createdBy == Tip.citizen { throw AppError(.conflict, "records.tipInInbox") }
         guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
-        if let day = LocalDate(iso: record.occurredOn) {
-            try await MonthReviewService.requireOpen(record.communeID, Month(day), graph: graph, on: db)
-        }
-        if record.kind == RecordKind.reformCase.rawValue,
-           try await Record.query(on: db).filter(\.$reformCaseID == record.id).count() > 0 {
-            throw AppError(.conflict, "records.caseHasVisits")
-        }
         let before = RecordJSON(record, graph: graph, personal: false).auditText
         try await db.transaction { tx in
+            if let day = LocalDate(iso: record.occurredOn) {
+                try await MonthReviewService.holdOpen(record.communeID, Month(day), graph: graph, on: tx)
+            }
+            try await Self.holdUnchanged(try record.requireID(), seen: (record.communeID, record.occurredOn), on: tx)
+            // Inside, so that a visit added to the case meanwhile is counted.
+            if record.kind == RecordKind.reformCase.rawValue,
+               try await Record.query(on: tx).filter(\.$reformCaseID == record.id).count() > 0 {
+                throw AppError(.conflict, "records.caseHasVisits")
+            }
             try await record.delete(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "record.delete", entity: "record",
                                       entityID: record.id?.uuidString, before: before)

@@ -7,7 +7,7 @@ import Vapor
 /// before and after.
 struct RecordsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         signedIn.get("records", use: list)
         signedIn.post("records", use: create)
         signedIn.get("records", ":record", use: show)

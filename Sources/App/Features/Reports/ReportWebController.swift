@@ -7,12 +7,11 @@ import Vapor
 /// and JSON. The committee's.
 struct ReportWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        // The report computes results: it queues at the same gate as the dashboard.
-        let gated = routes.grouped(ComputeGateMiddleware())
-        gated.get("movements", ":movement", "report", use: show)
-        gated.post("movements", ":movement", "report", use: save)
+        // The report's results queue at the results gate (`ResultsCache.computing`); its files are built outside it.
+        routes.get("movements", ":movement", "report", use: show)
+        routes.post("movements", ":movement", "report", use: save)
         for format in ["pdf", "xlsx", "csv", "json"] {
-            gated.get("movements", ":movement", "report.\(format)") { req in try await Self.file(req, format: format) }
+            routes.get("movements", ":movement", "report.\(format)") { req in try await Self.file(req, format: format) }
         }
     }
 
@@ -52,7 +51,7 @@ struct ReportWebController: RouteCollection {
     @Sendable func save(req: Request) async throws -> Response {
         let (data, movement, user) = try await Self.data(req)
         let values = ((try? req.content.decode([String: String].self)) ?? [:]).filter { ReportProse.fields.contains($0.key) }
-        let (prose, errors) = ReportProse.check(values)
+        let (prose, errors) = ReportProse.check(values, today: VietnamTime.localDate(of: Date()))
         guard let prose else {
             return try await render(req, data: data, form: FormState(values: values, errorKeys: errors, translator: req.translator))
         }

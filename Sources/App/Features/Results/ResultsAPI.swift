@@ -6,7 +6,7 @@ import Vapor
 /// Measured attainment: every target of every commune-level unit in a phase, with points, rank and projection.
 struct ResultsAPI: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         // Gated within: an answer kept (or a 304) costs a token and a version read, and is never turned away; only
         // building one waits for the gate.
         signedIn.get("movements", ":movement", "phases", ":phase", "results", use: results)
@@ -107,16 +107,12 @@ struct ResultsAPI: RouteCollection {
         return try await EntityTag.answer(req, tag: tag) {
             // Every unit's answer is kept as bytes while nothing changes and built again from its units' parts.
             guard unitKey == nil, let bodies = req.application.resultsBodies else {
-                return try await req.application.resultsGate.run {
-                    try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: unitKey)
-                        .encodeResponse(for: req)
-                }
+                return try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: unitKey)
+                    .encodeResponse(for: req)
             }
             let answer = try await bodies.body(tag: tag) {
-                try await req.application.resultsGate.run {
-                    let json = try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: nil)
-                    return try bodies.encode(json, tag: tag)
-                }
+                let json = try await build(req, movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, unitKey: nil)
+                return try bodies.encode(json, tag: tag)
             }
             // The nation's answer is 8.3 MB as JSON, 1.3 MB as gzip.
             let gzip = Gzip.accepted(by: req.headers) ? answer.gzip : nil

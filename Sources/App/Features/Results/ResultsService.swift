@@ -69,23 +69,31 @@ enum ResultsService {
         let window = EvaluationWindow(phase: phase, asOf: asOf)
         let structure = structureDate ?? phase.end
         let key = ResultsCache.Key(movement: movementID, phase: phase.id, asOf: window.asOf, structureDate: structure)
+        /// What is kept for the key at `version`, in memory or stored, and how it was had.
+        func kept(_ version: ResultsCache.Version, graph: UnitGraph) async throws -> (ResultsCache.Entry, ResultsCache.Source)? {
+            if let memory = cache.get(key), memory.structure == version.structure, memory.results.plan == plan { return (memory, .kept) }
+            let stored = try await KeptFactsStore.read(key, plan: plan, window: window, structureVersion: version.structure, graph: graph, on: db)
+            return stored.map { ($0, .stored) }
+        }
+        /// What was found, when it is up to `version`: served as it is, and counted.
+        func current(_ found: (ResultsCache.Entry, ResultsCache.Source)?, at version: ResultsCache.Version) -> Results? {
+            guard let (base, source) = found, base.change >= version.change else { return nil }
+            cache.note(source)
+            cache.put(key, base)
+            return base.results
+        }
         let version = try await ResultsCache.version(on: db)
         // The graph as of the version just read or later: what is kept is never labelled newer than what it rests on.
         let graph = try await UnitService.graph(on: db, cache: cache.graphs)
-        var base = cache.get(key).flatMap { $0.structure == version.structure && $0.results.plan == plan ? $0 : nil }
-        var source = ResultsCache.Source.kept
-        if base == nil {
-            base = try await KeptFactsStore.read(key, plan: plan, window: window, structureVersion: version.structure, graph: graph, on: db)
-            source = .stored
-        }
-        if let base {
-            if base.change >= version.change {
-                cache.note(source)
-                cache.put(key, base)
-                return base.results
-            }
-            if let updated = try await update(base, to: version, plan: plan, window: window, graph: graph, on: db) {
-                var entry = updated
+        // Serving what is kept and up to date takes no place at the gate: only computing does.
+        if let served = current(try await kept(version, graph: graph), at: version) { return served }
+        return try await cache.computing {
+            // Read again with the place held: a request ahead in the queue may have brought it up to date.
+            let version = try await ResultsCache.version(on: db)
+            let graph = try await UnitService.graph(on: db, cache: cache.graphs)
+            let found = try await kept(version, graph: graph)
+            if let served = current(found, at: version) { return served }
+            if let (base, source) = found, var entry = try await update(base, to: version, plan: plan, window: window, graph: graph, on: db) {
                 // Stored again now and then, so that a server starting cold has little to catch up on.
                 if entry.change - entry.storedChange >= KeptFactsStore.storeEvery {
                     try await KeptFactsStore.write(key, entry, on: db)
@@ -95,14 +103,14 @@ enum ResultsService {
                 cache.put(key, entry)
                 return entry.results
             }
+            let fresh = try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
+            let entry = ResultsCache.Entry(results: fresh, structure: version.structure, change: version.change,
+                                           storedChange: version.change)
+            try await KeptFactsStore.write(key, entry, on: db)
+            cache.note(.computed)
+            cache.put(key, entry)
+            return fresh
         }
-        let fresh = try await results(movement: movement, plan: plan, phase: phase, asOf: asOf, structureDate: structureDate, graph: graph, on: db)
-        let entry = ResultsCache.Entry(results: fresh, structure: version.structure, change: version.change,
-                                       storedChange: version.change)
-        try await KeptFactsStore.write(key, entry, on: db)
-        cache.note(.computed)
-        cache.put(key, entry)
-        return fresh
     }
 
     /// Kept results brought up to `version`: the units the changed communes' data counts in are recomputed, the
@@ -472,8 +480,19 @@ final class ResultsCache: Sendable {
     let frozenBox = NIOLockedValueBox<[UUID: ResultsService.Results]>([:])
     private let entries = NIOLockedValueBox<(kept: [Key: (entry: Entry, used: UInt64)], clock: UInt64, sources: [Int])>(([:], 0, [0, 0, 0, 0]))
 
-    init(graphs: UnitGraphCache? = nil) {
+    /// Where computing results queues (`ComputeGate`): one computation per core at most, whatever asks for it.
+    let gate: ComputeGate?
+
+    init(graphs: UnitGraphCache? = nil, gate: ComputeGate? = nil) {
         self.graphs = graphs
+        self.gate = gate
+    }
+
+    /// `work` with a place at the gate: results computed or brought up to date. Never around serving what is kept
+    /// or rendering it, so that a page of kept results is not queued behind another's computation.
+    func computing<T: Sendable>(_ work: () async throws -> T) async throws -> T {
+        guard let gate else { return try await work() }
+        return try await gate.run(work)
     }
 
     static func version(on db: any Database) async throws -> Version {

@@ -6,10 +6,9 @@ import Vapor
 /// The movement dashboard and the commune page: the results API's numbers, as pages.
 struct ResultsWebController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
-        // Both compute results: they queue at the same gate as the API.
-        let gated = routes.grouped(ComputeGateMiddleware())
-        gated.get("movements", ":movement", "phases", ":phase", use: dashboard)
-        gated.get("units", ":unit", "movements", ":movement", use: commune)
+        // Both compute results, which queue at the results gate (`ResultsCache.computing`); the page is built outside it.
+        routes.get("movements", ":movement", "phases", ":phase", use: dashboard)
+        routes.get("units", ":unit", "movements", ":movement", use: commune)
         routes.post("movements", ":movement", "phases", ":phase", "publish", use: publish)
     }
 

@@ -37,7 +37,18 @@ enum PhaseClosing {
         try await closed(movementID, on: db)[phase]
     }
 
-    /// Refuses a change to what a closed phase's results rest on (self-scores, reviews, adjustments).
+    /// The name a phase's assessment writers and its closing hold (`RowLock.hold(name:)`).
+    static func lockName(_ movementID: UUID, phase: String) -> String { "phase/\(movementID.uuidString)/\(phase)" }
+
+    /// Inside a write's transaction, before what it writes is read: holds the phase against its closing, then
+    /// refuses the write once it is closed. A score written meanwhile is either in the frozen results or refused.
+    static func holdOpen(_ movementID: UUID, phase: Phase, on tx: any Database) async throws {
+        try await RowLock.hold(name: lockName(movementID, phase: phase.id), on: tx)
+        try await requireOpen(movementID, phase: phase, on: tx)
+    }
+
+    /// Refuses a change to what a closed phase's results rest on (self-scores, reviews, adjustments), without holding
+    /// the phase: an early answer, before files are stored or a form is read.
     static func requireOpen(_ movementID: UUID, phase: Phase, on db: any Database) async throws {
         if try await closed(movementID, phase: phase.id, on: db) != nil {
             throw AppError(.conflict, "phase.isClosed", ["phase": phase.name])
@@ -94,6 +105,7 @@ enum PhaseClosing {
         row.snapshot = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
         do {
             try await db.transaction { tx in
+                try await RowLock.hold(name: Self.lockName(movementID, phase: phase.id), on: tx)
                 try await row.create(on: tx)
                 try await AuditLog.record(on: tx, actor: user.username, action: "phase.close", entity: "closed_phase",
                                           entityID: row.id?.uuidString,
@@ -112,6 +124,7 @@ enum PhaseClosing {
         guard let reason else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let movementID = try movement.requireID()
         try await db.transaction { tx in
+            try await RowLock.hold(name: Self.lockName(movementID, phase: phase.id), on: tx)
             guard let row = try await ClosedPhase.query(on: tx).filter(\.$movementID == movementID).filter(\.$phaseID == phase.id)
                 .field(\.$id).field(\.$closedAt).field(\.$closedBy).first(), let id = row.id else {
                 throw AppError(.conflict, "phase.notClosed", ["phase": phase.name])

@@ -57,15 +57,20 @@ enum ReviewService {
         let cleaned = FileStore.checked(files, errors: &errors)
         let movementID = try scope.movementID
         if !cleaned.isEmpty {
-            let count = try await EvidenceFile.query(on: db).filter(\.$movementID == movementID).filter(\.$phaseID == scope.phase.id)
-                .filter(\.$unitID == scope.unit.id).filter(\.$criterionID == criterion.id).count()
+            let count = try await evidenceCount(scope, criterion: criterion.id, on: db)
             if count + cleaned.count > ReviewRules.maxEvidence { errors["files"] = "assessment.tooManyFiles" }
         }
         guard errors.isEmpty, let draft else { throw invalid(errors) }
         try await PhaseClosing.requireOpen(movementID, phase: scope.phase, on: db)
-        let stored = try cleaned.map { kind, bytes in (kind, bytes.count, try store.write(bytes)) }
+        let stored = try await store.writeAll(cleaned)
         do {
             try await db.transaction { tx in
+                try await PhaseClosing.holdOpen(movementID, phase: scope.phase, on: tx)
+                if !stored.isEmpty {
+                    // Counted again with the phase held: two uploads side by side cannot pass the limit together.
+                    let count = try await evidenceCount(scope, criterion: criterion.id, on: tx)
+                    if count + stored.count > ReviewRules.maxEvidence { throw invalid(["files": "assessment.tooManyFiles"]) }
+                }
                 let existing = try await existingScore(scope, criterion: criterion.id, on: tx)
                 let before = existing.map(scoreText)
                 let score = try existing ?? new(scope, criterion: criterion.id)
@@ -74,15 +79,15 @@ enum ReviewService {
                 score.selfBy = user.username
                 try await score.save(on: tx)
                 let now = Date()
-                for (kind, size, name) in stored {
+                for file in stored {
                     let f = EvidenceFile()
                     f.movementID = movementID
                     f.phaseID = scope.phase.id
                     f.unitID = scope.unit.id
                     f.criterionID = criterion.id
-                    f.kind = kind.rawValue
-                    f.size = size
-                    f.storedName = name
+                    f.kind = file.kind.rawValue
+                    f.size = file.size
+                    f.storedName = file.name
                     f.addedBy = user.username
                     f.addedAt = now
                     try await f.create(on: tx)
@@ -92,9 +97,15 @@ enum ReviewService {
                                           after: scoreText(score).dropLast() + ",\"files\":\(stored.count)}")
             }
         } catch {
-            store.remove(stored.map(\.2))
+            store.remove(stored.map(\.name))
             throw error
         }
+    }
+
+    /// How many evidence files a commune's criterion of a phase has.
+    static func evidenceCount(_ scope: Scope, criterion: String, on db: any Database) async throws -> Int {
+        try await EvidenceFile.query(on: db).filter(\.$movementID == scope.movementID).filter(\.$phaseID == scope.phase.id)
+            .filter(\.$unitID == scope.unit.id).filter(\.$criterionID == criterion).count()
     }
 
     private static func new(_ scope: Scope, criterion: String) throws -> CriterionScore {
@@ -112,12 +123,12 @@ enum ReviewService {
         guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: scope.unit.id, on: scope.day) else {
             throw AppError.forbidden
         }
-        let existing = try await existingScore(scope, criterion: criterion.id, on: db)
-        let (draft, errors) = ReviewRules.reviewedScore(raw, comment: note, selfScore: existing?.selfScore, criterion: criterion)
-        guard let draft else { throw invalid(errors) }
-        try await PhaseClosing.requireOpen(try scope.movementID, phase: scope.phase, on: db)
         try await db.transaction { tx in
+            try await PhaseClosing.holdOpen(try scope.movementID, phase: scope.phase, on: tx)
+            // Judged beside the commune's own score as it stands now, not as the page showed it.
             let current = try await existingScore(scope, criterion: criterion.id, on: tx)
+            let (draft, errors) = ReviewRules.reviewedScore(raw, comment: note, selfScore: current?.selfScore, criterion: criterion)
+            guard let draft else { throw invalid(errors) }
             let before = current.map(scoreText)
             let score = try current ?? new(scope, criterion: criterion.id)
             score.reviewedScore = draft.score
@@ -141,8 +152,8 @@ enum ReviewService {
             throw AppError.forbidden
         }
         let movementID = try scope.movementID
-        try await PhaseClosing.requireOpen(movementID, phase: scope.phase, on: db)
         try await db.transaction { tx in
+            try await PhaseClosing.holdOpen(movementID, phase: scope.phase, on: tx)
             let existing = try await AdjustmentEntry.query(on: tx).filter(\.$movementID == movementID)
                 .filter(\.$phaseID == scope.phase.id).filter(\.$unitID == scope.unit.id).filter(\.$adjustmentID == item.id).first()
             let before = existing.map { PhaseClosing.auditText(["points": String($0.points), "reason": $0.reason]) }
@@ -194,8 +205,12 @@ enum ReviewService {
         guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: scope.unit.id, on: scope.day) else {
             throw AppError.forbidden
         }
-        try await PhaseClosing.requireOpen(try scope.movementID, phase: scope.phase, on: db)
         try await db.transaction { tx in
+            try await PhaseClosing.holdOpen(try scope.movementID, phase: scope.phase, on: tx)
+            // Gone meanwhile (removed by another): nothing to remove, and no second audit entry.
+            guard try await EvidenceFile.query(on: tx).filter(\.$id == file.requireID()).count() == 1 else {
+                throw AppError.notFound("error.recordNotFound")
+            }
             try await file.delete(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "evidence.remove", entity: "evidence_file",
                                       entityID: file.id?.uuidString,
@@ -242,5 +257,5 @@ enum ReviewService {
 
 extension Request {
     /// Where evidence files are kept.
-    var evidenceFiles: FileStore { FileStore(dataDirectory: application.config.dataDirectory, folder: FileStore.evidenceFiles) }
+    var evidenceFiles: FileStore { FileStore(dataDirectory: application.config.dataDirectory, folder: FileStore.evidenceFiles, pool: application.threadPool) }
 }

@@ -38,7 +38,7 @@ struct ReviewWebController: RouteCollection {
             throw AppError.notFound("error.unitNotFound")
         }
         let scope = ReviewService.Scope(movement: movement, plan: plan, phase: phase, unit: unit)
-        guard Permissions.isCommittee(user.role) || user.reach(graph).includes(commune: unit.id, village: nil, on: scope.day) else {
+        guard Permissions.readsCommune(role: user.role, reach: user.reach(graph), commune: unit.id, on: scope.day) else {
             throw AppError.forbidden
         }
         return (scope, user, graph)
@@ -146,7 +146,8 @@ struct ReviewWebController: RouteCollection {
         guard let unitKey = req.parameters.get("unit"), let unit = UnitService.find(unitKey, on: today, in: graph), unit.level == .commune,
               Participation.participants(plan: plan, structureDate: min(today, unit.validTo ?? today), graph: graph).contains(where: { $0.id == unit.id })
         else { throw AppError.notFound("error.unitNotFound") }
-        guard Permissions.isCommittee(user.role) || user.reach(graph).includes(commune: unit.id, village: nil, on: min(today, unit.validTo ?? today)) else {
+        guard Permissions.readsCommune(role: user.role, reach: user.reach(graph), commune: unit.id,
+                                             on: Permissions.answeringDay(for: unit, today: today)) else {
             throw AppError.forbidden
         }
         return (movement, plan, unit, user, graph)
@@ -181,14 +182,18 @@ struct ReviewWebController: RouteCollection {
     }
 
     @Sendable func pledges(req: Request) async throws -> View {
-        _ = try req.requireUser()
+        let user = try req.requireUser()
         guard let key = req.parameters.get("movement"), let (movement, plan) = try await PlanService.movement(key, on: req.db) else {
             throw AppError.notFound("error.movementNotFound")
         }
         let graph = try await req.unitGraph()
         let today = Self.today()
         let day = plan.phase(nearest: today).map { $0.structureDate(near: today) } ?? today
-        let communes = Participation.participants(plan: plan, structureDate: day, graph: graph)
+        // The signers of the communes the account reads, not every commune's.
+        let reach = user.reach(graph)
+        let communes = Participation.participants(plan: plan, structureDate: day, graph: graph).filter {
+            Permissions.readsCommune(role: user.role, reach: reach, commune: $0.id, on: Permissions.answeringDay(for: $0, today: day))
+        }
         let page = PledgesPage.build(plan: plan, communes: communes, pledges: try await ReviewService.pledges(try movement.requireID(), on: req.db),
                                      page: PageChrome(request: req, title: req.t("pledges.title")), text: req.translator)
         return try await req.view.render("reviews/pledges", page)

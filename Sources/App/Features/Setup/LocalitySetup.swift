@@ -47,10 +47,9 @@ enum LocalitySetup {
             let (loaded, outcome) = try await PlanService.importPlan(yaml: plan, actor: actor, on: db)
             planReport = (loaded.id, outcome)
         }
-        // The secretariat of the area as it stands today (the area itself, or the province of its communes).
-        let home = area.isValid(on: today) ? area : communes.first.flatMap { graph.ancestor(of: $0.id, at: .province, on: today) }
-            .flatMap { graph.units[$0] } ?? area
-        let wanted: [(String, String, Role, UnitInfo)] = [("thuongtruc." + (home.code ?? code), "Thường trực BCĐ \(home.fullName)", .secretariat, home)]
+        // The secretariat of the area itself, also when it has ended: its reach is then the communes its communes
+        // became (`Reach`), not the whole province they now lie in, and each area has its own account.
+        let wanted: [(String, String, Role, UnitInfo)] = [("thuongtruc." + (area.code ?? code), "Thường trực BCĐ \(area.fullName)", .secretariat, area)]
             + communes.map { ("ca." + ($0.code ?? $0.id.uuidString.prefix(8).lowercased()), "Công an \($0.fullName)", .communeOfficer, $0) }
         let accounts: [Account] = try await db.transaction { tx in
             var accounts: [Account] = []
@@ -114,7 +113,7 @@ struct SetupCommand: AsyncCommand {
             }
             planText = text
         }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let clock = ContinuousClock()
         let began = clock.now
         let report: LocalitySetup.Report
@@ -155,7 +154,7 @@ struct SetupCommand: AsyncCommand {
         var missing: [String] = []
         if !report.withoutVillages.isEmpty {
             missing.append(say("cli.setup.noVillages", ["count": String(report.withoutVillages.count),
-                                                        "units": report.withoutVillages.prefix(5).map(\.fullName).joined(separator: ", ")]))
+                                                        "units": report.withoutVillages.prefix(5).map { "\($0.fullName) (\($0.code ?? "—"))" }.joined(separator: ", ")]))
         }
         if report.villagesWithoutTeams > 0 { missing.append(say("cli.setup.noTeams", ["count": String(report.villagesWithoutTeams)])) }
         if !report.withoutPopulation.isEmpty {

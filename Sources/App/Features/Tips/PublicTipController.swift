@@ -11,9 +11,10 @@ struct PublicTipController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         routes.get("tip", use: form)
-        routes.on(.POST, "tip", body: .collect(maxSize: Self.maxBody), use: send)
+        // Streamed: the CSRF check reads the token, which the forms send first, before the files behind it.
+        routes.on(.POST, "tip", body: .stream, use: send)
         routes.get("tip", "status", use: statusForm)
-        routes.on(.POST, "tip", "status", body: .collect(maxSize: Self.maxBody), use: status)
+        routes.on(.POST, "tip", "status", body: .stream, use: status)
     }
 
     /// What the web form and the API's multipart carry.
@@ -55,8 +56,17 @@ struct PublicTipController: RouteCollection {
         }
     }
 
-    static func decode(_ req: Request) throws -> Input {
-        do { return try req.content.decode(Input.self) } catch { throw AppError.badRequest("error.badInput") }
+    /// The body decoded on the thread pool: a multipart body of up to 46 MB is a long run of CPU, which on the
+    /// cooperative threads (one a core) would hold every other request, `/healthz` included, behind it.
+    static func decode(_ req: Request) async throws -> Input {
+        do {
+            return try await req.application.threadPool.runIfActive { try req.content.decode(Input.self) }
+        } catch let refused as AppError {
+            // Said as it is (a NUL in a field, a field sent twice: `CheckedFormData`), not as bad input in general.
+            throw refused
+        } catch {
+            throw AppError.badRequest("error.badInput")
+        }
     }
 
     /// A limit passed: 429 with the time to wait, said on the page and in `Retry-After` (`TipIntake` asks, before
@@ -119,7 +129,7 @@ struct PublicTipController: RouteCollection {
     }
 
     @Sendable func send(req: Request) async throws -> Response {
-        let input = try Self.decode(req)
+        let input = try await Self.decode(req)
         let graph = try await req.unitGraph()
         var values = input.values
         values["commune"] = input.commune
@@ -164,7 +174,7 @@ struct PublicTipController: RouteCollection {
     }
 
     @Sendable func status(req: Request) async throws -> Response {
-        let input = try Self.decode(req)
+        let input = try await Self.decode(req)
         let context = req.application.tips
         let t = req.translator
         let tip: Tip?

@@ -103,7 +103,7 @@ struct TipInboxController: RouteCollection {
         // Too many to list: the form asks for a commune's code instead.
         if communes.count > 300 { communes = [] }
         let contact: TipDetailPage.Contact = if let shown { .shown(shown) } else if tip.contactSealed == nil { .none } else {
-            .sealed(canReveal: Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo))
+            .sealed(canReveal: Permissions.canRevealTipContact(role: user.role, account: user.id, headsPolice: user.headsPolice, assignee: tip.assignedTo))
         }
         let input = TipDetailPage.Input(tip: tip, graph: graph, contact: contact,
                                         assignee: assignee, messages: messages, files: files, history: history, assignees: assignees,
@@ -160,7 +160,10 @@ struct TipInboxController: RouteCollection {
         } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict {
             var form = FormState(values: values, errorKeys: e.fields, translator: t)
             if e.fields.isEmpty { form.message = t(e.key, e.arguments) }
-            return try await renderDetail(req, tip: tip, user: user, graph: graph, form: form, status: e.status)
+            // Shown as it is stored now: a refusal because another officer has just closed it must not sit on the
+            // page of it still open that this officer read before.
+            let stored = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
+            return try await renderDetail(req, tip: stored, user: user, graph: graph, form: form, status: e.status)
         }
         Flash.set(req, t("tips.saved"))
         // A tip passed to a commune this account does not hold leaves its inbox.

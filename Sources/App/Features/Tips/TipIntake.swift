@@ -5,7 +5,8 @@ import Vapor
 /// Stands before the citizens' routes that take a body, before anything of the body is read: the client's limit is
 /// counted, a body declared larger than the routes take is refused, and only a few uploads are read at once (the
 /// rest wait their turn, then are told to come back), so that a crowd of large bodies cannot hold the server's
-/// memory or its health check. The CSRF token, inside the multipart body, is checked after.
+/// memory or its health check. The web form's CSRF token, the body's first part, is checked as soon as it has come
+/// (`CSRF.check`), before the files behind it.
 struct TipIntake: AsyncMiddleware {
     /// Uploads read at once, and how many more may wait for a turn.
     static let concurrent = 4

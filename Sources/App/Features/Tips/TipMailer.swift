@@ -13,10 +13,13 @@ final class TipMailer: Sendable {
     let settings: SMTPSettings?
     let publicURL: String?
     let localizer: Localizer
+    /// The application's pool: the relay's sockets block.
+    let pool: NIOThreadPool
     private let pending = NIOLockedValueBox<[UUID: Int]>([:])
 
-    init(settings: SMTPSettings?, publicURL: String?, localizer: Localizer) {
+    init(settings: SMTPSettings?, publicURL: String?, localizer: Localizer, pool: NIOThreadPool) {
         self.settings = settings
+        self.pool = pool
         self.publicURL = publicURL
         self.localizer = localizer
     }
@@ -52,7 +55,7 @@ final class TipMailer: Sendable {
                 let arguments = ["count": String(total), "units": names, "link": link]
                 let body = [Language.vi, .en].map { localizer.text("tips.mail.body", $0, arguments) }.joined(separator: "\n\n")
                 do {
-                    try await SMTPClient.send(settings, to: s.email, subject: localizer.text("tips.mail.subject", .vi, arguments), body: body)
+                    try await SMTPClient.send(settings, to: s.email, subject: localizer.text("tips.mail.subject", .vi, arguments), body: body, on: pool)
                     sent += 1
                 } catch {
                     failed = true
@@ -102,8 +105,9 @@ enum SMTPClient {
         var description: String
     }
 
-    static func send(_ s: SMTPSettings, to recipient: String, subject: String, body: String) async throws {
-        try await Task.detached { try sendBlocking(s, to: recipient, subject: subject, body: body) }.value
+    static func send(_ s: SMTPSettings, to recipient: String, subject: String, body: String, on pool: NIOThreadPool) async throws {
+        // On the thread pool: its sockets block, for up to their timeouts, a thread the cooperative pool cannot spare.
+        try await pool.runIfActive { try sendBlocking(s, to: recipient, subject: subject, body: body) }
     }
 
     static func message(from: String, to: String, subject: String, body: String, date: Date = Date()) -> String {

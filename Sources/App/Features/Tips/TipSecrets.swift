@@ -18,8 +18,13 @@ struct TipSecrets: Sendable {
     private let pepper: SymmetricKey
     private let sealing: SymmetricKey
     private let spooling: SymmetricKey
+    /// The peppers of keys rotated away, newest first, read from the database at start (`loadRetired`).
+    private let retired = NIOLockedValueBox<[SymmetricKey]>([])
+    /// The key itself, for a rotation to re-seal what it sealed.
+    let key: Data
 
     init(key: Data) {
+        self.key = key
         let master = SymmetricKey(data: key)
         pepper = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("thidua receipt codes".utf8), outputByteCount: 32)
         sealing = HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("thidua tip contacts".utf8), outputByteCount: 32)
@@ -39,6 +44,16 @@ struct TipSecrets: Sendable {
 
     /// The stored form of a code's digits: the same work whether or not a tip has it.
     func codeHash(_ digits: String) -> String {
+        Self.codeHash(digits, pepper: pepper)
+    }
+
+    /// Every form a code's digits may be stored in: with this key's pepper, then each retired one's. All are
+    /// computed every time, so a lookup takes as long whichever (or whether) one matches.
+    func codeHashes(_ digits: String) -> [String] {
+        [codeHash(digits)] + retired.withLockedValue { $0 }.map { Self.codeHash(digits, pepper: $0) }
+    }
+
+    private static func codeHash(_ digits: String, pepper: SymmetricKey) -> String {
         let salt = pepper.withUnsafeBytes { Data($0) }
         let key = (try? KDF.Insecure.PBKDF2.deriveKey(from: Data(digits.utf8), salt: salt, using: .sha256, outputByteCount: 32,
                                                        unsafeUncheckedRounds: Self.rounds))
@@ -64,6 +79,21 @@ struct TipSecrets: Sendable {
     var checkValue: String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("thidua tip key check".utf8), using: pepper)
         return Data(mac).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Reads the retired peppers this key sealed; a row it cannot open stops the start (another key's, or damaged).
+    func loadRetired(on db: any Database) async throws {
+        guard let sql = db as? any SQLDatabase else { return }
+        struct Row: Decodable { var sealed: String; var retired_on: String }
+        guard let rows = try? await sql.raw("SELECT sealed, retired_on FROM tip_retired_peppers ORDER BY retired_on DESC, id").all(decoding: Row.self) else { return }
+        var peppers: [SymmetricKey] = []
+        for row in rows {
+            guard let text = open(row.sealed), let bytes = Data(base64Encoded: text), bytes.count == 32 else {
+                throw StartupError("A retired receipt-code pepper (rotated away on \(row.retired_on)) cannot be opened with the tips' key: the codes of older tips would not be found. Start with the key of the last rotation.")
+            }
+            peppers.append(SymmetricKey(data: bytes))
+        }
+        retired.withLockedValue { $0 = peppers }
     }
 
     /// The key of the settings, or of the key file (made, readable by the server's user only, when there is
@@ -116,15 +146,22 @@ struct TipSecrets: Sendable {
     /// Compares the key with the one the database's tips were sealed with, or records it when none is known yet.
     /// A different key stops the server: started anyway, every receipt code would find nothing and every contact
     /// be unreadable.
-    static func verify(_ secrets: TipSecrets, on db: any Database) async throws {
+    static func verify(_ secrets: TipSecrets, config: AppConfig? = nil, on db: any Database) async throws {
         guard let sql = db as? any SQLDatabase else { return }
         struct Row: Decodable { var check_value: String }
         // Before `thidua migrate` has made the table there is nothing to compare with yet.
         guard let known = try? await sql.raw("SELECT check_value FROM tip_key_checks").all(decoding: Row.self) else { return }
         if let stored = known.first?.check_value {
             guard stored == secrets.checkValue else {
-                throw StartupError("The tips' key (THIDUA_TIP_KEY or its key file) is not the one this database's tips were sealed with: every receipt code and contact would be unreadable. Start with the earlier key.")
+                // A rotation stopped between its commit and putting the new key in place: say where that key is.
+                if let path = config?.tipKeyPath, let data = FileManager.default.contents(atPath: path + ".new"),
+                   let key = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)),
+                   key.count == 32, TipSecrets(key: key).checkValue == stored {
+                    throw StartupError("A key rotation was interrupted: the database's tips are sealed with the key in \(path).new. Run mv \(path).new \(path) and start again.")
+                }
+                throw StartupError("The tips' key (THIDUA_TIP_KEY or its key file) is not the one this database's tips were sealed with: every receipt code and contact would be unreadable. Start with the key they were sealed with (after thidua tips rotate-key, the new one).")
             }
+            try await secrets.loadRetired(on: db)
             return
         }
         try await sql.raw("INSERT INTO tip_key_checks (id, check_value) VALUES (\(bind: UUID()), \(bind: secrets.checkValue))").run()
@@ -179,5 +216,56 @@ final class TipLimiter: Sendable {
     static func address(of request: Request) -> String {
         request.application.config.trustedProxies.client(peer: request.remoteAddress?.ipAddress ?? "",
                                                           forwardedFor: request.headers[.xForwardedFor])
+    }
+}
+
+extension TipSecrets {
+    struct Rotation: Sendable, Equatable {
+        /// Contacts sealed anew with the new key.
+        var contacts: Int
+        /// Contacts that the old key could not open either (left as they were: unreadable before and after).
+        var unreadable: Int
+        /// Peppers kept for older codes, this key's included.
+        var peppers: Int
+    }
+
+    /// Moves the database from this key to `next` in one transaction: every contact opened and sealed again, this
+    /// key's pepper and the retired ones sealed with the next key (older codes are found through them; a code is
+    /// kept only as its hash, so it cannot be hashed again), the key check value replaced, an audit entry. The tips
+    /// table is held meanwhile, so that no tip is sealed with the old key behind it.
+    func rotate(to next: TipSecrets, today: LocalDate, on db: any Database) async throws -> Rotation {
+        try await db.transaction { tx in
+            guard let sql = tx as? any SQLDatabase else { throw AppError(.internalServerError, "error.500") }
+            try await RowLock.holdTable(Tip.schema, on: tx)
+            struct Check: Decodable { var check_value: String }
+            let checks = try await sql.raw("SELECT check_value FROM tip_key_checks").all(decoding: Check.self)
+            guard checks.map(\.check_value) == [checkValue] else { throw StartupError("The database's tips are not sealed with the current key; nothing was changed.") }
+            var out = Rotation(contacts: 0, unreadable: 0, peppers: 0)
+            for tip in try await Tip.query(on: tx).filter(\.$contactSealed != nil).all() {
+                guard let sealed = tip.contactSealed, let id = tip.id else { continue }
+                guard let text = open(sealed) else {
+                    out.unreadable += 1
+                    continue
+                }
+                try await sql.update(Tip.schema).set("contact_sealed", to: SQLBind(try next.seal(text))).where("id", .equal, SQLBind(id)).run()
+                out.contacts += 1
+            }
+            struct Retired: Decodable { var sealed: String; var retired_on: String }
+            let retiredRows = try await sql.raw("SELECT sealed, retired_on FROM tip_retired_peppers").all(decoding: Retired.self)
+            var kept: [(sealed: String, on: String)] = [(try next.seal(pepper.withUnsafeBytes { Data($0) }.base64EncodedString()), today.iso)]
+            for row in retiredRows {
+                guard let text = open(row.sealed) else { throw StartupError("A retired pepper cannot be opened with the current key; nothing was changed.") }
+                kept.append((try next.seal(text), row.retired_on))
+            }
+            try await sql.delete(from: "tip_retired_peppers").run()
+            for k in kept {
+                try await sql.raw("INSERT INTO tip_retired_peppers (id, sealed, retired_on) VALUES (\(bind: UUID()), \(bind: k.sealed), \(bind: k.on))").run()
+            }
+            out.peppers = kept.count
+            try await sql.raw("UPDATE tip_key_checks SET check_value = \(bind: next.checkValue)").run()
+            try await AuditLog.record(on: tx, actor: "cli", action: "tips.rotateKey", entity: "tip", entityID: nil,
+                                      after: #"{"contacts":\#(out.contacts),"peppers":\#(out.peppers),"unreadable":\#(out.unreadable)}"#)
+            return out
+        }
     }
 }

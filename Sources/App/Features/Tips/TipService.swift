@@ -70,10 +70,10 @@ enum TipService {
         if let spool = context.holding {
             let item = TipSpool.Item(kind: .tip, day: today.iso, tipID: try tip.requireID(), tip: TipSpool.TipFields(tip),
                                      files: files.map { TipSpool.FileEntry(kind: $0.0, size: $0.1.count) })
-            try spool.put(item, files: files.map(\.1))
+            try await spool.put(item, files: files.map(\.1))
             return (code, tip)
         }
-        let stored = try Self.write(files, context: context, day: today)
+        let stored = try await Self.write(files, context: context, day: today)
         do {
             try await context.writer.commit(Arrival(tip: tip, files: stored, day: today))
         } catch {
@@ -84,11 +84,7 @@ enum TipService {
         return (code, tip)
     }
 
-    struct StoredFile: Sendable {
-        var kind: AttachmentKind
-        var size: Int
-        var name: String
-    }
+    typealias StoredFile = FileStore.Stored
 
     /// A tip that has arrived, its files on disk, waiting for its commit.
     struct Arrival: Sendable {
@@ -122,10 +118,11 @@ enum TipService {
         guard let digits = typed.flatMap(ReceiptCode.digits(of:)) else {
             throw AppError(.unprocessableEntity, "tips.code.invalid", fields: ["receiptCode": "tips.code.format"])
         }
-        let hash = context.secrets.codeHash(digits)
-        if let tip = try await Tip.query(on: db).filter(\.$codeHash == hash).first() { return tip }
+        // This key's hash, and the hashes of the keys rotated away for older tips.
+        let hashes = context.secrets.codeHashes(digits)
+        if let tip = try await Tip.query(on: db).filter(\.$codeHash ~~ hashes).first() { return tip }
         // A tip that waits for the release is found as well (it was received: the citizen may look and answer).
-        return context.spool?.tip(codeHash: hash)
+        return context.spool?.tip(codeHash: hashes[0])
     }
 
     static func messages(of tip: Tip, on db: any Database) async throws -> [TipMessage] {
@@ -147,10 +144,10 @@ enum TipService {
         if let spool = context.holding {
             let item = TipSpool.Item(kind: .message, day: today.iso, tipID: try tip.requireID(), messageID: UUID(), body: text,
                                      files: files.map { TipSpool.FileEntry(kind: $0.0, size: $0.1.count) })
-            try spool.put(item, files: files.map(\.1))
+            try await spool.put(item, files: files.map(\.1))
             return
         }
-        let message = CitizenMessage(id: UUID(), text: text, files: try Self.write(files, context: context, day: today), day: today)
+        let message = CitizenMessage(id: UUID(), text: text, files: try await Self.write(files, context: context, day: today), day: today)
         do {
             try await db.transaction { tx in try await Self.store(message, to: tip, on: tx) }
         } catch {
@@ -168,17 +165,8 @@ enum TipService {
     }
 
     /// Writes files to the tip files' folder, their times the day's start; on a failure, those written are removed.
-    static func write(_ files: [(AttachmentKind, [UInt8])], context: TipContext, day: LocalDate) throws -> [StoredFile] {
-        var stored: [StoredFile] = []
-        do {
-            for (kind, bytes) in files {
-                stored.append(StoredFile(kind: kind, size: bytes.count, name: try context.files.write(bytes, day: VietnamTime.startOfDay(day))))
-            }
-        } catch {
-            context.files.remove(stored.map(\.name))
-            throw error
-        }
-        return stored
+    static func write(_ files: [(AttachmentKind, [UInt8])], context: TipContext, day: LocalDate) async throws -> [StoredFile] {
+        try await context.files.writeAll(files, day: VietnamTime.startOfDay(day))
     }
 
     /// Stores a citizen's message in the caller's transaction: holds the tip, numbers the message, marks the tip
@@ -216,69 +204,73 @@ enum TipService {
                                         village: tip.villageID, receivedOn: day)
     }
 
-    /// Applies an officer's action, with its audit entry; a message key when the rules refuse it.
-    static func act(_ action: TipAction, on tip: Tip, user: User, graph: UnitGraph, context: TipContext,
-                    today: LocalDate = VietnamTime.localDate(of: Date()), now: Date = Date(), on db: any Database) async throws {
-        guard Self.canHandle(tip, user: user, graph: graph) else { throw AppError.notFound("tips.notFound") }
-        // Its content is gone after its retention period: there is nothing left to work on.
-        guard tip.erasedOn == nil else { throw AppError(.conflict, "tips.error.erased") }
-        let status: TipStatus
-        switch TipRules.apply(action, to: tip.tipStatus, commune: tip.communeID) {
-        case .success(let s): status = s
-        case .failure(let e): throw AppError(.conflict, e.key)
-        }
-        let before = Self.auditText(tip)
-        var target: UnitInfo?
-        var message: String?
-        switch action {
-        case .assign(let id):
-            guard let assignee = try await User.find(id, on: db), assignee.active,
-                  let day = LocalDate(iso: tip.receivedOn),
-                  Permissions.canHandleTip(role: assignee.role, reach: assignee.reach(graph), commune: tip.communeID,
-                                           village: tip.villageID, receivedOn: day) else {
-                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["assignee": "tips.error.assignee"])
+    /// Applies an officer's action, with its audit entry; a message key when the rules refuse it. The tip is held
+    /// and read again inside the transaction, and every rule asked of what it holds then: a tip another officer
+    /// has just closed, transferred or assigned is judged as it now is, not as this officer's page saw it.
+    /// Returns the tip as written.
+    @discardableResult
+    static func act(_ action: TipAction, on seen: Tip, user: User, graph: UnitGraph, context: TipContext,
+                    today: LocalDate = VietnamTime.localDate(of: Date()), now: Date = Date(), on db: any Database) async throws -> Tip {
+        let (tip, target): (Tip, UnitInfo?) = try await db.transaction { tx in
+            try await Self.hold(seen, on: tx)
+            guard let tip = try await Tip.find(seen.id, on: tx), Self.canHandle(tip, user: user, graph: graph) else {
+                throw AppError.notFound("tips.notFound")
             }
-            tip.assignedTo = id
-        case .transfer(let to):
-            guard let unit = graph.units[to], unit.level == .commune, unit.isValid(on: today) else {
-                throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["to": "field.unknownCommune"])
+            // Its content is gone after its retention period: there is nothing left to work on.
+            guard tip.erasedOn == nil else { throw AppError(.conflict, "tips.error.erased") }
+            let status: TipStatus
+            switch TipRules.apply(action, to: tip.tipStatus, commune: tip.communeID) {
+            case .success(let s): status = s
+            case .failure(let e): throw AppError(.conflict, e.key)
             }
-            target = unit
-        case .message(let text):
-            let (checked, errors) = TipDraft.checkMessage(text, required: true)
-            guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.action.invalid", fields: errors) }
-            message = checked
-        case .setStatus:
-            break
-        }
-        var record: Record?
-        if let id = tip.recordID { record = try await Record.find(id, on: db) }
-        if let target, let received = LocalDate(iso: tip.receivedOn) {
-            let day = TipRules.receivedOn(afterTransfer: received, targetValidFrom: target.validFrom, today: today)
-            if let record, let old = LocalDate(iso: record.occurredOn) {
-                try await MonthReviewService.requireOpen(record.communeID, Month(old), graph: graph, on: db)
+            let before = Self.auditText(tip)
+            var target: UnitInfo?
+            var message: String?
+            switch action {
+            case .assign(let id):
+                guard let assignee = try await User.find(id, on: tx), assignee.active,
+                      let day = LocalDate(iso: tip.receivedOn),
+                      Permissions.canHandleTip(role: assignee.role, reach: assignee.reach(graph), commune: tip.communeID,
+                                               village: tip.villageID, receivedOn: day) else {
+                    throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["assignee": "tips.error.assignee"])
+                }
+                tip.assignedTo = id
+            case .transfer(let to):
+                guard let unit = graph.units[to], unit.level == .commune, unit.isValid(on: today) else {
+                    throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["to": "field.unknownCommune"])
+                }
+                target = unit
+            case .message(let text):
+                let (checked, errors) = TipDraft.checkMessage(text, required: true)
+                guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.action.invalid", fields: errors) }
+                message = checked
+            case .setStatus:
+                break
             }
-            try await MonthReviewService.requireOpen(target.id, Month(day), graph: graph, on: db)
-            tip.transferredFrom = tip.communeID
-            tip.communeID = target.id
-            tip.villageID = nil
-            tip.assignedTo = nil
-            tip.receivedOn = day.iso
-        }
-        if status.isOpen != tip.tipStatus.isOpen { tip.closedOn = status.isOpen ? nil : today.iso }
-        tip.status = status.rawValue
-        tip.citizenReplied = false
-        tip.lastOfficerAt = now
-        let actionName: String = switch action {
-        case .assign: "tip.assign"
-        case .setStatus: "tip.status"
-        case .transfer: "tip.transfer"
-        case .message: "tip.message"
-        }
-        let (stored, text) = (record, message)
-        try await db.transaction { tx in
-            try await Self.hold(tip, on: tx)
-            if let record = stored {
+            var record: Record?
+            if let id = tip.recordID { record = try await Record.find(id, on: tx) }
+            if let target, let received = LocalDate(iso: tip.receivedOn) {
+                let day = TipRules.receivedOn(afterTransfer: received, targetValidFrom: target.validFrom, today: today)
+                var months = [(commune: target.id, month: Month(day))]
+                if let record, let old = LocalDate(iso: record.occurredOn) { months.append((record.communeID, Month(old))) }
+                try await MonthReviewService.holdOpen(months, graph: graph, on: tx)
+                tip.transferredFrom = tip.communeID
+                tip.communeID = target.id
+                tip.villageID = nil
+                tip.assignedTo = nil
+                tip.receivedOn = day.iso
+            }
+            if status.isOpen != tip.tipStatus.isOpen { tip.closedOn = status.isOpen ? nil : today.iso }
+            tip.status = status.rawValue
+            tip.citizenReplied = false
+            tip.lastOfficerAt = now
+            let actionName: String = switch action {
+            case .assign: "tip.assign"
+            case .setStatus: "tip.status"
+            case .transfer: "tip.transfer"
+            case .message: "tip.message"
+            }
+            if let record {
                 record.communeID = tip.communeID ?? record.communeID
                 record.villageID = tip.villageID
                 record.occurredOn = tip.receivedOn
@@ -288,23 +280,25 @@ enum TipService {
                 tip.recordID = try await Self.insertRecord(for: tip, commune: commune, village: nil, on: day, tx)
             }
             try await tip.update(on: tx)
-            if let message = text {
+            if let message {
                 let seq = try await Self.nextSeq(tip, on: tx)
                 try await Self.messageRow(tip: tip, seq: seq, author: "officer", user: user.id, body: message, today: today).create(on: tx)
             }
             try await AuditLog.record(on: tx, actor: user.username, action: actionName, entity: "tip", entityID: tip.id?.uuidString,
                                       before: before, after: Self.auditText(tip))
+            return (tip, target)
         }
         if let target { context.mailer.note(commune: target.id) }
+        return tip
     }
 
-    /// The contact details of a tip, to the one account that may read them (`Permissions.canRevealTipContact`),
+    /// The contact details of a tip, to the accounts that may read them (`Permissions.canRevealTipContact`),
     /// each time with an audit entry: who read them, and when. Nil when the citizen left none; a message when
     /// they cannot be read with this server's key.
     static func revealContact(_ tip: Tip, user: User, graph: UnitGraph, context: TipContext, on db: any Database) async throws -> String? {
         guard Self.canHandle(tip, user: user, graph: graph) else { throw AppError.notFound("tips.notFound") }
         guard let sealed = tip.contactSealed else { return nil }
-        guard Permissions.canRevealTipContact(role: user.role, account: user.id, assignee: tip.assignedTo) else {
+        guard Permissions.canRevealTipContact(role: user.role, account: user.id, headsPolice: user.headsPolice, assignee: tip.assignedTo) else {
             throw AppError(.forbidden, "tips.contact.notYours")
         }
         try await AuditLog.record(on: db, actor: user.username, action: "tip.contactReveal", entity: "tip", entityID: tip.id?.uuidString)
@@ -350,7 +344,7 @@ enum TipService {
                 logger.warning("a spooled tip cannot be read; it stays in \(TipSpool.folder)")
                 continue
             }
-            let files = try Self.write(zip(e.item.files.map(\.kind), bytes).map { ($0, $1) }, context: context, day: day)
+            let files = try await Self.write(zip(e.item.files.map(\.kind), bytes).map { ($0, $1) }, context: context, day: day)
             ready.append(Released(name: e.name, item: e.item, day: day, files: files))
         }
         let batch = ready

@@ -80,8 +80,8 @@ final class TipSpool: Sendable {
     /// The headers of what waits, by file name; read from the folder at start.
     private let index: NIOLockedValueBox<[String: Item]>
 
-    init(dataDirectory: String, secrets: TipSecrets, logger: Logger? = nil) {
-        store = FileStore(dataDirectory: dataDirectory, folder: Self.folder)
+    init(dataDirectory: String, secrets: TipSecrets, pool: NIOThreadPool, logger: Logger? = nil) {
+        store = FileStore(dataDirectory: dataDirectory, folder: Self.folder, pool: pool)
         self.secrets = secrets
         index = NIOLockedValueBox([:])
         if rescan() > 0 {
@@ -112,8 +112,13 @@ final class TipSpool: Sendable {
     }
 
     /// Seals an arrival and its files into a new file, synced to disk; the file's name.
+    /// On the thread pool: sealing and the write with its fsync block their thread.
     @discardableResult
-    func put(_ item: Item, files: [[UInt8]]) throws -> String {
+    func put(_ item: Item, files: [[UInt8]]) async throws -> String {
+        try await store.pool.runIfActive { try self.putNow(item, files: files) }
+    }
+
+    private func putNow(_ item: Item, files: [[UInt8]]) throws -> String {
         let header = try secrets.sealSpooled(JSONEncoder().encode(item))
         let body = try secrets.sealSpooled(Data(files.joined()))
         var bytes = Self.magic

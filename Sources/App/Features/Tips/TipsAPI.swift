@@ -10,7 +10,7 @@ struct TipsAPI: RouteCollection {
         let intake = routes.grouped(TipIntake())
         intake.on(.POST, "tips", body: .collect(maxSize: PublicTipController.maxBody), use: create)
         intake.on(.POST, "tips", "status", body: .collect(maxSize: PublicTipController.maxBody), use: status)
-        let signedIn = routes.grouped(BearerAuth())
+        let signedIn = routes.grouped(APISignIn())
         signedIn.get("tips", use: list)
         signedIn.get("tips", ":tip", use: show)
         signedIn.post("tips", ":tip", "actions", use: act)
@@ -55,7 +55,7 @@ struct TipsAPI: RouteCollection {
     }
 
     @Sendable func create(req: Request) async throws -> Response {
-        let input = try PublicTipController.decode(req)
+        let input = try await PublicTipController.decode(req)
         let graph = try await req.unitGraph()
         let today = PublicTipController.today()
         let (code, _) = try await TipService.receive(input.submission, graph: graph, context: req.application.tips, today: today)
@@ -67,7 +67,7 @@ struct TipsAPI: RouteCollection {
     }
 
     @Sendable func status(req: Request) async throws -> Response {
-        let input = try PublicTipController.decode(req)
+        let input = try await PublicTipController.decode(req)
         let context = req.application.tips
         guard let tip = try await TipService.find(code: input.receiptCode, context: context, on: req.db) else {
             // Like the found answer, never kept by a cache: which codes were tried is nobody's business.
@@ -120,7 +120,7 @@ struct TipsAPI: RouteCollection {
         var items: [TipJSON]
     }
 
-    static func json(_ tip: Tip, context: TipContext, now: Date, messages: [TipMessage]? = nil, files: [TipFile]? = nil) -> TipJSON {
+    static func json(_ tip: Tip, now: Date, messages: [TipMessage]? = nil, files: [TipFile]? = nil) -> TipJSON {
         TipJSON(id: tip.id?.uuidString ?? "", reference: tip.reference, status: tip.status, category: tip.category, description: tip.description,
                 occurredOn: tip.occurredOn, time: tip.occurredTime, receivedOn: tip.receivedOn, unit: tip.communeID?.uuidString,
                 village: tip.villageID?.uuidString, assignee: tip.assignedTo?.uuidString, transferredFrom: tip.transferredFrom?.uuidString,
@@ -136,14 +136,14 @@ struct TipsAPI: RouteCollection {
         let filter = try TipInboxController.filter(req, graph: graph)
         let (tips, total) = try await TipService.inbox(filter, user: user, graph: graph, pageSize: TipInboxPage.pageSize, on: req.db)
         let now = Date()
-        return TipPage(total: total, items: tips.map { Self.json($0, context: req.application.tips, now: now) })
+        return TipPage(total: total, items: tips.map { Self.json($0, now: now) })
     }
 
     @Sendable func show(req: Request) async throws -> TipJSON {
         let user = try TipInboxController.officer(req)
         let graph = try await req.unitGraph()
         let tip = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
-        return Self.json(tip, context: req.application.tips, now: Date(), messages: try await TipService.messages(of: tip, on: req.db),
+        return Self.json(tip, now: Date(), messages: try await TipService.messages(of: tip, on: req.db),
                          files: try await TipService.files(of: tip, on: req.db))
     }
 
@@ -151,7 +151,7 @@ struct TipsAPI: RouteCollection {
         var contact: String?
     }
 
-    /// The contact details, to the officer the tip is assigned to; each reading audited.
+    /// The contact details, to the officer the tip is assigned to and the head of the commune police; each reading audited.
     @Sendable func contact(req: Request) async throws -> Contact {
         let user = try TipInboxController.officer(req)
         let graph = try await req.unitGraph()
@@ -170,7 +170,7 @@ struct TipsAPI: RouteCollection {
     @Sendable func act(req: Request) async throws -> TipJSON {
         let user = try TipInboxController.officer(req)
         let graph = try await req.unitGraph()
-        let tip = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
+        let seen = try await TipService.handled(req.parameters.get("tip"), user: user, graph: graph, on: req.db)
         let input: ActionInput
         do { input = try req.content.decode(ActionInput.self) } catch { throw AppError.badRequest("error.badInput") }
         var values: [String: String] = [:]
@@ -179,10 +179,10 @@ struct TipsAPI: RouteCollection {
             throw AppError(.unprocessableEntity, "tips.action.invalid", fields: ["action": "field.notAllowed"])
         }
         let action = try TipInboxController.action(input.action, values: values, graph: graph)
-        try await TipService.act(action, on: tip, user: user, graph: graph, context: req.application.tips, on: req.db)
+        let tip = try await TipService.act(action, on: seen, user: user, graph: graph, context: req.application.tips, on: req.db)
         let visible = TipService.canHandle(tip, user: user, graph: graph)
         // Passed out of this account's reach: it learns the move, not the conversation.
-        return Self.json(tip, context: req.application.tips, now: Date(), messages: visible ? try await TipService.messages(of: tip, on: req.db) : nil,
+        return Self.json(tip, now: Date(), messages: visible ? try await TipService.messages(of: tip, on: req.db) : nil,
                          files: visible ? try await TipService.files(of: tip, on: req.db) : nil)
     }
 }

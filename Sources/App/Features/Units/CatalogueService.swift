@@ -129,7 +129,7 @@ struct ImportCatalogueCommand: AsyncCommand {
         let began = clock.now
         do {
             let catalogue = try CatalogueService.read(resources: app.config.resourcesDirectory, directory: signature.dir)
-            try await app.autoMigrate()
+            try await app.migrateQuietly()
             let r = try await CatalogueService.apply(catalogue, actor: "cli", on: app.db)
             let seconds = clock.now - began
             context.say(app.localizer.text("cli.catalogue.done", lang, [

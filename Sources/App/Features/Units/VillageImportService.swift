@@ -96,13 +96,15 @@ enum VillageImportService {
                     if let move = item.move { try await Self.move(existing.id, to: commune.id, move, on: tx) }
                     continue
                 }
-                // ThiĐua's record of a new village begins with its commune's.
+                // ThiĐua's record of a new village begins on its `since` (checked within the commune's days), or with
+                // its commune's.
+                let begins = row.since ?? commune.validFrom
                 let village = UnitInfo(id: UUID(), code: code, level: .village, kind: row.kind, name: row.name,
-                                       population: row.population, households: row.households, validFrom: commune.validFrom)
+                                       population: row.population, households: row.households, validFrom: begins)
                 try await Unit(village, sample: false).create(on: tx)
-                try await UnitParentLink(ParentLink(unitID: village.id, parentID: commune.id, validFrom: commune.validFrom)).create(on: tx)
+                try await UnitParentLink(ParentLink(unitID: village.id, parentID: commune.id, validFrom: begins)).create(on: tx)
                 try await Team(villageID: village.id, name: Team.name(for: village),
-                               establishedOn: max(commune.validFrom, teamsFrom).iso, sample: false).create(on: tx)
+                               establishedOn: max(begins, teamsFrom).iso, sample: false).create(on: tx)
             }
             // A commune with no population of its own counts its villages' once every one has it (per-1,000 targets).
             if let stored = try await Unit.find(commune.id, on: tx), stored.population == nil {
@@ -176,7 +178,7 @@ enum CommandFiles {
         let app = context.application
         let lang = app.config.defaultLanguage
         guard let sheet = sheet(file, context: context) else { throw ExitCode.failure }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let graph = try await UnitService.graph(on: app.db)
         let today = VietnamTime.localDate(of: Date())
         guard let key = unit, let commune = UnitService.find(key, on: today, in: graph), commune.level == .commune, commune.isValid(on: today) else {
@@ -209,7 +211,7 @@ struct PopulationImportCommand: AsyncCommand {
         let app = context.application
         let lang = app.config.defaultLanguage
         guard let sheet = CommandFiles.sheet(signature.file, context: context) else { throw ExitCode.failure }
-        try await app.autoMigrate()
+        try await app.migrateQuietly()
         let graph = try await UnitService.graph(on: app.db)
         let today = VietnamTime.localDate(of: Date())
         let (rows, read) = PopulationImport.read(sheet)
