@@ -437,6 +437,90 @@ struct IntegrityTests {
         }
     }
 
+    @Test("A change built on a copy of a record read before someone else saved it is refused, and theirs kept")
+    func staleCopy() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            try await send(app, .POST, "/api/v1/records", token: token,
+                           ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs", "origin": "people",
+                            "summary": "Bản đầu"]) { #expect($0.status == .created) }
+            let graph = try await UnitService.graph(on: app.db)
+            let secretariat = try #require(try await User.query(on: app.db).filter(\.$username == "thuongtruc").first())
+            // Two requests read the same record; the first saves a new summary, in the same commune and day.
+            let first = try #require(try await Record.query(on: app.db).first())
+            let second = try #require(try await Record.find(first.id, on: app.db))
+            func input(_ summary: String) -> RecordInput {
+                var fields = RecordFields()
+                (fields.category, fields.origin, fields.summary) = ("drugs", "people", summary)
+                return RecordInput(kind: nil, unit: "06808", village: nil, date: "2025-03-01", fields: fields)
+            }
+            _ = try await RecordService.save(input("Bản của người thứ nhất"), into: first, user: secretariat, graph: graph, on: app.db, creating: false)
+            func refusal(_ body: () async throws -> Void) async -> String? {
+                do { try await body() } catch let e as AppError { return e.key } catch { return "\(error)" }
+                return nil
+            }
+            // The second, built on what it read before, neither overwrites nor deletes it.
+            let saved = await refusal {
+                _ = try await RecordService.save(input("Bản của người thứ hai"), into: second, user: secretariat, graph: graph, on: app.db, creating: false)
+            }
+            #expect(saved == "records.changedMeanwhile")
+            let deleted = await refusal { try await RecordService.delete(second, user: secretariat, graph: graph, on: app.db) }
+            #expect(deleted == "records.changedMeanwhile")
+            let stored = try #require(try await Record.find(first.id, on: app.db))
+            #expect(stored.title == "Bản của người thứ nhất")
+            let actions = try await AuditEntry.query(on: app.db).filter(\.$entity == "record").all().map(\.action).sorted()
+            #expect(actions == ["record.create", "record.update"])
+        }
+    }
+
+    @Test("Through the API, a record's ETag sent back in If-Match: a change on an older version gets 412 and writes nothing")
+    func ifMatch() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let token = try await issueToken(app, "thuongtruc")
+            let body: [String: Any] = ["kind": "information_source", "unit": "06808", "date": "2025-03-01", "category": "drugs", "origin": "people"]
+            try await send(app, .POST, "/api/v1/records", token: token, body.merging(["summary": "Bản đầu"]) { $1 }) { #expect($0.status == .created) }
+            let id = try #require(try await Record.query(on: app.db).first()?.id?.uuidString)
+            func etag() async throws -> String {
+                var tag = ""
+                try await send(app, .GET, "/api/v1/records/\(id)", token: token) { tag = $0.headers.first(name: .eTag) ?? "" }
+                return tag
+            }
+            func change(_ method: HTTPMethod, _ tag: String, _ summary: String? = nil) async throws -> HTTPStatus {
+                var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "If-Match": tag]
+                var status = HTTPStatus.ok
+                if summary != nil { headers.contentType = .json }
+                try await app.testing().test(method, "/api/v1/records/\(id)", headers: headers,
+                                             body: try summary.map { try jsonBody(body.merging(["summary": $0]) { $1 }) }) { res in
+                    status = res.status
+                    if res.status == .preconditionFailed {
+                        let detail = try problem(res).detail
+                        #expect(detail.hasPrefix("Bản ghi vừa được người khác sửa"))
+                    }
+                }
+                return status
+            }
+            let first = try await etag()
+            #expect(first.count == 18 && first.hasPrefix("\"") && first.hasSuffix("\""))
+            let corrected = try await change(.PUT, first, "Bản hai")
+            #expect(corrected == .ok)
+            let second = try await etag()
+            #expect(second != first)
+            // The older version: neither a correction nor a deletion is taken.
+            let stale = try await change(.PUT, first, "Bản ba"), staleDelete = try await change(.DELETE, "W/\(first)")
+            #expect(stale == .preconditionFailed && staleDelete == .preconditionFailed)
+            let kept = try await Record.query(on: app.db).first()?.title
+            #expect(kept == "Bản hai")
+            // The current one, and `*` (whatever it is now), are.
+            let current = try await change(.PUT, second, "Bản ba"), any = try await change(.PUT, "*", "Bản bốn")
+            #expect(current == .ok && any == .ok)
+            let deleted = try await change(.DELETE, try await etag())
+            #expect(deleted == .noContent)
+            #expect(try await Record.query(on: app.db).count() == 0)
+        }
+    }
+
     @Test("Approving a month while its figures and records are written: each write is before the approval or refused, as some serial order would have it")
     func approveAgainstWrites() async throws {
         try await withApp { app in

@@ -239,11 +239,11 @@ struct PageSnapshotTests {
         let today = LocalDate(iso: "2025-06-15")!
         let members = [RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000021")!, name: "Hoàng Thanh Dũng"),
                        RecordForm.MemberChoice(id: UUID(uuidString: "00000000-0000-4000-8000-000000000022")!, name: "Đỗ Thị Cường")]
-        func input(_ kind: RecordKind?, _ form: FormState) -> RecordFormPage.Input {
+        func input(_ kind: RecordKind?, _ form: FormState, recordID: String? = nil) -> RecordFormPage.Input {
             RecordFormPage.Input(kind: kind, allowedKinds: Permissions.recordKinds(for: .teamLeader),
                                  placement: .village(id: fx.village, label: "khu Vàng Danh 3, phường Vàng Danh"),
                                  members: members, reformCases: [], form: form, today: today, action: "/records/new?kind=patrol",
-                                 cancelHref: "/", recordID: nil)
+                                 cancelHref: "/", recordID: recordID)
         }
         let choose = RecordFormPage.build(input(nil, FormState()), page: fx.chrome("Ghi nhận"), text: fx.text())
         #expect(choose.kinds.map(\.href) == ["/records/new?kind=information_source", "/records/new?kind=patrol",
@@ -267,6 +267,15 @@ struct PageSnapshotTests {
         #expect(page.fields.first { $0.name == "incidentsFound" }?.value == "hai")
         #expect(page.fields.first { $0.name == "members" }?.error == "chưa chọn ai tham gia")
         try await assertPageSnapshot(page, template: "records/form", named: "record-patrol-errors")
+
+        // Correcting a stored patrol: the form carries the version it was opened on, and offers to delete.
+        var stored = fresh.values
+        stored["version"] = "41d9a5c3f0400000"
+        let edit = RecordFormPage.build(input(.patrol, FormState(values: stored), recordID: "00000000-0000-4000-8000-000000000031"),
+                                        page: fx.chrome("Tuần tra"), text: fx.text())
+        #expect(edit.version == "41d9a5c3f0400000")
+        #expect(edit.deleteHref == "/records/00000000-0000-4000-8000-000000000031/delete")
+        try await assertPageSnapshot(edit, template: "records/form", named: "record-patrol-edit")
     }
 
     @Test("The movement page and the team page")

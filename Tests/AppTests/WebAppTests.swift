@@ -104,10 +104,38 @@ struct WebAppTests {
             try await browser.get(app, "/teams/\(team.uuidString)") { #expect(!$0.body.string.contains("Đã lưu ghi nhận")) }
             // Corrected through its form, then deleted after the confirmation page.
             let id = try saved.requireID().uuidString
-            try await browser.get(app, "/records/\(id)") { res in
-                #expect(res.body.string.contains(#"value="00:30""#))
+            func openForm() async throws -> String {
+                var version = ""
+                try await browser.get(app, "/records/\(id)") { res in
+                    #expect(res.body.string.contains(#"value="00:30""#))
+                    let html = res.body.string
+                    let match = try NSRegularExpression(pattern: #"<input type="hidden" name="version" value="([0-9a-f]+)">"#)
+                        .firstMatch(in: html, range: NSRange(html.startIndex..., in: html))
+                    version = match.flatMap { Range($0.range(at: 1), in: html) }.map { String(html[$0]) } ?? ""
+                }
+                return version
             }
+            let opened = try await openForm()
+            #expect(opened.count == 16)
+            // Someone else saves it while the form is open: the form's change is refused, and theirs kept.
+            let other = try #require(try await Record.find(saved.id, on: app.db))
+            other.title = "Đường Nguyễn Văn Cừ"
+            try await other.update(on: app.db)
             right["route"] = "Đường Hoàng Quốc Việt"
+            right["version"] = opened
+            try await browser.post(app, "/records/\(id)", right) { res in
+                #expect(res.status == .conflict)
+                #expect(res.body.string.contains("Bản ghi vừa được người khác sửa trong lúc bạn sửa."))
+                #expect(res.body.string.contains(#"value="Đường Hoàng Quốc Việt""#))
+            }
+            // A form without its version is one from before versions: it is not taken either.
+            right["version"] = nil
+            try await browser.post(app, "/records/\(id)", right) { #expect($0.status == .conflict) }
+            #expect(try await Record.find(saved.id, on: app.db)?.title == "Đường Nguyễn Văn Cừ")
+            // Opened again, it shows their change and takes this one.
+            let reopened = try await openForm()
+            #expect(reopened != opened && reopened.count == 16)
+            right["version"] = reopened
             try await browser.post(app, "/records/\(id)", right) { #expect($0.status == .seeOther) }
             #expect(try await Record.find(saved.id, on: app.db)?.title == "Đường Hoàng Quốc Việt")
             try await browser.get(app, "/records/\(id)/delete") { #expect($0.body.string.contains("Đường Hoàng Quốc Việt")) }

@@ -50,6 +50,10 @@ final class Record: Model, @unchecked Sendable {
     @OptionalField(key: "recognised_by") var recognisedBy: String?
 
     init() {}
+
+    /// The stored record's version, as an edit form carries it: the exact bits of its last change, so that a form
+    /// opened before someone else saved is told so rather than overwriting them.
+    var version: String { String(updatedAt?.timeIntervalSince1970.bitPattern ?? 0, radix: 16) }
 }
 
 /// A monthly figure for data that lives in other systems (identity cards, accidents…), per commune.

@@ -192,6 +192,8 @@ struct RecordFormPage: Encodable {
     var submit: String
     var cancelHref: String
     var deleteHref: String?
+    /// The stored record's version the edit form was opened on, sent back with it.
+    var version: String?
 
     struct Input {
         var kind: RecordKind?
@@ -274,6 +276,7 @@ struct RecordFormPage: Encodable {
             page: page, heading: t(editing ? "records.editTitle" : "records.newTitle", ["kind": t("recordKind.\(kind.rawValue)")]),
             kindName: t("recordKind.\(kind.rawValue)"), action: input.action, fields: fields, form: form, kinds: [],
             submit: t(editing ? "records.saveChanges" : "records.save"), cancelHref: input.cancelHref,
-            deleteHref: input.recordID.map { SiteURL.recordDelete($0).path })
+            deleteHref: input.recordID.map { SiteURL.recordDelete($0).path },
+            version: editing ? form.value("version") : nil)
     }
 }

@@ -186,9 +186,11 @@ enum RecordService {
 
     /// Checks a record whole, then stores it with its audit entry. Throws a 422 with every field's message.
     /// `formErrors`: what a form could not read (a clock time, a number), reported with the draft's own.
+    /// `version`: the stored record's version the change was made on (an edit form's), when it says one.
     static func save(_ input: RecordInput, into record: Record, user: User, graph: UnitGraph, on db: any Database,
                      creating: Bool, today: LocalDate = VietnamTime.localDate(of: Date()),
-                     formErrors: [String: String] = [:]) async throws -> Record {
+                     formErrors: [String: String] = [:], version: String? = nil) async throws -> Record {
+        if !creating { try Self.expect(version, of: record) }
         var errors = formErrors
         let kindName = creating ? input.kind : record.kind
         guard let kindName, let kind = RecordKind(rawValue: kindName) else {
@@ -232,7 +234,7 @@ enum RecordService {
         var months = [(commune: place.commune.id, month: Month(date))]
         if !creating, let old = LocalDate(iso: record.occurredOn) { months.append((record.communeID, Month(old))) }
         // Where the stored record was when read (a new one has no place yet).
-        let seen = creating ? nil : (communeID: record.communeID, occurredOn: record.occurredOn)
+        let seen = creating ? nil : Seen(record)
         record.kind = kind.rawValue
         record.communeID = place.commune.id
         record.villageID = place.village?.id
@@ -251,15 +253,34 @@ enum RecordService {
         return record
     }
 
-    /// Holds a stored record for the rest of the transaction and reads it again: the month held is its month only if
-    /// no one moved it meanwhile (to another commune or day, perhaps into a month since approved); then, and when it
-    /// is gone, the change is refused and the person reads it again.
-    static func holdUnchanged(_ id: UUID, seen: (communeID: UUID, occurredOn: String), on tx: any Database) async throws {
+    /// The version a change was made on (an edit form's, an `If-Match`), when it names one: a record saved since
+    /// by someone else is neither overwritten nor deleted.
+    static func expect(_ version: String?, of record: Record) throws {
+        if let version, version != record.version { throw AppError(.conflict, "records.changedMeanwhile") }
+    }
+
+    /// A stored record as a change read it: where it was, and when it last changed.
+    struct Seen: Equatable {
+        let communeID: UUID
+        let occurredOn: String
+        let updatedAt: Date?
+
+        init(_ record: Record) {
+            (communeID, occurredOn, updatedAt) = (record.communeID, record.occurredOn, record.updatedAt)
+        }
+    }
+
+    /// Holds a stored record for the rest of the transaction and reads it again. The month held is its month only if
+    /// no one moved it meanwhile (perhaps into a month since approved), and what the change was built on is the
+    /// record only if no one changed any of its fields: otherwise, and when it is gone, the change is refused and
+    /// the person reads it again, rather than overwriting another's change with an audit entry that never saw it.
+    static func holdUnchanged(_ id: UUID, seen: Seen, on tx: any Database) async throws {
         try await RowLock.hold(Record.schema, id: id, on: tx)
-        guard let now = try await Record.query(on: tx).filter(\.$id == id).field(\.$id).field(\.$communeID).field(\.$occurredOn).first() else {
+        guard let now = try await Record.query(on: tx).filter(\.$id == id)
+            .field(\.$id).field(\.$communeID).field(\.$occurredOn).field(\.$updatedAt).first() else {
             throw AppError.notFound("error.recordNotFound")
         }
-        if now.communeID != seen.communeID || now.occurredOn != seen.occurredOn { throw AppError(.conflict, "records.changedMeanwhile") }
+        if Seen(now) != seen { throw AppError(.conflict, "records.changedMeanwhile") }
     }
 
     /// A commune's latest records this account may read: its own, and those of the units it was formed from.
@@ -292,7 +313,8 @@ enum RecordService {
         if !Permissions.seesTipRecords(role) { query.filter(\.$createdBy != Tip.citizen) }
     }
 
-    static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database) async throws {
+    static func delete(_ record: Record, user: User, graph: UnitGraph, on db: any Database, version: String? = nil) async throws {
+        try Self.expect(version, of: record)
         if record.createdBy == Tip.citizen { throw AppError(.conflict, "records.tipInInbox") }
         guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
         let before = RecordJSON(record, graph: graph, personal: false).auditText
@@ -300,7 +322,7 @@ enum RecordService {
             if let day = LocalDate(iso: record.occurredOn) {
                 try await MonthReviewService.holdOpen(record.communeID, Month(day), graph: graph, on: tx)
             }
-            try await Self.holdUnchanged(try record.requireID(), seen: (record.communeID, record.occurredOn), on: tx)
+            try await Self.holdUnchanged(try record.requireID(), seen: Seen(record), on: tx)
             // Inside, so that a visit added to the case meanwhile is counted.
             if record.kind == RecordKind.reformCase.rawValue,
                try await Record.query(on: tx).filter(\.$reformCaseID == record.id).count() > 0 {

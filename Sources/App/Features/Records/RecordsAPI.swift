@@ -85,12 +85,28 @@ struct RecordsAPI: RouteCollection {
             .encodeResponse(status: .created, for: req)
     }
 
-    @Sendable func show(req: Request) async throws -> RecordJSON {
+    @Sendable func show(req: Request) async throws -> Response {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
         let reach = user.reach(graph)
         let record = try await Self.readable(req, user: user, reach: reach)
-        return RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, reach: reach))
+        let res = try await RecordJSON(record, graph: graph, personal: Self.personal(record, for: user, reach: reach)).encodeResponse(for: req)
+        res.headers.replaceOrAdd(name: .eTag, value: "\"\(record.version)\"")
+        return res
+    }
+
+    /// The version a change was made on, when the client names one (`If-Match` with the record's ETag); `*` names any.
+    static func ifMatch(_ req: Request) -> String? {
+        guard var tag = req.headers.first(name: .ifMatch)?.trimmingCharacters(in: .whitespaces), tag != "*" else { return nil }
+        if tag.hasPrefix("W/") { tag.removeFirst(2) }
+        return tag.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    /// A change refused because the record changed since the version the client named: 412, as HTTP has it.
+    static func precondition<T>(_ version: String?, _ change: () async throws -> T) async throws -> T {
+        do { return try await change() } catch let e as AppError where version != nil && e.key == "records.changedMeanwhile" {
+            throw AppError(.preconditionFailed, e.key)
+        }
     }
 
     @Sendable func update(req: Request) async throws -> RecordJSON {
@@ -98,7 +114,10 @@ struct RecordsAPI: RouteCollection {
         let graph = try await req.unitGraph()
         let record = try await Self.readable(req, user: user, reach: user.reach(graph))
         let input = try decode(req)
-        let saved = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false)
+        let version = Self.ifMatch(req)
+        let saved = try await Self.precondition(version) {
+            try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false, version: version)
+        }
         return RecordJSON(saved, graph: graph, personal: Self.personal(saved, for: user, reach: user.reach(graph)))
     }
 
@@ -106,7 +125,8 @@ struct RecordsAPI: RouteCollection {
         let user = try req.requireUser()
         let graph = try await req.unitGraph()
         let record = try await Self.readable(req, user: user, reach: user.reach(graph))
-        try await RecordService.delete(record, user: user, graph: graph, on: req.db)
+        let version = Self.ifMatch(req)
+        try await Self.precondition(version) { try await RecordService.delete(record, user: user, graph: graph, on: req.db, version: version) }
         return .noContent
     }
 

@@ -160,7 +160,9 @@ struct RecordsWebController: RouteCollection {
         let record = try await Self.writable(req, user: user, graph: graph)
         let json = RecordJSON(record, graph: graph, personal: RecordsAPI.personal(record, for: user, reach: user.reach(graph)))
         let id = json.id
-        return try await render(req, kind: RecordKind(rawValue: record.kind), form: FormState(values: RecordForm.values(of: json)),
+        var values = RecordForm.values(of: json)
+        values["version"] = record.version
+        return try await render(req, kind: RecordKind(rawValue: record.kind), form: FormState(values: values),
                                 action: SiteURL.record(id).path, recordID: id)
     }
 
@@ -177,7 +179,7 @@ struct RecordsWebController: RouteCollection {
         let id = record.id?.uuidString ?? ""
         do {
             _ = try await RecordService.save(input, into: record, user: user, graph: graph, on: req.db, creating: false,
-                                             today: today, formErrors: formErrors)
+                                             today: today, formErrors: formErrors, version: values["version"] ?? "")
         } catch let e as AppError where e.status == .unprocessableEntity {
             let errors = e.fields
             let form = FormState(values: values, errorKeys: Self.formFields(errors), translator: req.translator)
