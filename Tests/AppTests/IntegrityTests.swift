@@ -588,30 +588,41 @@ struct IntegrityTests {
             let communes = ["06808", "06811"].map(DemoUnits.commune)
             let today = VietnamTime.localDate(of: Date())
             async let closed = PhaseClosing.close(movement: movement, plan: plan, phase: phase, user: secretariat, graph: graph, today: today, on: app.db)
-            // Each writer scores again and again until the phase is closed under it.
-            let refused = try await withThrowingTaskGroup(of: Bool.self) { group in
+            // Each writer scores again and again until the phase is closed under it; it says the score last kept.
+            let kept = try await withThrowingTaskGroup(of: (UUID, Double?)?.self) { group in
                 for commune in communes {
                     group.addTask {
-                        guard let unit = graph.units[commune] else { return false }
+                        guard let unit = graph.units[commune] else { return nil }
                         let scope = ReviewService.Scope(movement: movement, plan: plan, phase: phase, unit: unit)
                         let end = ContinuousClock.now + .seconds(120)
                         var round = 0
+                        var last: Double?
                         while ContinuousClock.now < end {
                             round += 1
-                            // A person's pace, not a loop's: the close must get its turn at the write lock.
-                            if round > 1 { try await Task.sleep(for: .milliseconds(100)) }
+                            // Quickly, so that a score lands while the close reads (5 of 6 runs did before it read with the phase held).
+                            if round > 1 { try await Task.sleep(for: .milliseconds(5)) }
                             do {
                                 try await ReviewService.review(scope, criterion: criterion, score: String(round % 2), note: "Đã kiểm tra hồ sơ lần \(round)",
                                                                user: secretariat, graph: graph, on: app.db)
-                            } catch let e as AppError where e.status == .conflict && e.key == "phase.isClosed" { return true }
+                                last = Double(round % 2)
+                            } catch let e as AppError where e.status == .conflict && e.key == "phase.isClosed" { return (commune, last) }
                         }
-                        return false
+                        return nil
                     }
                 }
-                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                return try await group.reduce(into: [UUID: Double?]()) { if let (unit, score) = $1 { $0[unit] = score } }
             }
             _ = try await closed
-            #expect(refused == communes.count)
+            #expect(kept.count == communes.count)
+            // What each writer last had accepted is what the frozen results hold: none landed between the read and the close.
+            let frozen = try #require(try await PhaseClosing.frozen(movementID: try movement.requireID(), phase: phase, asOf: phase.end,
+                                                                    structureDate: nil, on: app.db, cache: nil))
+            for commune in communes {
+                // A writer refused at its first round wrote nothing; the demo's own score then stands.
+                guard let score = kept[commune] ?? nil else { continue }
+                let facts = try #require(frozen.all.first { $0.unit.id == commune })
+                #expect(facts.assessments[criterion.id]?.reviewedScore == score, "\(commune)")
+            }
             // A score kept after the close would be in neither the frozen results nor refused.
             let entries = try await AuditEntry.query(on: app.db).all()
             let close = try #require(entries.first { $0.action == "phase.close" }).seq

@@ -93,19 +93,24 @@ enum PhaseClosing {
         let movementID = try movement.requireID()
         if try await closed(movementID, phase: phase.id, on: db) != nil { throw AppError(.conflict, "phase.alreadyClosed", ["phase": phase.name]) }
         let at = Date()
-        let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end,
-                                                       structureDate: phase.end, graph: graph, on: db)
-        let snapshot = FrozenResults(plan: plan, asOf: results.window.asOf, structureDate: results.structureDate,
-                                     units: results.all.map(\.unit), facts: FactsTable(results.all), results: results.units)
         let row = ClosedPhase()
         row.movementID = movementID
         row.phaseID = phase.id
         row.closedBy = user.username
         row.closedAt = at
-        row.snapshot = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
         do {
             try await db.transaction { tx in
+                // The results are read with the phase held: a score written before the hold is in them, one after
+                // it waits and is refused; read before it, a score could land between and be in neither.
                 try await RowLock.hold(name: Self.lockName(movementID, phase: phase.id), on: tx)
+                if try await closed(movementID, phase: phase.id, on: tx) != nil {
+                    throw AppError(.conflict, "phase.alreadyClosed", ["phase": phase.name])
+                }
+                let results = try await ResultsService.results(movement: movement, plan: plan, phase: phase, asOf: phase.end,
+                                                               structureDate: phase.end, graph: graph, on: tx)
+                let snapshot = FrozenResults(plan: plan, asOf: results.window.asOf, structureDate: results.structureDate,
+                                             units: results.all.map(\.unit), facts: FactsTable(results.all), results: results.units)
+                row.snapshot = String(decoding: try JSONEncoder().encode(snapshot), as: UTF8.self)
                 try await row.create(on: tx)
                 try await AuditLog.record(on: tx, actor: user.username, action: "phase.close", entity: "closed_phase",
                                           entityID: row.id?.uuidString,
