@@ -38,6 +38,7 @@ func migrationList() -> [any Migration] {
         AddUserHeadsPolice(),
         AddSessionSeenAt(),
         FoldUsernames(),
+        CreateRemovedRows(),
     ]
 }
 

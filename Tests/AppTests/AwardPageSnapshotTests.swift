@@ -17,7 +17,7 @@ struct AwardPageSnapshotTests {
         form.id = UUID(uuidString: "00000000-0000-4000-8000-0000000000A1")
         form.code = "chien-si-thi-dua-co-so"
         form.name = "Chiến sĩ thi đua cơ sở"
-        form.nominee = "individual"
+        form.nominee = .individual
         form.authority = "Chủ tịch UBND cấp xã"
         form.position = 4
         form.active = true
@@ -38,12 +38,12 @@ struct AwardPageSnapshotTests {
         n.id = UUID(uuidString: "00000000-0000-4000-8000-0000000000B1")
         n.awardFormID = form.id ?? UUID()
         n.communeID = f.wards[1]
-        n.nomineeKind = "member"
+        n.kind = .member
         n.nomineeID = UUID()
         n.nomineeName = "Bùi Thị Yến"
         n.achievement = "Tham gia 19 buổi tuần tra.\nVận động 5 nguồn tin từ Nhân dân."
         n.evidence = String(decoding: try JSONEncoder().encode(evidence), as: UTF8.self)
-        n.status = status.rawValue
+        n.state = status
         n.proposedBy = "ca.vangdanh"
         n.createdAt = at
         if status == .returned { n.returnReason = "Thiếu báo cáo thành tích có xác nhận" }

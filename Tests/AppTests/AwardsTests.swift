@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Testing
 import ThiDuaCore
 import Vapor
@@ -23,6 +24,14 @@ struct AwardsTests {
         return try #require(try await Member.query(on: app.db).filter(\.$team.$id == team.requireID()).sort(\.$fullName).first())
     }
 
+    /// Phường Vàng Danh's officer, signed in, on the nominations' list (which gives the form its token).
+    static func officer(_ app: Application) async throws -> Browser {
+        let officer = Browser()
+        try await officer.signIn(app, "ca.vangdanh", "demo-password-for-tests")
+        try await officer.get(app, "/movements/\(movement)/nominations")
+        return officer
+    }
+
     /// Proposes through the form as the browser does; returns the response's status and where it sends.
     static func propose(_ app: Application, _ b: Browser, form: String, nominee: String, achievement: String) async throws -> (HTTPStatus, String?) {
         var (headers, body) = multipart([("_csrf", b.cookies["thidua_csrf"] ?? ""), ("form", form), ("nominee", nominee), ("achievement", achievement)])
@@ -32,6 +41,34 @@ struct AwardsTests {
             out = (res.status, res.headers.first(name: .location))
         }
         return out
+    }
+
+    @Test("A nomination whose stored step no step names is refused, never read as proposed")
+    func unknownStepFailsClosed() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let officer = try await Self.officer(app)
+            let member = try await Self.member(app)
+            let fighter = try await Self.form(app, "chien-si-thi-dua-co-so")
+            let made = try await Self.propose(app, officer, form: fighter, nominee: "member:\(try member.requireID().uuidString)",
+                                              achievement: "Tham gia 19 buổi tuần tra trong năm.")
+            #expect(made.0 == .seeOther)
+            let id = try #require(try await Nomination.query(on: app.db).first()?.requireID())
+            // A value written by hand, or by a later version this one does not know.
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE nominations SET status = 'approved_by_hand' WHERE id = \(bind: id)").run()
+            do {
+                _ = try await Nomination.find(id, on: app.db)
+                Issue.record("a step no step names was read")
+            } catch let error as FluentError {
+                #expect(String(describing: error).contains("status"), "\(error)")
+            }
+            // Its page and the list are errors, not a proposal anyone can act on; the stored row is as it was.
+            try await officer.get(app, "/nominations/\(id)") { #expect($0.status == .internalServerError) }
+            try await officer.get(app, "/movements/\(Self.movement)/nominations") { #expect($0.status == .internalServerError) }
+            let stored = try await sql.raw("SELECT status FROM nominations WHERE id = \(bind: id)").first(decoding: [String: String].self)
+            #expect(stored?["status"] == "approved_by_hand")
+        }
     }
 
     @Test("The nomination's evidence is the records counted by hand: the member's village, the commune, the movement's days")
@@ -87,9 +124,7 @@ struct AwardsTests {
     func workflow() async throws {
         try await withApp { app in
             try await loadDemo(app)
-            let officer = Browser()
-            try await officer.signIn(app, "ca.vangdanh", "demo-password-for-tests")
-            try await officer.get(app, "/movements/\(Self.movement)/nominations")
+            let officer = try await Self.officer(app)
             let member = try await Self.member(app)
             let nominee = "member:\(try member.requireID().uuidString)"
             // The flag is for collectives: refused for a member, with the field's message.

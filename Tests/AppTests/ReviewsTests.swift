@@ -47,6 +47,13 @@ struct ReviewsTests {
             _ = try await Self.created(app, officer, Self.tip("2024-10-05"))
             let corrected = try await Self.created(app, officer, Self.tip("2024-10-06"))
             let removed = try await Self.created(app, officer, Self.tip("2025-02-03", origin: "police"))
+            // A month's figure, removed after the close (before tombstones, a figure's removal was not listed).
+            var figure = ""
+            try await send(app, .PUT, "/api/v1/figures", token: officer,
+                           ["unit": "06808", "kind": "under14_population", "month": "2024-10", "value": 900, "basis": "population"]) { res in
+                #expect(res.status == .created)
+                figure = try res.content.decode(FiguresAPI.FigureJSON.self).id
+            }
             try await send(app, .PUT, Self.base + "/assessments", token: officer,
                            ["unit": "06808", "criterion": "tuyen-truyen-luat", "selfScore": 7, "selfNote": "12 buổi"]) { #expect($0.status == .noContent) }
             try await send(app, .PUT, Self.base + "/assessments", token: secretariat,
@@ -87,6 +94,7 @@ struct ReviewsTests {
                 #expect($0.status == .ok)
             }
             try await send(app, .DELETE, "/api/v1/records/\(removed)", token: officer) { #expect($0.status == .noContent) }
+            try await send(app, .DELETE, "/api/v1/figures/\(figure)", token: officer) { #expect($0.status == .noContent) }
             // A unit change: the commune renamed.
             let sql = try #require(app.db as? any SQLDatabase)
             try await sql.raw("UPDATE units SET name = 'Vàng Danh Mới' WHERE id = \(bind: DemoUnits.commune("06808"))").run()
@@ -99,12 +107,12 @@ struct ReviewsTests {
                 #expect(res.body.string.contains("Đợt đã khoá sổ lúc"))
                 #expect(res.body.string.contains("/movements/uong-bi-2024-2025/phases/dot-1/late"))
             }
-            // What changed since, listed apart: the new tip, the correction, the removal.
+            // What changed since, listed apart: the new tip, the correction, the removals of a record and a figure.
             try await browser.get(app, "/movements/uong-bi-2024-2025/phases/dot-1/late") { res in
                 #expect(res.status == .ok)
                 let html = res.body.string
-                #expect(html.components(separatedBy: "<tr><td>").count - 1 == 3)
-                for (what, day) in [("Nhập mới", "2024-11-01"), ("Sửa", "2024-10-06"), ("Xoá", "2025-02-03")] {
+                #expect(html.components(separatedBy: "<tr><td>").count - 1 == 4)
+                for (what, day) in [("Nhập mới", "2024-11-01"), ("Sửa", "2024-10-06"), ("Xoá", "2025-02-03"), ("Xoá", "2024-10")] {
                     #expect(html.contains(what) && html.contains("<td>\(day)</td>"), "\(what) \(day)")
                 }
             }
@@ -143,6 +151,27 @@ struct ReviewsTests {
             let live = try #require(reopened.units.first?.targets.first { $0.targetId == "nguon-tin-nhan-dan" })
             #expect(live.numerator == 2 && live.denominator == 3)
             #expect(reopened.units.first?.criteriaPoints == 6.5)
+        }
+    }
+
+    @Test("Records removed before tombstones are listed from their audit entries once the upgrade has run")
+    func tombstonesFromAudit() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let officer = try await issueToken(app, "ca.vangdanh")
+            let removed = try await Self.created(app, officer, Self.tip("2025-01-20"))
+            try await send(app, .DELETE, "/api/v1/records/\(removed)", token: officer) { #expect($0.status == .noContent) }
+            let tombstone = try #require(try await RemovedRow.find(UUID(uuidString: removed), on: app.db))
+            #expect(tombstone.entity == .record && tombstone.kind == "information_source" && tombstone.day == "2025-01-20")
+            #expect(tombstone.communeID == DemoUnits.commune("06808") && tombstone.villageID == Self.village && tombstone.removedBy == "ca.vangdanh")
+            // As a database from before the upgrade: the removal in the audit log only.
+            try await CreateRemovedRows().revert(on: app.db)
+            try await CreateRemovedRows().prepare(on: app.db)
+            let copied = try #require(try await RemovedRow.find(UUID(uuidString: removed), on: app.db))
+            #expect(copied.entity == .record && copied.kind == "information_source" && copied.day == "2025-01-20")
+            #expect(copied.communeID == tombstone.communeID && copied.villageID == Self.village)
+            #expect(copied.removedBy == "ca.vangdanh" && abs(copied.removedAt.timeIntervalSince(tombstone.removedAt)) < 1)
+            #expect(try await RemovedRow.query(on: app.db).count() == 1)
         }
     }
 

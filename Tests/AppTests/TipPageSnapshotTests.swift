@@ -16,7 +16,7 @@ struct TipPageSnapshotTests {
         let tip = Tip()
         tip.id = UUID(uuidString: "3C979CEA-0000-4000-8000-000000000001")
         tip.codeHash = String(repeating: "a", count: 64)
-        tip.status = status.rawValue
+        tip.status = status
         tip.category = "drugs"
         tip.description = "Có người bán ma túy ở đầu ngõ 5, tối thứ bảy.\nĐi xe máy đỏ."
         tip.occurredOn = "2025-08-02"

@@ -482,10 +482,10 @@ struct TipsTests {
             var form = ["do": "assign", "assignee": try me.requireID().uuidString]
             for t in tips.prefix(2) { form["tip.\(try t.requireID().uuidString)"] = "true" }
             try await officer.post(app, "/tips/bulk", form) { res in #expect(res.status == .seeOther) }
-            #expect(try await Tip.query(on: app.db).filter(\.$status == "assigned").filter(\.$assignedTo == me.id).count() == 2)
+            #expect(try await Tip.query(on: app.db).filter(\.$status == .assigned).filter(\.$assignedTo == me.id).count() == 2)
             form["do"] = "unfounded"
             try await officer.post(app, "/tips/bulk", form) { res in #expect(res.status == .seeOther) }
-            #expect(try await Tip.query(on: app.db).filter(\.$status == "unfounded").count() == 2)
+            #expect(try await Tip.query(on: app.db).filter(\.$status == .unfounded).count() == 2)
             try await officer.get(app, "/tips?assigned=me&status=all") { res in
                 #expect(res.body.string.contains("Ghi nhận 1–2 trong 2"))
             }
@@ -635,6 +635,32 @@ struct TipsTests {
         #expect(MultipartLead.boundary(.urlEncodedForm) == nil && MultipartLead.boundary(nil) == nil)
     }
 
+    @Test("A tip whose stored status no status names is refused, never read as new and open")
+    func unknownStatusFailsClosed() async throws {
+        try await withApp { app in
+            try await loadDemo(app)
+            let code = try await TipFixture.send(app)
+            let id = try #require(try await Tip.query(on: app.db).first()?.requireID())
+            let sql = try #require(app.db as? any SQLDatabase)
+            try await sql.raw("UPDATE tips SET status = 'closed_by_hand' WHERE id = \(bind: id)").run()
+            do {
+                _ = try await Tip.find(id, on: app.db)
+                Issue.record("a status no status names was read")
+            } catch let error as FluentError {
+                #expect(String(describing: error).contains("status"), "\(error)")
+            }
+            // Neither the officer nor the citizen is shown it as new; nothing is written.
+            let officer = Browser()
+            try await officer.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
+            try await officer.get(app, "/tips/\(id)") { #expect($0.status == .internalServerError) }
+            try await app.testing().test(.POST, "/api/v1/tips/status", beforeRequest: { req in
+                try req.content.encode(["receiptCode": code])
+            }) { #expect($0.status == .internalServerError) }
+            let stored = try await sql.raw("SELECT status FROM tips WHERE id = \(bind: id)").first(decoding: [String: String].self)
+            #expect(stored?["status"] == "closed_by_hand")
+        }
+    }
+
     @Test("Two officers on one tip: what one has just closed is judged closed when the other acts from the page it read before")
     func actOnWhatIsStoredNow() async throws {
         try await withApp { app in
@@ -649,8 +675,8 @@ struct TipsTests {
             let seenByFirst = try #require(try await Tip.query(on: app.db).first())
             let seenBySecond = try #require(try await Tip.find(seenByFirst.id, on: app.db))
             let closed = try await TipService.act(.setStatus(.unfounded), on: seenBySecond, user: second, graph: graph, context: app.tips, on: app.db)
-            #expect(closed.tipStatus == .unfounded && closed.closedOn == TipFixture.today().iso)
-            #expect(seenByFirst.tipStatus == .new)
+            #expect(closed.status == .unfounded && closed.closedOn == TipFixture.today().iso)
+            #expect(seenByFirst.status == .new)
             // The first, from its page, assigns it and passes it on: both refused as closed; nothing changes.
             for action in [TipAction.assign(try first.requireID()), .transfer(DemoUnits.ward2025("Uông Bí"))] {
                 do {
@@ -661,7 +687,7 @@ struct TipsTests {
                 }
             }
             let stored = try #require(try await Tip.find(seenByFirst.id, on: app.db))
-            #expect(stored.tipStatus == .unfounded && stored.assignedTo == nil && stored.communeID == ward && stored.closedOn != nil)
+            #expect(stored.status == .unfounded && stored.assignedTo == nil && stored.communeID == ward && stored.closedOn != nil)
             // In the browser, the refusal comes with the tip as it is now, closed.
             let browser = Browser()
             try await browser.signIn(app, "ca.phuongvangdanh", "demo-password-for-tests")
@@ -806,7 +832,10 @@ final class LogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
-    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+    func append(_ s: String) { lock.lock(); lines.append(String(decoding: Array(s.utf8), as: UTF8.self)); lock.unlock() }
+    /// How many lines so far: a mark to read on from.
+    var count: Int { lock.lock(); defer { lock.unlock() }; return lines.count }
+    func lines(since mark: Int) -> [String] { lock.lock(); defer { lock.unlock() }; return Array(lines.dropFirst(mark)) }
 
     func handler() -> any LogHandler { Handler(capture: self) }
 

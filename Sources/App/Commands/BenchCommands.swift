@@ -93,7 +93,7 @@ struct BenchDataCommand: AsyncCommand {
         let oldCommunes = catalogue.before.filter { $0.level == .commune }
         let perCommune = Double(scale.communes * scale.villagesPerCommune) / Double(oldCommunes.count)
         let start = CatalogueService.start, end = Catalogue.reorganisation.adding(days: -1)
-        let counts = try await app.db.transaction { tx -> (Int, Int, Int) in
+        let counts = try await app.db.audited { tx -> (Int, Int, Int) in
             let sql = tx as! any SQLDatabase
             var rng = SeededGenerator(seed: seed)
             var out = StructureWriter(sql: sql)
@@ -151,7 +151,7 @@ struct BenchDataCommand: AsyncCommand {
 
         // Units, teams, members.
         let seed = UInt64(signature.seed ?? 1)
-        let built = name == "nation" ? try await Self.nation(app: app, scale: scale, seed: seed) : try await app.db.transaction { tx -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) in
+        let built = name == "nation" ? try await Self.nation(app: app, scale: scale, seed: seed) : try await app.db.audited { tx -> (units: Int, teams: Int, members: Int, communes: [UnitInfo]) in
             let sql = tx as! any SQLDatabase
             var rng = SeededGenerator(seed: seed)
             var out = StructureWriter(sql: sql)
@@ -210,7 +210,7 @@ struct BenchDataCommand: AsyncCommand {
         let slice = 2000
         for first in stride(from: 0, to: villages.count, by: slice) {
             let part = Array(villages[first..<min(first + slice, villages.count)])
-            recordCount += try await app.db.transaction { tx in
+            recordCount += try await app.db.audited { tx in
                 var sample = SampleData(graph: graph, author: authorID, rng: SeededGenerator(seed: seed &+ UInt64(first)))
                 var records = BulkWriter(sql: tx as! any SQLDatabase, table: Record.schema, columns: SampleData.recordColumns)
                 try await sample.records(villages: part, span: DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-08-19")!),
@@ -225,7 +225,7 @@ struct BenchDataCommand: AsyncCommand {
             let year = DateSpan(start: LocalDate(iso: "2024-08-19")!, end: LocalDate(iso: "2025-08-19")!)
             let stamp = Date()
             for copy in 1..<copies {
-                try await app.db.transaction { tx in
+                try await app.db.audited { tx in
                     try await Self.replicate(copy: copy, before: stamp, year: year, on: tx as! any SQLDatabase)
                 }
                 context.say("  records: copy \(copy) of \(copies - 1) written")
@@ -234,7 +234,7 @@ struct BenchDataCommand: AsyncCommand {
             recordCount = try await sql.raw("SELECT COUNT(*) AS n FROM records").first(decoding: Count.self)?.n ?? recordCount
         }
         let communeInfos = built.communes
-        let figureCount = try await app.db.transaction { tx in
+        let figureCount = try await app.db.audited { tx in
             var sample = SampleData(graph: graph, author: authorID, rng: SeededGenerator(seed: seed &+ 7))
             var figures = BulkWriter(sql: tx as! any SQLDatabase, table: Figure.schema, columns: SampleData.figureColumns)
             try await sample.figures(communes: communeInfos, from: Month(year: 2023, month: 8)!, to: Month(year: 2025, month: 8)!, into: &figures)

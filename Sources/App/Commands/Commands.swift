@@ -200,7 +200,7 @@ struct CreateUserCommand: AsyncCommand {
         let user = User(username: username, displayName: signature.displayName ?? username,
                         passwordHash: try Bcrypt.hash(password), role: role, unitID: unitID)
         user.headsPolice = draft.headsPolice
-        try await app.db.transaction { tx in
+        try await app.db.audited { tx in
             try await user.create(on: tx)
             try await AuditLog.record(on: tx, actor: "cli", action: "user.create", entity: "user",
                                       entityID: user.id?.uuidString, after: AccountAdmin.snapshot(user))
@@ -254,7 +254,7 @@ struct SetPasswordCommand: AsyncCommand {
         }
         let password = try AccountCommands.password(context)
         user.passwordHash = try Bcrypt.hash(password)
-        try await app.db.transaction { tx in
+        try await app.db.audited { tx in
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: "cli", action: "user.setPassword", entity: "user", entityID: user.id?.uuidString)
         }

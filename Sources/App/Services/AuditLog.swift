@@ -1,6 +1,8 @@
 import Crypto
 import Fluent
 import Foundation
+import Logging
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// The append-only, hash-chained record of every change.
@@ -9,6 +11,8 @@ import SQLKit
 /// chain from that point on, and `verify` says where.
 enum AuditLog {
     static let genesis = String(repeating: "0", count: 64)
+    /// The actor of what a citizen does: no account, and logged without what would tie a tip to a time.
+    static let citizen = "citizen"
 
     /// One entry to append.
     struct Draft: Sendable {
@@ -57,6 +61,7 @@ enum AuditLog {
             return entry
         }
         try await entries.create(on: db)
+        ChangeLog.note(entries, logger: db.logger)
     }
 
     static func hash(of e: AuditEntry) -> String {
@@ -94,5 +99,69 @@ enum AuditLog {
             offset += page
         }
         return .intact(entries: count)
+    }
+}
+
+extension Database {
+    /// A transaction whose audited changes are logged once it has committed: a change rolled back is never said to
+    /// have happened. Every write of the application opens its transaction here (`WritePathTests`).
+    func audited<T: Sendable>(_ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        // Inside a write already: its changes are said when that one commits.
+        if inTransaction { return try await body(self) }
+        let changes = ChangeLog()
+        // Set inside the closure: PostgreSQL's driver runs it from an event loop, where no task's values reach.
+        let result = try await transaction { tx in try await ChangeLog.$current.withValue(changes) { try await body(tx) } }
+        changes.flush(to: logger)
+        return result
+    }
+}
+
+/// What a write has audited, kept until it commits, then logged at info: the action, the entity and its id, who,
+/// and the entry's place in the audit log, with the entity's kind as the component. Never the entry's before and
+/// after (a tip's text, a member's details); a citizen's change is logged without its tip's id or place, so that
+/// the log's time is never tied to a tip.
+final class ChangeLog: Sendable {
+    @TaskLocal static var current: ChangeLog?
+    /// More than this in one write (an import, the demo) is logged as counts per action, not line by line.
+    static let linesPerWrite = 20
+    private let entries = NIOLockedValueBox<[Line]>([])
+
+    struct Line: Sendable, Equatable {
+        var seq: Int
+        var actor: String
+        var action: String
+        var entity: String
+        var entityID: String?
+    }
+
+    /// Entries just written: kept for the commit inside a write, logged now outside one.
+    static func note(_ written: [AuditEntry], logger: Logger) {
+        let lines = written.map { Line(seq: $0.seq, actor: $0.actor, action: $0.action, entity: $0.entity, entityID: $0.entityID) }
+        if let current { current.entries.withLockedValue { $0 += lines } } else { log(lines, to: logger) }
+    }
+
+    func flush(to logger: Logger) {
+        Self.log(entries.withLockedValue { e in defer { e = [] }; return e }, to: logger)
+    }
+
+    static func log(_ lines: [Line], to logger: Logger) {
+        guard !lines.isEmpty, logger.logLevel <= .info else { return }
+        guard lines.count <= linesPerWrite else {
+            var counts: [String: (entity: String, n: Int)] = [:]
+            for l in lines { counts[l.action, default: (l.entity, 0)].n += 1 }
+            for (action, c) in counts.sorted(by: { $0.key < $1.key }) {
+                logger.info("\(action) ×\(c.n)", metadata: ["component": .string(c.entity), "action": .string(action), "count": "\(c.n)",
+                                                        "audit_seq": "\(lines[0].seq)-\(lines[lines.count - 1].seq)"])
+            }
+            return
+        }
+        for l in lines {
+            var metadata: Logger.Metadata = ["component": .string(l.entity), "action": .string(l.action), "actor": .string(l.actor)]
+            if l.actor != AuditLog.citizen {
+                metadata["audit_seq"] = "\(l.seq)"
+                if let id = l.entityID { metadata["entity_id"] = .string(id) }
+            }
+            logger.info("\(l.action)", metadata: metadata)
+        }
     }
 }

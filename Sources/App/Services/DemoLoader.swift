@@ -48,7 +48,7 @@ enum DemoLoader {
         // Hashed only when an account is created.
         let hash: @Sendable () throws -> String = { try Bcrypt.hash(password) }
 
-        var summary = try await db.transaction { tx in
+        var summary = try await db.audited { tx in
             let existingUnits = Set(try await Unit.query(on: tx).all(\.$id))
             let newUnits = built.units.filter { !existingUnits.contains($0.id) }
             try await newUnits.map { Unit($0, sample: built.sampleUnits.contains($0.id)) }.create(on: tx)
@@ -134,7 +134,7 @@ enum DemoLoader {
             return (0, 0)
         }
         let graph = try await UnitService.graph(on: db)
-        return try await db.transaction { tx in
+        return try await db.audited { tx in
             guard let sql = tx as? any SQLDatabase else { return (0, 0) }
             var sample = SampleData(graph: graph, author: admin, rng: SeededGenerator(seed: UInt64(end.dayNumber)))
             var records = BulkWriter(sql: sql, table: Record.schema, columns: SampleData.recordColumns)
@@ -170,7 +170,7 @@ enum DemoLoader {
         let end = min(today, LocalDate(iso: "2025-08-19")!)
         let start = LocalDate(iso: "2024-08-19")!
         guard start <= end else { return (0, 0) }
-        return try await db.transaction { tx in
+        return try await db.audited { tx in
             guard let sql = tx as? any SQLDatabase else { return (0, 0) }
             var sample = SampleData(graph: graph, author: admin, rng: SeededGenerator(seed: 2024))
             var records = BulkWriter(sql: sql, table: Record.schema, columns: SampleData.recordColumns)

@@ -97,7 +97,7 @@ enum AccountAdmin {
                         passwordHash: try Bcrypt.hash(password), role: role, unitID: unitID)
         user.mustChangePassword = true
         user.headsPolice = draft.headsPolice
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await user.create(on: tx)
             try await AuditLog.record(on: tx, actor: admin.username, action: "user.create", entity: "user",
                                       entityID: user.id?.uuidString, after: snapshot(user))
@@ -123,7 +123,7 @@ enum AccountAdmin {
         user.active = active
         user.headsPolice = draft.headsPolice
         let action = wasActive == active ? "user.update" : (active ? "user.enable" : "user.disable")
-        try await db.transaction { tx in
+        try await db.audited { tx in
             if disabling { try await endAccess(user, on: tx) }
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: admin.username, action: action, entity: "user",
@@ -138,7 +138,7 @@ enum AccountAdmin {
         let password = PasswordRules.oneTime()
         user.passwordHash = try Bcrypt.hash(password)
         user.mustChangePassword = true
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await endAccess(user, on: tx)
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: admin.username, action: "user.resetPassword", entity: "user",

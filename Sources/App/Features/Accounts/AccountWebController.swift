@@ -121,7 +121,7 @@ struct AccountWebController: RouteCollection {
         user.passwordHash = try Bcrypt.hash(new)
         user.mustChangePassword = false
         user.sessionsValidAfter = now
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "password.change", entity: "user", entityID: user.id?.uuidString)
         }
@@ -146,7 +146,7 @@ struct AccountWebController: RouteCollection {
         }
         if token.revokedAt == nil {
             token.revokedAt = Date()
-            try await req.db.transaction { tx in
+            try await req.db.audited { tx in
                 try await token.update(on: tx)
                 try await AuditLog.record(on: tx, actor: user.username, action: "token.revoke", entity: "api_token", entityID: id.uuidString)
             }
@@ -159,7 +159,7 @@ struct AccountWebController: RouteCollection {
     @Sendable func signOutEverywhere(req: Request) async throws -> Response {
         let user = try req.requireUser()
         user.sessionsValidAfter = Date().addingTimeInterval(1)
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await user.update(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "session.signOutEverywhere", entity: "user", entityID: user.id?.uuidString)
         }

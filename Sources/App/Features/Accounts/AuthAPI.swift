@@ -52,7 +52,7 @@ struct AuthAPI: RouteCollection {
         let token = Data((0..<32).map { _ in UInt8.random(in: .min ... .max) }).base64URLEncoded()
         let expires = Date().addingTimeInterval(req.application.config.tokenLifetime)
         let record = APIToken(userID: try user.requireID(), tokenHash: TokenHash.sha256(token), expiresAt: expires)
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await record.create(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "token.issue", entity: "api_token",
                                       entityID: record.id?.uuidString)
@@ -64,7 +64,7 @@ struct AuthAPI: RouteCollection {
         let user = try req.requireUser()
         guard let token = req.storage[CurrentTokenKey.self] else { throw AppError.unauthorized }
         token.revokedAt = Date()
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await token.update(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "token.revoke", entity: "api_token",
                                       entityID: token.id?.uuidString)

@@ -9,16 +9,14 @@ final class AwardForm: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "code") var code: String
     @Field(key: "name") var name: String
-    /// `AwardNominee`: individual, collective or both.
-    @Field(key: "nominee") var nominee: String
+    /// Individual, collective or both. Typed, as the nominations' states are: an unknown value fails the read.
+    @Field(key: "nominee") var nominee: AwardNominee
     /// Who may award it, as the law says ("Chủ tịch UBND cấp tỉnh").
     @Field(key: "authority") var authority: String
     @Field(key: "position") var position: Int
     @Field(key: "active") var active: Bool
 
     init() {}
-
-    var nomineeKind: AwardNominee { AwardNominee(rawValue: nominee) ?? .both }
 }
 
 /// A commune's proposal of one of its members, teams or itself for an award form, and where it stands.
@@ -30,14 +28,15 @@ final class Nomination: Model, @unchecked Sendable {
     @Field(key: "award_form_id") var awardFormID: UUID
     /// The commune that proposes (the member's or team's, or the unit itself).
     @Field(key: "commune_id") var communeID: UUID
-    @Field(key: "nominee_kind") var nomineeKind: String
+    @Field(key: "nominee_kind") var kind: NomineeKind
     @Field(key: "nominee_id") var nomineeID: UUID
     /// The nominee's name as proposed (a member's full name, a team's or unit's name).
     @Field(key: "nominee_name") var nomineeName: String
     @Field(key: "achievement") var achievement: String
     /// `NominationEvidence` as JSON: the measured record when proposed.
     @Field(key: "evidence") var evidence: String
-    @Field(key: "status") var status: String
+    /// Typed, so that a stored value no step names fails the read instead of reading as proposed.
+    @Field(key: "status") var state: NominationStatus
     @OptionalField(key: "return_reason") var returnReason: String?
     @OptionalField(key: "votes_for") var votesFor: Int?
     @OptionalField(key: "votes_against") var votesAgainst: Int?
@@ -57,8 +56,6 @@ final class Nomination: Model, @unchecked Sendable {
 
     init() {}
 
-    var state: NominationStatus { NominationStatus(rawValue: status) ?? .proposed }
-    var kind: NomineeKind { NomineeKind(rawValue: nomineeKind) ?? .member }
     var votes: (Int, Int, Int)? {
         guard let f = votesFor, let a = votesAgainst, let b = votesAbstain else { return nil }
         return (f, a, b)

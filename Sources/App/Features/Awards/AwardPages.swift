@@ -61,9 +61,9 @@ struct NominationsPage: Encodable {
                     PageLink(label: t("award.status.\($0.rawValue)"), href: SiteURL.nominations(plan.id, status: $0.rawValue).path, current: status == $0.rawValue)
                 },
             rows: nominations.map { n in
-                Row(nominee: n.nomineeName, href: SiteURL.nomination(n.id?.uuidString ?? "").path, kind: t("award.nominee.\(n.nomineeKind)"),
+                Row(nominee: n.nomineeName, href: SiteURL.nomination(n.id?.uuidString ?? "").path, kind: t("award.nominee.\(n.kind.rawValue)"),
                     commune: graph.units[n.communeID]?.fullName ?? "", form: forms[n.awardFormID]?.name ?? "",
-                    status: t("award.status.\(n.status)"), statusKey: n.status)
+                    status: t("award.status.\(n.state.rawValue)"), statusKey: n.state.rawValue)
             },
             newHref: newHref, decisionsHref: SiteURL.decisions(plan.id, format: nil).path,
             formsHref: isAdmin ? SiteURL.awardForms.path : nil)
@@ -231,14 +231,14 @@ struct NominationPage: Encodable {
         var facts = [
             LabelledValue(label: t("award.form"), value: i.form?.name ?? ""),
             LabelledValue(label: t("award.authority"), value: i.form?.authority ?? ""),
-            LabelledValue(label: t("award.nomineeLabel"), value: t("award.nominee.\(n.nomineeKind)") + ": " + n.nomineeName),
+            LabelledValue(label: t("award.nomineeLabel"), value: t("award.nominee.\(n.kind.rawValue)") + ": " + n.nomineeName),
             LabelledValue(label: t("dashboard.unit"), value: i.commune),
             LabelledValue(label: t("award.proposedBy"), value: n.proposedBy + (n.createdAt.map { ", " + VietnamTime.display($0) } ?? "")),
         ]
         if n.state == .returned, let r = n.returnReason { facts.append(LabelledValue(label: t("award.returnReason"), value: r)) }
         if n.state == .rejected, let r = n.rejectionReason { facts.append(LabelledValue(label: t("award.rejectReason"), value: r)) }
         return NominationPage(
-            page: page, heading: t("award.heading", ["nominee": n.nomineeName, "form": i.form?.name ?? ""]), status: t("award.status.\(n.status)"),
+            page: page, heading: t("award.heading", ["nominee": n.nomineeName, "form": i.form?.name ?? ""]), status: t("award.status.\(n.state.rawValue)"),
             facts: facts, evidence: n.measured.map { EvidenceView.build($0, text: t) },
             achievement: ReportDocument.paragraphs(n.achievement),
             documents: links.filter { $0.0 == "document" }.map(\.1), minutes: links.filter { $0.0 == "minutes" }.map(\.1),
@@ -273,7 +273,7 @@ struct DecisionsPage: Encodable {
             let rows = nominations.filter { $0.awardFormID == form.id && $0.state == .decided }
                 .sorted { ($0.decisionDate ?? "", $0.nomineeName) < ($1.decisionDate ?? "", $1.nomineeName) }
                 .enumerated().map { k, n in
-                    [String(k + 1), n.nomineeName, t("award.nominee.\(n.nomineeKind)"), graph.units[n.communeID]?.fullName ?? "",
+                    [String(k + 1), n.nomineeName, t("award.nominee.\(n.kind.rawValue)"), graph.units[n.communeID]?.fullName ?? "",
                      n.decisionNumber ?? "", n.decisionDate.flatMap(LocalDate.init(iso:))?.display ?? "", n.decisionSigner ?? ""]
                 }
             return rows.isEmpty ? nil : Group(form: form.name, authority: form.authority, rows: rows)
@@ -379,7 +379,7 @@ struct AwardFormsPage: Encodable {
         func i(_ action: String, _ values: [String: String]) -> FormState { sent?.action == action ? (sent?.form ?? FormState()) : FormState(values: values) }
         var out = forms.map { f in
             form(SiteURL.awardForm(f.id?.uuidString ?? "").path,
-                 ["name": f.name, "nominee": f.nominee, "authority": f.authority, "position": String(f.position), "active": f.active ? "true" : ""],
+                 ["name": f.name, "nominee": f.nominee.rawValue, "authority": f.authority, "position": String(f.position), "active": f.active ? "true" : ""],
                  submit: t("award.saveForm", ["name": f.name]), prefix: f.code)
         }
         out.append(form(SiteURL.awardForms.path, ["nominee": "both", "position": String(forms.count + 1), "active": "true"],

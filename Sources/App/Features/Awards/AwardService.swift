@@ -107,7 +107,7 @@ enum AwardService {
     }
 
     static func auditText(_ n: Nomination, _ extra: [String: String] = [:]) -> String {
-        PhaseClosing.auditText(["status": n.status, "award": n.awardFormID.uuidString, "nominee": n.nomineeName,
+        PhaseClosing.auditText(["status": n.state.rawValue, "award": n.awardFormID.uuidString, "nominee": n.nomineeName,
                                 "votes": n.votes.map { "\($0.0)/\($0.1)/\($0.2)" } ?? "", "decision": n.decisionNumber ?? ""]
                                 .merging(extra) { _, b in b })
     }
@@ -125,7 +125,7 @@ enum AwardService {
         let candidates = try await nominees(of: commune, on: day, graph: graph, db: db)
         let nominee = candidates.first { "\($0.kind.rawValue):\($0.id.uuidString)" == key }
         if nominee == nil { errors["nominee"] = key?.isEmpty == false ? "field.notAllowed" : "field.required" }
-        if let form, let nominee, !form.nomineeKind.accepts(nominee.kind) { errors["nominee"] = "award.nomineeKind" }
+        if let form, let nominee, !form.nominee.accepts(nominee.kind) { errors["nominee"] = "award.nomineeKind" }
         let (achievement, problems) = AwardRules.achievement(raw)
         errors.merge(problems) { a, _ in a }
         let cleaned = FileStore.checked(files, errors: &errors)
@@ -140,16 +140,16 @@ enum AwardService {
         n.movementID = try movement.requireID()
         n.awardFormID = formUUID
         n.communeID = commune.id
-        n.nomineeKind = nominee.kind.rawValue
+        n.kind = nominee.kind
         n.nomineeID = nominee.id
         n.nomineeName = nominee.name
         n.achievement = achievement
         n.evidence = String(decoding: try encoder.encode(evidence), as: UTF8.self)
-        n.status = NominationStatus.proposed.rawValue
+        n.state = .proposed
         n.proposedBy = user.username
         let stored = try await store.writeAll(cleaned)
         do {
-            try await db.transaction { tx in
+            try await db.audited { tx in
                 try await n.create(on: tx)
                 try await addFiles(stored, to: n, purpose: "document", user: user, on: tx)
                 try await AuditLog.record(on: tx, actor: user.username, action: "nomination.propose", entity: "nomination",
@@ -195,16 +195,16 @@ enum AwardService {
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let stored = try await store.writeAll(cleaned)
         do {
-            return try await db.transaction { tx in
+            return try await db.audited { tx in
                 try await RowLock.hold(Nomination.schema, id: id, on: tx)
                 guard let n = try await Nomination.find(id, on: tx) else { throw AppError.notFound("award.notFound") }
                 guard canAct(step, on: n, user: user, graph: graph, today: today) else { throw AppError.forbidden }
                 let before = auditText(n)
                 switch AwardRules.next(n.state, step, votes: n.votes) {
                 case .failure(let problem):
-                    throw AppError(.conflict, problem.rawValue, ["status": n.status])
+                    throw AppError(.conflict, problem.rawValue, ["status": n.state.rawValue])
                 case .success(let status):
-                    n.status = status.rawValue
+                    n.state = status
                 }
                 switch step {
                 case .edit: if let text { n.achievement = text }

@@ -43,10 +43,11 @@ struct AwardWebController: RouteCollection {
         let user = try Self.reader(req)
         let (movement, plan) = try await Self.movement(req)
         let graph = try await req.unitGraph()
-        let status = (try? req.query.get(String.self, at: "status")).flatMap { $0.isEmpty ? nil : $0 }
-        if let status, NominationStatus(rawValue: status) == nil { throw AppError.badRequest("award.badStatus", ["value": status]) }
+        let asked = (try? req.query.get(String.self, at: "status")).flatMap { $0.isEmpty ? nil : $0 }
+        let status = asked.flatMap(NominationStatus.init(rawValue:))
+        if let asked, status == nil { throw AppError.badRequest("award.badStatus", ["value": asked]) }
         let query = Nomination.query(on: req.db).filter(\.$movementID == (try movement.requireID())).sort(\.$updatedAt, .descending)
-        if let status { query.filter(\.$status == status) }
+        if let status { query.filter(\.$state == status) }
         let today = Self.today()
         let visible = try await query.all().filter { AwardService.canSee($0, user: user, graph: graph, today: today) }
         let forms = Dictionary(try await AwardService.forms(on: req.db).compactMap { f in f.id.map { ($0, f) } }, uniquingKeysWith: { a, _ in a })
@@ -55,7 +56,7 @@ struct AwardWebController: RouteCollection {
         let newHref = Permissions.isCommittee(user.role) || (own != nil && Permissions.writesCommuneData(user.role))
             ? SiteURL.newNomination(plan.id, unit: own.map { $0.code ?? $0.id.uuidString }, form: nil, nominee: nil).path : nil
         return try await req.view.render("awards/list", NominationsPage.build(
-            plan: plan, nominations: visible, forms: forms, graph: graph, status: status, newHref: newHref, isAdmin: user.role == .admin,
+            plan: plan, nominations: visible, forms: forms, graph: graph, status: status?.rawValue, newHref: newHref, isAdmin: user.role == .admin,
             page: PageChrome(request: req, title: req.t("award.listTitle")), text: req.translator))
     }
 
@@ -97,7 +98,7 @@ struct AwardWebController: RouteCollection {
         if formKey != nil || nomineeKey != nil {
             if form == nil { chooseErrors["form"] = formKey == nil ? "field.required" : "field.notAllowed" }
             if nominee == nil { chooseErrors["nominee"] = nomineeKey == nil ? "field.required" : "field.notAllowed" }
-            if let form, let nominee, !form.nomineeKind.accepts(nominee.kind) { chooseErrors["nominee"] = "award.nomineeKind" }
+            if let form, let nominee, !form.nominee.accepts(nominee.kind) { chooseErrors["nominee"] = "award.nomineeKind" }
             if chooseErrors.isEmpty, let nominee {
                 evidence = try await AwardService.evidence(for: nominee, commune: commune, movement: movement, plan: plan, graph: graph,
                                                            today: today, on: req.db, cache: req.application.resultsCache)
@@ -251,7 +252,7 @@ struct AwardWebController: RouteCollection {
         let graph = try await req.unitGraph()
         let today = today()
         let decided = try await Nomination.query(on: req.db).filter(\.$movementID == (try movement.requireID()))
-            .filter(\.$status == NominationStatus.decided.rawValue).all().filter { AwardService.canSee($0, user: user, graph: graph, today: today) }
+            .filter(\.$state == .decided).all().filter { AwardService.canSee($0, user: user, graph: graph, today: today) }
         return (plan, DecisionsPage.groups(decided, forms: try await AwardService.forms(on: req.db), graph: graph, text: req.translator))
     }
 
@@ -349,18 +350,18 @@ struct AwardWebController: RouteCollection {
             return try await renderForms(req, sent: (req.url.path, FormState(values: values, errorKeys: errors, translator: req.translator)))
         }
         let form = existing ?? AwardForm()
-        let before = existing.map { PhaseClosing.auditText(["name": $0.name, "nominee": $0.nominee, "authority": $0.authority, "active": String($0.active)]) }
+        let before = existing.map { PhaseClosing.auditText(["name": $0.name, "nominee": $0.nominee.rawValue, "authority": $0.authority, "active": String($0.active)]) }
         if existing == nil { form.code = AwardFormRules.code(for: draft.name, taken: Set(try await AwardService.forms(on: req.db).map(\.code))) }
         form.name = draft.name
-        form.nominee = draft.nominee.rawValue
+        form.nominee = draft.nominee
         form.authority = draft.authority
         form.position = draft.position
         form.active = draft.active
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await form.save(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: existing == nil ? "award-form.add" : "award-form.change",
                                       entity: "award_form", entityID: form.id?.uuidString, before: before,
-                                      after: PhaseClosing.auditText(["name": form.name, "nominee": form.nominee, "authority": form.authority,
+                                      after: PhaseClosing.auditText(["name": form.name, "nominee": form.nominee.rawValue, "authority": form.authority,
                                                                      "active": String(form.active)]))
         }
         Flash.set(req, req.t("award.formSaved", ["name": form.name]))

@@ -51,7 +51,7 @@ enum FigureImportService {
     /// Stores every row of a file with no problem, in one transaction; returns how many rows.
     static func commit(_ checked: Checked, user: User, graph: UnitGraph, on db: any Database) async throws -> Int {
         guard checked.problems.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
-        try await db.transaction { tx in
+        try await db.audited { tx in
             // Every month of the file held, then checked again: a month approved meanwhile stops the whole file.
             try await MonthReviewService.holdOpen(checked.rows.map { (commune: $0.1.id, month: $0.0.month) }, graph: graph, on: tx)
             for (row, commune) in checked.rows {

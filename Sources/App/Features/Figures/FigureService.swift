@@ -40,7 +40,7 @@ enum FigureService {
                                           on: min(month.lastDay, commune.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
-        return try await db.transaction { tx in
+        return try await db.audited { tx in
             // The month held, then what is stored read: checked and written against the figures as they stand.
             try await MonthReviewService.holdOpen(commune.id, month, graph: graph, on: tx)
             let stored = try await self.month(commune.id, month, on: tx)

@@ -104,12 +104,13 @@ struct FiguresAPI: RouteCollection {
                                           on: min(month.lastDay, commune?.validTo ?? month.lastDay)) else {
             throw AppError.forbidden
         }
-        try await req.db.transaction { tx in
+        try await req.db.audited { tx in
             try await MonthReviewService.holdOpen(figure.communeID, month, graph: graph, on: tx)
             // Read again with the month held: removed or changed meanwhile, what is audited is what is removed.
             guard let figure = try await Figure.find(id, on: tx) else { throw AppError.notFound("error.recordNotFound") }
             let before = Self.auditText(Self.figureJSON(figure, graph: graph))
             try await figure.delete(on: tx)
+            try await RemovedRow(id: id, entity: .figure, kind: figure.kind, commune: figure.communeID, village: nil, day: figure.month, by: user.username).create(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "figure.delete", entity: "figure",
                                       entityID: id.uuidString, before: before)
         }

@@ -95,7 +95,7 @@ enum MemberImportService {
     /// Stores every row, creating a village's team where it has none; returns the counts said.
     static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> [String: String] {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
-        try await db.transaction { tx in
+        try await db.audited { tx in
             var teams: [UUID: UUID] = [:]
             var added: [Member] = []
             for (row, village, existing) in checked.rows {

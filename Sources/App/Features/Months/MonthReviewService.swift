@@ -90,7 +90,7 @@ enum MonthReviewService {
         let committee = Permissions.canReview(role: user.role, reach: reach, commune: commune.id, on: day)
         let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let trimmed, trimmed.count > 1000 { throw AppError(.unprocessableEntity, "records.invalid", fields: ["reason": "field.tooLong"]) }
-        return try await db.transaction { tx in
+        return try await db.audited { tx in
             // Held as the month's writers hold it: a record written meanwhile is either before the approval or refused.
             try await RowLock.hold(name: Self.lockName(commune.id, month), on: tx)
             let row = try await MonthReviewRow.query(on: tx).filter(\.$communeID == commune.id).filter(\.$month == month.text).first()

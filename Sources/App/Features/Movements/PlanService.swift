@@ -11,7 +11,7 @@ enum PlanService {
     /// Checks the file whole first: a file with any problem stores nothing.
     static func importPlan(yaml: String, actor: String, on db: any Database) async throws -> (Plan, Outcome) {
         let plan = try PlanLoader.load(yaml: yaml)
-        let outcome = try await db.transaction { tx -> Outcome in
+        let outcome = try await db.audited { tx -> Outcome in
             let definition = try Movement.encode(plan)
             if let existing = try await Movement.query(on: tx).filter(\.$planID == plan.id).first() {
                 if existing.definition == definition && existing.source == yaml { return .unchanged }

@@ -242,7 +242,7 @@ enum RecordService {
         let userID = try user.requireID()
         if creating { record.createdBy = userID }
         let held = months
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await MonthReviewService.holdOpen(held, graph: graph, on: tx)
             if let seen { try await Self.holdUnchanged(try record.requireID(), seen: seen, on: tx) }
             if creating { try await record.create(on: tx) } else { try await record.update(on: tx) }
@@ -318,7 +318,7 @@ enum RecordService {
         if record.createdBy == Tip.citizen { throw AppError(.conflict, "records.tipInInbox") }
         guard Self.canWrite(record, user: user, reach: user.reach(graph)) else { throw AppError.forbidden }
         let before = RecordJSON(record, graph: graph, personal: false).auditText
-        try await db.transaction { tx in
+        try await db.audited { tx in
             if let day = LocalDate(iso: record.occurredOn) {
                 try await MonthReviewService.holdOpen(record.communeID, Month(day), graph: graph, on: tx)
             }
@@ -329,6 +329,8 @@ enum RecordService {
                 throw AppError(.conflict, "records.caseHasVisits")
             }
             try await record.delete(on: tx)
+            try await RemovedRow(id: try record.requireID(), entity: .record, kind: record.kind, commune: record.communeID, village: record.villageID,
+                                 day: record.occurredOn, by: user.username).create(on: tx)
             try await AuditLog.record(on: tx, actor: user.username, action: "record.delete", entity: "record",
                                       entityID: record.id?.uuidString, before: before)
         }

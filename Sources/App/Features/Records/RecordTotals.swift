@@ -34,7 +34,7 @@ enum RecordTotals {
 
     /// Empties the totals and counts every record again, in one transaction.
     static func rebuild(on db: any Database) async throws {
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await DerivedSQL.run(["DELETE FROM record_totals", RecordSQL.fillTotals], on: tx)
         }
     }

@@ -75,7 +75,7 @@ enum ReportService {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(prose), as: UTF8.self)
-        try await db.transaction { tx in
+        try await db.audited { tx in
             let row = try await SavedReport.query(on: tx).filter(\.$movementID == movementID).filter(\.$scope == scope).first() ?? SavedReport()
             let before = row.id == nil ? nil : row.prose
             row.movementID = movementID

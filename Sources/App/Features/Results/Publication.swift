@@ -25,7 +25,7 @@ enum Publication {
     static func set(_ publish: Bool, movement: Movement, phase: Phase, user: User, on db: any Database) async throws {
         guard Permissions.isCommittee(user.role) else { throw AppError.forbidden }
         let movementID = try movement.requireID()
-        try await db.transaction { tx in
+        try await db.audited { tx in
             let existing = try await PublishedPhase.query(on: tx).filter(\.$movementID == movementID).filter(\.$phaseID == phase.id).first()
             if publish, existing == nil {
                 let row = PublishedPhase()

@@ -99,7 +99,7 @@ enum PhaseClosing {
         row.closedBy = user.username
         row.closedAt = at
         do {
-            try await db.transaction { tx in
+            try await db.audited { tx in
                 // The results are read with the phase held: a score written before the hold is in them, one after
                 // it waits and is refused; read before it, a score could land between and be in neither.
                 try await RowLock.hold(name: Self.lockName(movementID, phase: phase.id), on: tx)
@@ -128,7 +128,7 @@ enum PhaseClosing {
         let (reason, errors) = ReviewRules.reopenReason(raw)
         guard let reason else { throw AppError(.unprocessableEntity, "records.invalid", fields: errors) }
         let movementID = try movement.requireID()
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await RowLock.hold(name: Self.lockName(movementID, phase: phase.id), on: tx)
             guard let row = try await ClosedPhase.query(on: tx).filter(\.$movementID == movementID).filter(\.$phaseID == phase.id)
                 .field(\.$id).field(\.$closedAt).field(\.$closedBy).first(), let id = row.id else {
@@ -193,18 +193,22 @@ enum PhaseClosing {
                                       commune: f.communeID, day: f.month, at: at, recordID: nil))
             }
         }
-        // Records removed since: the audit keeps what each was.
-        struct Removed: Decodable { var kind: String; var unit: String; var date: String }
+        // Records and figures removed since: their tombstones say what each was.
         let sourceSet = Set(sources)
-        let removals = try await AuditEntry.query(on: db).filter(\.$action == "record.delete").filter(\.$at > closed.at)
-            .sort(\.$seq, .descending).limit(limit * 4).all()
-        for entry in removals {
-            guard let text = entry.before, let r = try? JSONDecoder().decode(Removed.self, from: Data(text.utf8)),
-                  let unit = UUID(uuidString: r.unit), let day = LocalDate(iso: r.date) else { continue }
-            let commune = graph.units[unit]?.level == .village ? graph.parent(of: unit, on: day) ?? unit : unit
-            guard sourceSet.contains(commune), ReviewRules.isLate(occurredOn: day, changedAt: entry.at, phase: phase, closedAt: closed.at) else { continue }
-            out.append(LateChange(what: .removed, kind: r.kind, isFigure: false, commune: commune, day: r.date, at: entry.at,
-                                  recordID: entry.entityID.flatMap(UUID.init(uuidString:))))
+        let removals = try await RemovedRow.query(on: db).filter(\.$removedAt > closed.at).sort(\.$removedAt, .descending).limit(limit * 4).all()
+        for r in removals {
+            let late: Bool
+            switch r.entity {
+            case .record:
+                guard let day = LocalDate(iso: r.day) else { continue }
+                late = ReviewRules.isLate(occurredOn: day, changedAt: r.removedAt, phase: phase, closedAt: closed.at)
+            case .figure:
+                guard let month = Month(text: r.day) else { continue }
+                late = ReviewRules.isLate(month: month, changedAt: r.removedAt, phase: phase, closedAt: closed.at)
+            }
+            guard late, sourceSet.contains(r.communeID) else { continue }
+            out.append(LateChange(what: .removed, kind: r.kind, isFigure: r.entity == .figure, commune: r.communeID, day: r.day,
+                                  at: r.removedAt, recordID: r.entity == .record ? r.id : nil))
         }
         return Array(out.sorted { ($0.at, $0.day) > ($1.at, $1.day) }.prefix(limit))
     }

@@ -64,7 +64,7 @@ enum ReviewService {
         try await PhaseClosing.requireOpen(movementID, phase: scope.phase, on: db)
         let stored = try await store.writeAll(cleaned)
         do {
-            try await db.transaction { tx in
+            try await db.audited { tx in
                 try await PhaseClosing.holdOpen(movementID, phase: scope.phase, on: tx)
                 if !stored.isEmpty {
                     // Counted again with the phase held: two uploads side by side cannot pass the limit together.
@@ -123,7 +123,7 @@ enum ReviewService {
         guard Permissions.canReview(role: user.role, reach: user.reach(graph), commune: scope.unit.id, on: scope.day) else {
             throw AppError.forbidden
         }
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await PhaseClosing.holdOpen(try scope.movementID, phase: scope.phase, on: tx)
             // Judged beside the commune's own score as it stands now, not as the page showed it.
             let current = try await existingScore(scope, criterion: criterion.id, on: tx)
@@ -152,7 +152,7 @@ enum ReviewService {
             throw AppError.forbidden
         }
         let movementID = try scope.movementID
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await PhaseClosing.holdOpen(movementID, phase: scope.phase, on: tx)
             let existing = try await AdjustmentEntry.query(on: tx).filter(\.$movementID == movementID)
                 .filter(\.$phaseID == scope.phase.id).filter(\.$unitID == scope.unit.id).filter(\.$adjustmentID == item.id).first()
@@ -205,7 +205,7 @@ enum ReviewService {
         guard Permissions.canWriteCommune(role: user.role, reach: user.reach(graph), commune: scope.unit.id, on: scope.day) else {
             throw AppError.forbidden
         }
-        try await db.transaction { tx in
+        try await db.audited { tx in
             try await PhaseClosing.holdOpen(try scope.movementID, phase: scope.phase, on: tx)
             // Gone meanwhile (removed by another): nothing to remove, and no second audit entry.
             guard try await EvidenceFile.query(on: tx).filter(\.$id == file.requireID()).count() == 1 else {
@@ -236,7 +236,7 @@ enum ReviewService {
         let movementID = try movement.requireID()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        try await db.transaction { tx in
+        try await db.audited { tx in
             let existing = try await Pledge.query(on: tx).filter(\.$movementID == movementID).filter(\.$unitID == unit.id).first()
             let before = existing.map { PhaseClosing.auditText(["targets": $0.targets, "own": $0.ownTargets, "signer": $0.signer]) }
             let pledge = existing ?? Pledge()

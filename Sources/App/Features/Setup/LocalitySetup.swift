@@ -51,7 +51,7 @@ enum LocalitySetup {
         // became (`Reach`), not the whole province they now lie in, and each area has its own account.
         let wanted: [(String, String, Role, UnitInfo)] = [("thuongtruc." + (area.code ?? code), "Thường trực BCĐ \(area.fullName)", .secretariat, area)]
             + communes.map { ("ca." + ($0.code ?? $0.id.uuidString.prefix(8).lowercased()), "Công an \($0.fullName)", .communeOfficer, $0) }
-        let accounts: [Account] = try await db.transaction { tx in
+        let accounts: [Account] = try await db.audited { tx in
             var accounts: [Account] = []
             for (username, displayName, role, unit) in wanted {
                 if try await User.query(on: tx).filter(\.$username == username).first() != nil {

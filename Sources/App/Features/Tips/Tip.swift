@@ -13,7 +13,8 @@ final class Tip: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     /// The receipt code's slow hash (`TipSecrets.codeHash`).
     @Field(key: "code_hash") var codeHash: String
-    @Field(key: "status") var status: String
+    /// Typed, so that a stored value no status names fails the read (closed) instead of reading as new (open).
+    @Field(key: "status") var status: TipStatus
     @Field(key: "category") var category: String
     @Field(key: "description") var description: String
     /// When it happened, as the citizen said.
@@ -37,8 +38,6 @@ final class Tip: Model, @unchecked Sendable {
     @OptionalField(key: "erased_on") var erasedOn: String?
 
     init() {}
-
-    var tipStatus: TipStatus { TipStatus(rawValue: status) ?? .new }
 
     /// A new row with the same values, for an insert that may be tried again (a model once created cannot be).
     func fresh() -> Tip {
@@ -67,7 +66,7 @@ final class Tip: Model, @unchecked Sendable {
     /// Open with no officer's action for too long (`TipRules.needsAttention`).
     func needsAttention(now: Date) -> Bool {
         LocalDate(iso: receivedOn).map {
-            TipRules.needsAttention(status: tipStatus, receivedOn: $0, lastOfficerAction: lastOfficerAt, now: now)
+            TipRules.needsAttention(status: status, receivedOn: $0, lastOfficerAction: lastOfficerAt, now: now)
         } ?? false
     }
 

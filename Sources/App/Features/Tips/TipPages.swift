@@ -179,14 +179,14 @@ struct TipStatusPage: Encodable {
                                 codeField: .make("receiptCode", t("tips.field.code"), .text, form: form, required: true, hint: t("tips.hint.code")),
                                 action: SiteURL.tipStatus.path, messages: [], replyFields: [], canReply: false)
         guard let (tip, messages, files) = found else { return out }
-        let status = tip.tipStatus.publicStatus
+        let status = tip.status.publicStatus
         out.status = t("tips.public.\(status)")
         out.statusExplained = t("tips.public.\(status).explained")
         out.received = LocalDate(iso: tip.receivedOn)?.display
         out.category = t("value.category.\(tip.category)")
         out.messages = Message.list(messages, files: files, officer: t("tips.from.officer"), citizen: t("tips.from.you"))
         out.code = code
-        out.canReply = tip.tipStatus.isOpen
+        out.canReply = tip.status.isOpen
         let reply = FormState(values: [:])
         out.replyFields = [
             .make("message", t("tips.field.reply"), .textarea, form: form.errors.isEmpty ? reply : form),
@@ -354,13 +354,13 @@ struct TipDetailPage: Encodable {
         }
         let messages = TipStatusPage.Message.list(i.messages, files: i.files, officer: t("tips.from.officers"), citizen: t("tips.from.citizen"))
         let history = i.history.map { e in
-            Event(when: e.actor == "citizen" ? VietnamTime.localDate(of: e.at).display : VietnamTime.display(e.at), who: e.actor == "citizen" ? t("tips.from.citizen") : e.actor == "system" ? t("tips.from.system") : e.actor, what: t("tips.action.\(e.action)"))
+            Event(when: e.actor == AuditLog.citizen ? VietnamTime.localDate(of: e.at).display : VietnamTime.display(e.at), who: e.actor == AuditLog.citizen ? t("tips.from.citizen") : e.actor == "system" ? t("tips.from.system") : e.actor, what: t("tips.action.\(e.action)"))
         }
         var forms: [ActionForm] = []
         if i.contact == .sealed(canReveal: true) {
             forms.append(ActionForm(action: SiteURL.tipAction(id, "contact").path, fields: [], submit: t("tips.contact.reveal")))
         }
-        if tip.communeID != nil && tip.tipStatus.isOpen {
+        if tip.communeID != nil && tip.status.isOpen {
             forms.append(ActionForm(action: SiteURL.tipAction(id, "assign").path, fields: [
                 .make("assignee", t("tips.assignTo"), .select, form: form, required: true,
                       options: i.assignees.map { .init(value: $0.0.uuidString, label: $0.1, selected: $0.0 == tip.assignedTo) }),
@@ -369,10 +369,10 @@ struct TipDetailPage: Encodable {
         if tip.communeID != nil {
             forms.append(ActionForm(action: SiteURL.tipAction(id, "status").path, fields: [
                 .make("status", t("tips.newStatus"), .select, form: form, required: true,
-                      options: tip.tipStatus.next.map { .init(value: $0.rawValue, label: t("tips.status.\($0.rawValue)"), selected: false) }),
+                      options: tip.status.next.map { .init(value: $0.rawValue, label: t("tips.status.\($0.rawValue)"), selected: false) }),
             ], submit: t("tips.setStatus")))
         }
-        if tip.tipStatus.isOpen {
+        if tip.status.isOpen {
             // The province's communes to choose from; any commune of the country by its code.
             let choices = i.communes.filter { $0.id != tip.communeID }
             let field: FormField = choices.isEmpty

@@ -234,7 +234,7 @@ extension TipSecrets {
     /// kept only as its hash, so it cannot be hashed again), the key check value replaced, an audit entry. The tips
     /// table is held meanwhile, so that no tip is sealed with the old key behind it.
     func rotate(to next: TipSecrets, today: LocalDate, on db: any Database) async throws -> Rotation {
-        try await db.transaction { tx in
+        try await db.audited { tx in
             guard let sql = tx as? any SQLDatabase else { throw AppError(.internalServerError, "error.500") }
             try await RowLock.holdTable(Tip.schema, on: tx)
             struct Check: Decodable { var check_value: String }

@@ -55,7 +55,7 @@ enum TipService {
         let tip = Tip()
         tip.id = UUID()
         tip.codeHash = context.secrets.codeHash(ReceiptCode.digits(of: code) ?? code)
-        tip.status = TipStatus.new.rawValue
+        tip.status = .new
         tip.category = category
         tip.description = description
         tip.occurredOn = occurred.iso
@@ -107,7 +107,7 @@ enum TipService {
         try await files.create(on: db)
         // The day, not the hour: the audit log says when as much as the tip itself does.
         try await AuditLog.record(on: db, arrivals.map { a in
-            AuditLog.Draft(actor: "citizen", action: "tip.receive", entity: "tip", entityID: a.tip.id?.uuidString,
+            AuditLog.Draft(actor: AuditLog.citizen, action: "tip.receive", entity: "tip", entityID: a.tip.id?.uuidString,
                            after: Self.auditText(a.tip, files: a.files.count), at: VietnamTime.startOfDay(a.day))
         })
     }
@@ -139,7 +139,7 @@ enum TipService {
         let (text, checkErrors) = TipDraft.checkMessage(message, required: raw.allSatisfy(\.isEmpty))
         var errors = checkErrors
         let files = await context.rebuilder.checked(raw, errors: &errors)
-        guard tip.tipStatus.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
+        guard tip.status.isOpen else { throw AppError(.conflict, "tips.status.closedNoReply") }
         guard errors.isEmpty else { throw AppError(.unprocessableEntity, "tips.reply.invalid", fields: errors) }
         if let spool = context.holding {
             let item = TipSpool.Item(kind: .message, day: today.iso, tipID: try tip.requireID(), messageID: UUID(), body: text,
@@ -149,7 +149,7 @@ enum TipService {
         }
         let message = CitizenMessage(id: UUID(), text: text, files: try await Self.write(files, context: context, day: today), day: today)
         do {
-            try await db.transaction { tx in try await Self.store(message, to: tip, on: tx) }
+            try await db.audited { tx in try await Self.store(message, to: tip, on: tx) }
         } catch {
             context.files.remove(message.files.map(\.name))
             throw error
@@ -184,7 +184,7 @@ enum TipService {
         }
         tip.citizenReplied = true
         try await tip.update(on: tx)
-        try await AuditLog.record(on: tx, actor: "citizen", action: "tip.citizenMessage", entity: "tip",
+        try await AuditLog.record(on: tx, actor: AuditLog.citizen, action: "tip.citizenMessage", entity: "tip",
                                   entityID: tip.id?.uuidString, after: #"{"files":\#(m.files.count),"seq":\#(seq)}"#,
                                   at: VietnamTime.startOfDay(m.day))
     }
@@ -211,7 +211,7 @@ enum TipService {
     @discardableResult
     static func act(_ action: TipAction, on seen: Tip, user: User, graph: UnitGraph, context: TipContext,
                     today: LocalDate = VietnamTime.localDate(of: Date()), now: Date = Date(), on db: any Database) async throws -> Tip {
-        let (tip, target): (Tip, UnitInfo?) = try await db.transaction { tx in
+        let (tip, target): (Tip, UnitInfo?) = try await db.audited { tx in
             try await Self.hold(seen, on: tx)
             guard let tip = try await Tip.find(seen.id, on: tx), Self.canHandle(tip, user: user, graph: graph) else {
                 throw AppError.notFound("tips.notFound")
@@ -219,7 +219,7 @@ enum TipService {
             // Its content is gone after its retention period: there is nothing left to work on.
             guard tip.erasedOn == nil else { throw AppError(.conflict, "tips.error.erased") }
             let status: TipStatus
-            switch TipRules.apply(action, to: tip.tipStatus, commune: tip.communeID) {
+            switch TipRules.apply(action, to: tip.status, commune: tip.communeID) {
             case .success(let s): status = s
             case .failure(let e): throw AppError(.conflict, e.key)
             }
@@ -260,8 +260,8 @@ enum TipService {
                 tip.assignedTo = nil
                 tip.receivedOn = day.iso
             }
-            if status.isOpen != tip.tipStatus.isOpen { tip.closedOn = status.isOpen ? nil : today.iso }
-            tip.status = status.rawValue
+            if status.isOpen != tip.status.isOpen { tip.closedOn = status.isOpen ? nil : today.iso }
+            tip.status = status
             tip.citizenReplied = false
             tip.lastOfficerAt = now
             let actionName: String = switch action {
@@ -350,12 +350,12 @@ enum TipService {
         let batch = ready
         var written: [Released] = []
         do {
-            try await db.transaction { tx in try await Self.store(batch, on: tx) }
+            try await db.audited { tx in try await Self.store(batch, on: tx) }
             written = batch
         } catch {
             for r in batch {
                 do {
-                    try await db.transaction { tx in try await Self.store([r], on: tx) }
+                    try await db.audited { tx in try await Self.store([r], on: tx) }
                     written.append(r)
                 } catch {
                     context.files.remove(r.files.map(\.name))
@@ -394,11 +394,11 @@ enum TipService {
     /// system's. The counted information source stays. How many contacts and contents were erased.
     @discardableResult
     static func applyRetention(_ policy: TipRetention, context: TipContext, today: LocalDate, on db: any Database) async throws -> (contacts: Int, contents: Int) {
-        let closed = TipStatus.allCases.filter { !$0.isOpen }.map(\.rawValue)
+        let closed = TipStatus.allCases.filter { !$0.isOpen }
         let candidates = try await Tip.query(on: db).filter(\.$status ~~ closed).filter(\.$erasedOn == nil).all()
         var counts = (contacts: 0, contents: 0)
         for candidate in candidates where Self.retentionStep(candidate, policy, today: today) != .keep {
-            let (step, gone): (TipRetention.Step, [String]) = try await db.transaction { tx in
+            let (step, gone): (TipRetention.Step, [String]) = try await db.audited { tx in
                 try await Self.hold(candidate, on: tx)
                 guard let tip = try await Tip.find(candidate.id, on: tx) else { return (.keep, []) }
                 let step = Self.retentionStep(tip, policy, today: today)
@@ -441,7 +441,7 @@ enum TipService {
     static func retentionStep(_ tip: Tip, _ policy: TipRetention, today: LocalDate) -> TipRetention.Step {
         let closed = tip.closedOn.flatMap(LocalDate.init(iso:)) ?? tip.lastOfficerAt.map(VietnamTime.localDate(of:))
             ?? LocalDate(iso: tip.receivedOn)
-        return policy.step(status: tip.tipStatus, closedOn: closed, hasContact: tip.contactSealed != nil,
+        return policy.step(status: tip.status, closedOn: closed, hasContact: tip.contactSealed != nil,
                            erased: tip.erasedOn != nil, today: today)
     }
 
@@ -464,7 +464,7 @@ enum TipService {
         for r in rows {
             let midnight = VietnamTime.startOfDay(r.day)
             insert.values(SQLBind(r.id), SQLBind(RecordKind.informationSource.rawValue), SQLBind(r.commune), SQLBind(r.village),
-                          SQLBind(r.day.iso), SQLBind(r.tip.category), SQLBind("people"), SQLBind(r.tip.tipStatus.recordStatus),
+                          SQLBind(r.day.iso), SQLBind(r.tip.category), SQLBind("people"), SQLBind(r.tip.status.recordStatus),
                           SQLBind("Tin báo #" + r.tip.reference), SQLBind(Tip.citizen), SQLBind(midnight), SQLBind(midnight))
         }
         try await insert.run()
@@ -513,7 +513,7 @@ enum TipService {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let s = Summary(status: tip.status, category: tip.category, commune: tip.communeID?.uuidString, village: tip.villageID?.uuidString,
+        let s = Summary(status: tip.status.rawValue, category: tip.category, commune: tip.communeID?.uuidString, village: tip.villageID?.uuidString,
                         assignee: tip.assignedTo?.uuidString, receivedOn: tip.receivedOn, files: files)
         return (try? encoder.encode(s)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
@@ -539,7 +539,7 @@ enum TipService {
             ReachFilter.placed(query, user.reach(graph), commune: "commune_id", village: "village_id", day: "received_on")
             query.filter(\.$communeID != nil)
         // No status at all: nothing (FluentSQL writes an empty list as false).
-        default: query.filter(\.$status ~~ [String]())
+        default: query.filter(\.$status ~~ [TipStatus]())
         }
     }
 
@@ -549,8 +549,9 @@ enum TipService {
         Self.scope(query, user: user, graph: graph)
         switch f.status {
         case "all": break
-        case "open": query.filter(\.$status ~~ TipStatus.allCases.filter(\.isOpen).map(\.rawValue))
-        default: query.filter(\.$status == f.status)
+        case "open": query.filter(\.$status ~~ TipStatus.allCases.filter(\.isOpen))
+        // One no status names finds nothing.
+        default: query.filter(\.$status ~~ (TipStatus(rawValue: f.status).map { [$0] } ?? []))
         }
         if let c = f.commune { query.filter(\.$communeID == c) }
         switch f.assigned {
@@ -575,7 +576,7 @@ enum TipService {
         if let commune { query.filter(\.$communeID == commune) }
         Self.scope(query, user: user, graph: graph)
         query.group(.or) {
-            $0.filter(\.$status ~~ [TipStatus.new.rawValue, TipStatus.transferred.rawValue]).filter(\.$citizenReplied == true)
+            $0.filter(\.$status ~~ [TipStatus.new, .transferred]).filter(\.$citizenReplied == true)
         }
         return try await query.count()
     }

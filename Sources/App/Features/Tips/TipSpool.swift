@@ -41,7 +41,7 @@ final class TipSpool: Sendable {
             let t = Tip()
             t.id = id
             t.codeHash = codeHash
-            t.status = TipStatus.new.rawValue
+            t.status = .new
             t.category = category
             t.description = description
             t.occurredOn = occurredOn

@@ -37,12 +37,12 @@ actor GroupCommitter<Item: Sendable> {
             pending.removeFirst(batch.count)
             let store = self.store
             do {
-                try await db.transaction { tx in try await store(batch.map(\.item), tx) }
+                try await db.audited { tx in try await store(batch.map(\.item), tx) }
                 for entry in batch { entry.done.resume() }
             } catch {
                 for entry in batch {
                     do {
-                        try await db.transaction { tx in try await store([entry.item], tx) }
+                        try await db.audited { tx in try await store([entry.item], tx) }
                         entry.done.resume()
                     } catch {
                         entry.done.resume(throwing: error)

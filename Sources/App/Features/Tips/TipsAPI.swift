@@ -84,7 +84,7 @@ struct TipsAPI: RouteCollection {
         let id = try tip.requireID()
         let waiting = context.spool?.isWaiting(tip: id) ?? false
         let waitingMessages = context.spool?.messages(for: id) ?? 0
-        let answer = CitizenStatus(status: tip.tipStatus.publicStatus, receivedOn: tip.receivedOn, category: tip.category,
+        let answer = CitizenStatus(status: tip.status.publicStatus, receivedOn: tip.receivedOn, category: tip.category,
                                    messages: CitizenMessage.list(messages, files: files), waiting: waiting, waitingMessages: waitingMessages,
                                    reachesPoliceAt: waiting || waitingMessages > 0 ? Self.nextRelease(req) : nil)
         let response = try await answer.encodeResponse(for: req)
@@ -121,7 +121,7 @@ struct TipsAPI: RouteCollection {
     }
 
     static func json(_ tip: Tip, now: Date, messages: [TipMessage]? = nil, files: [TipFile]? = nil) -> TipJSON {
-        TipJSON(id: tip.id?.uuidString ?? "", reference: tip.reference, status: tip.status, category: tip.category, description: tip.description,
+        TipJSON(id: tip.id?.uuidString ?? "", reference: tip.reference, status: tip.status.rawValue, category: tip.category, description: tip.description,
                 occurredOn: tip.occurredOn, time: tip.occurredTime, receivedOn: tip.receivedOn, unit: tip.communeID?.uuidString,
                 village: tip.villageID?.uuidString, assignee: tip.assignedTo?.uuidString, transferredFrom: tip.transferredFrom?.uuidString,
                 contactLeft: tip.contactSealed != nil, citizenReplied: tip.citizenReplied,

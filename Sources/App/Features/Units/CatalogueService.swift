@@ -55,7 +55,7 @@ enum CatalogueService {
     /// units already stored) stops it all, with every clash said.
     static func apply(_ catalogue: Catalogue, actor: String, on db: any Database) async throws -> Report {
         let (units, links, successions) = catalogue.structure(from: start, id: id)
-        return try await db.transaction { tx in
+        return try await db.audited { tx in
             var report = Report()
             let stored = Dictionary(try await Unit.query(on: tx).filter(\.$code != nil).all().compactMap { u in u.id.map { ($0, u) } },
                                     uniquingKeysWith: { a, _ in a })

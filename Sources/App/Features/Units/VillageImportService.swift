@@ -83,7 +83,7 @@ enum VillageImportService {
     static func commit(_ checked: Checked, actor: String, on db: any Database) async throws -> [String: String] {
         guard checked.problems.isEmpty, !checked.rows.isEmpty else { throw AppError(.unprocessableEntity, "import.invalid") }
         let commune = checked.commune
-        try await db.transaction { tx in
+        try await db.audited { tx in
             for item in checked.rows {
                 let (row, code) = (item.row, item.code)
                 if let existing = item.existing, let unit = try await Unit.find(existing.id, on: tx) {
@@ -226,7 +226,7 @@ struct PopulationImportCommand: AsyncCommand {
         }
         try CommandFiles.refuse(problems.sorted { ($0.line, $0.key) < ($1.line, $1.key) }, empty: found.isEmpty, file: signature.file, context: context)
         let changed = found
-        try await app.db.transaction { tx in
+        try await app.db.audited { tx in
             for (row, id) in changed {
                 guard let unit = try await Unit.find(id, on: tx) else { continue }
                 unit.population = row.population
